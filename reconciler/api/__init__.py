@@ -1,0 +1,1 @@
+"""The Workfront Environment Promotion API: models, profiles, auth, transport and client."""

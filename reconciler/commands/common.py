@@ -1,0 +1,71 @@
+"""Options and context shared by several commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from reconciler.model import Config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class GlobalOptions:
+    config_path: str | None
+    allow_simulator: bool
+    color: bool | None        # None: decide from NO_COLOR / FORCE_COLOR / TTY
+    verbose: int
+
+    def load_config(self) -> Config:
+        from reconciler.config import load_config
+
+        return load_config(self.config_path)
+
+    def use_color(self, stream: Any = None) -> bool:
+        """--color/--no-color beats NO_COLOR, which beats FORCE_COLOR, which beats the TTY."""
+        if self.color is not None:
+            return self.color
+        if os.environ.get("NO_COLOR"):
+            return False
+        if os.environ.get("FORCE_COLOR"):
+            return True
+        stream = stream or sys.stdout
+        return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def global_options(ctx: click.Context) -> GlobalOptions:
+    obj = ctx.find_object(GlobalOptions)
+    if obj is None:  # a command invoked on its own, e.g. in a unit test
+        obj = GlobalOptions(None, False, None, 0)
+    return obj
+
+
+def selection_options(func: F) -> F:
+    """--target/--exclude: repeatable globs on package names."""
+    func = click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
+                        help="Leave out packages whose name matches (repeatable).")(func)
+    func = click.option("--target", "targets", multiple=True, metavar="GLOB",
+                        help="Only consider packages whose name matches (repeatable).")(func)
+    return func
+
+
+def safety_options(func: F) -> F:
+    """Flags that relax the plan's safety checks."""
+    func = click.option("--force", is_flag=True,
+                        help="Allow a plan over the change threshold.")(func)
+    func = click.option("--allow-empty", is_flag=True,
+                        help="Allow an empty set of declared packages (prunes everything "
+                             "this owner manages).")(func)
+    func = click.option("--adopt", is_flag=True,
+                        help="Take over remote packages that carry the declared name but no "
+                             "ownership marker.")(func)
+    func = click.option("--replace", "replaces", multiple=True, metavar="NAME",
+                        help="Force a replace of this package (repeatable).")(func)
+    return func

@@ -1,0 +1,62 @@
+"""The promotable object codes and the sub-objects the service pulls in with each.
+
+This is the one place the list lives (API reference, section 3.1). Response keys are never
+checked against it: the service reports sub-object codes (TTSK, TPRED, ...) that no
+document lists.
+"""
+
+from __future__ import annotations
+
+# objCode -> (label, included sub-object labels)
+PROMOTABLE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "PROJ": ("Project", ("Task", "Assignment", "Predecessor", "Company", "Override Rate",
+                         "Group", "Role", "Team", "Approval Process", "Queue Definition",
+                         "Queue Topic Group", "Queue Topic", "Routing Rule", "Milestone Path",
+                         "Hour Type", "Resource Pool", "Category", "Parameter")),
+    "TMPL": ("Template", ("Template Task", "Template Task Assignment",
+                          "Template Task Predecessor", "Company", "Group", "Role", "Team",
+                          "Approval Process", "Queue Definition", "Queue Topic Group",
+                          "Queue Topic", "Routing Rule", "Milestone Path", "Category",
+                          "Parameter")),
+    "UITMPL": ("Layout Template", ("Dashboard", "Calendar", "Calendar Section", "External Page",
+                                   "Report", "Filter", "Grouping", "View", "Parameter", "Group")),
+    "PTLTAB": ("Dashboard", ("Calendar", "Calendar Section", "External Page", "Report",
+                             "Filter", "Grouping", "View", "Parameter")),
+    "CALEND": ("Calendar", ("Calendar Section",)),
+    "EXTSEC": ("External Page", ()),
+    "PTLSEC": ("Report", ("Filter", "Grouping", "View", "Parameter")),
+    "UIFT": ("Filter", ("Parameter",)),
+    "UIGB": ("Grouping", ("Parameter",)),
+    "UIVW": ("View", ("Parameter",)),
+    "CTGY": ("Category (custom form)", ("Category Parameter", "Parameter", "Parameter Group",
+                                        "Parameter Option", "Category Display Logic", "Group")),
+    "PARAM": ("Parameter (custom field)", ("Parameter Option",)),
+    "PGRP": ("Parameter Group", ()),
+    "GROUP": ("Group", ("Sub-group", "Category", "Category Parameter", "Parameter",
+                        "Parameter Group", "Parameter Option", "Category Display Logic")),
+    "ROLE": ("Role", ()),
+    "TEAM": ("Team", ("Group",)),
+    "CMPY": ("Company", ("Override Rate", "Category", "Category Parameter", "Parameter",
+                         "Parameter Group", "Category Display Logic", "Group")),
+    "PORT": ("Portfolio", ("Program", "Group", "Category", "Parameter")),
+    "PRGM": ("Program", ("Portfolio", "Group", "Category", "Parameter")),
+    "ARVPRC": ("Approval Process", ("Approval Path", "Approval Step", "Step Approver", "Role",
+                                    "Team", "Group")),
+    "SCHED": ("Schedule", ("Non Work Day", "Group")),
+    "MPATH": ("Milestone Path", ("Milestone",)),
+    "TSPRO": ("Timesheet Profile", ("Hour Type",)),
+    "HOURT": ("Hour Type", ()),
+    "EXPTYP": ("Expense Type", ()),
+    "RSKTYP": ("Risk Type", ()),
+    "RSPL": ("Resource Pool", ()),
+    "ACSLVL": ("Access Level", ()),
+    "RTCRD": ("Rate Card", ()),
+    "CLSF": ("Location / Classifier", ()),
+    "BSNRUL": ("Business Rules", ()),
+}
+
+PROMOTABLE_CODES: tuple[str, ...] = tuple(PROMOTABLE)
+
+# Translation-map actions a user may ask for. CREATEWITHALTNAME is read but never sent:
+# how to give the alternative name is undocumented.
+INSTALL_ACTIONS: tuple[str, ...] = ("CREATE", "USEEXISTING", "OVERWRITING", "IGNORE")

@@ -1,0 +1,52 @@
+"""Keeps secrets out of every output.
+
+Every secret value the tool reads (API keys, session IDs, bearer and OAuth tokens, client
+secrets) is registered here the moment it is read; ``redact`` replaces each registered value
+in any text, and the CLI's error boundary and log handler pass everything through it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+MASK = "***"
+_lock = threading.Lock()
+_secrets: set[str] = set()
+# Header and field names whose values are secret whatever they hold.
+SECRET_KEYS = re.compile(
+    r"(?i)(apikey|api_key|sessionid|session_id|authorization|access_token|refresh_token|"
+    r"client_secret|password|token)")
+
+
+def register(value: str | None) -> None:
+    """Remember a secret so it is masked wherever it would be printed."""
+    if value and len(value) >= 4:
+        with _lock:
+            _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    if not text:
+        return text
+    with _lock:
+        values = sorted(_secrets, key=len, reverse=True)
+    for value in values:
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+def redact_mapping(data: dict[str, object]) -> dict[str, object]:
+    """A copy of a flat mapping (headers, form fields) with secret-named values masked."""
+    return {k: (MASK if SECRET_KEYS.search(k) else v) for k, v in data.items()}
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
