@@ -1,11 +1,60 @@
-"""Placeholder: replaced by the real command."""
+"""``wfpromote apply``: make the remote match the files (or a saved plan), then report."""
 
 from __future__ import annotations
 
 import click
 
+from reconciler.commands.common import global_options, safety_options, selection_options
 
-@click.command("apply")
-def apply_command() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("not implemented yet")
+EPILOG = """\b
+Examples:
+  wfpromote apply                      plan, show it, ask for 'yes', apply
+  wfpromote apply --auto-approve       the same without asking (CI)
+  wfpromote plan --out plan.json && wfpromote apply plan.json
+                                       apply exactly the reviewed plan (refused if stale)
+  wfpromote apply --auto-approve --format json --report apply.json
+"""
+
+
+@click.command("apply", epilog=EPILOG)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--auto-approve", is_flag=True,
+              help="Do not ask for confirmation (needed without a terminal, e.g. in CI).")
+@click.option("--concurrency", type=click.IntRange(1, 64), metavar="N",
+              help="Packages worked on at once (default: concurrency in wfpromote.yaml, 8).")
+@click.option("--fail-fast", is_flag=True,
+              help="Start nothing new after the first failure.")
+@click.option("--report", "report_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Also write the report as JSON to FILE.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+              default="text", show_default=True,
+              help="Format of the result on stdout (with json, the plan goes to stderr).")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Wait this long for another apply's lock (default: timeouts.lock, 0).")
+@selection_options
+@safety_options
+@click.pass_context
+def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool,
+                  concurrency: int | None, fail_fast: bool, report_path: str | None,
+                  output_format: str, lock_timeout: float | None, targets: tuple[str, ...],
+                  excludes: tuple[str, ...], replaces: tuple[str, ...], adopt: bool,
+                  allow_empty: bool, force: bool) -> None:
+    """Create, update, replace, disable or delete packages so the remote matches the files.
+
+    PATHS are package files or folders (default: `packages` in wfpromote.yaml), or one saved
+    plan file from `wfpromote plan --out`, which is applied as reviewed after checking that
+    nothing changed since. Exit codes: 0 done, 1 something failed, 130/143 interrupted.
+    """
+    import sys
+
+    from reconciler.apply.session import ApplyRequest, run_apply
+
+    options = global_options(ctx)
+    config = options.load_config()
+    request = ApplyRequest(
+        paths=paths, auto_approve=auto_approve, concurrency=concurrency, fail_fast=fail_fast,
+        report_path=report_path, output_format=output_format, lock_timeout=lock_timeout,
+        targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
+        allow_empty=allow_empty, force=force, allow_simulator=options.allow_simulator,
+        color=options.use_color(sys.stderr if output_format == "json" else sys.stdout))
+    ctx.exit(run_apply(config, request))

@@ -1,11 +1,90 @@
-"""Placeholder: replaced by the real command."""
+"""``wfpromote plan``: show what would change; optionally save the plan for ``apply``."""
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+from pathlib import Path
+
 import click
 
+from reconciler.commands.common import global_options, safety_options, selection_options
 
-@click.command("plan")
-def plan_command() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("not implemented yet")
+EPILOG = """\b
+Examples:
+  wfpromote plan                                   what would change, for a terminal
+  wfpromote plan --out plan.json                   save it; later: wfpromote apply plan.json
+  wfpromote plan --format markdown > comment.md    for a pull-request comment
+  wfpromote plan --detailed-exitcode               exit 0: no changes, 2: changes, 1: error
+"""
+
+
+@click.command("plan", epilog=EPILOG)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--out", "out_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Also save the plan as JSON, for `wfpromote apply FILE`.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="How to print the plan on stdout.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when there are no changes, 2 when there are, 1 on error.")
+@click.option("--markdown-budget", type=click.IntRange(min=1024), default=65_000,
+              show_default=True, metavar="BYTES",
+              help="Largest Markdown output in UTF-8 bytes (whole package sections are "
+                   "left out beyond it).")
+@selection_options
+@safety_options
+@click.pass_context
+def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | None,
+                 output_format: str, detailed_exitcode: bool, markdown_budget: int,
+                 targets: tuple[str, ...], excludes: tuple[str, ...],
+                 replaces: tuple[str, ...], adopt: bool, allow_empty: bool,
+                 force: bool) -> int:
+    """Show what apply would change. Nothing is written to Workfront.
+
+    PATHS narrows the package files read (default: the `packages:` folder of the config).
+    """
+    from reconciler.plan.pipeline import PlanOptions, make_plan
+    from reconciler.redact import redact
+
+    opts = global_options(ctx)
+    options = PlanOptions(targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
+                          allow_empty=allow_empty, force=force)
+    _, _, plan = make_plan(opts, paths, options)
+    if out_path:
+        from reconciler.plan.render_json import render_json
+
+        _write_atomic(Path(out_path), redact(render_json(plan)))
+        click.echo(f"Saved the plan to {out_path}.", err=True)
+    color = False
+    if output_format == "json":
+        from reconciler.plan.render_json import render_json
+
+        text = render_json(plan)
+    elif output_format == "markdown":
+        from reconciler.plan.render_markdown import render_markdown
+
+        text = render_markdown(plan, budget=markdown_budget)
+    else:
+        from reconciler.plan.render_text import render_text
+
+        color = opts.use_color(sys.stdout)
+        text = render_text(plan, color=color)
+    # click strips ANSI codes off a non-terminal unless told the caller decided.
+    click.echo(redact(text), nl=False, color=color)
+    if detailed_exitcode and plan.has_changes:
+        return 2
+    return 0
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write next to the target, then rename: a reader never sees half a plan."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

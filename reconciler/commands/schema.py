@@ -1,11 +1,24 @@
-"""Placeholder: replaced by the real command."""
+"""``wfpromote schema``: print the JSON Schema of a file format (for editors and tools)."""
 
 from __future__ import annotations
 
 import click
 
+EPILOG = """\b
+Examples:
+  wfpromote schema package > package.schema.json
+  wfpromote schema config
+  wfpromote schema plan      the saved-plan format (plan --out FILE)
+"""
 
-@click.command("schema")
-def schema_command() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("not implemented yet")
+
+@click.command("schema", epilog=EPILOG)
+@click.argument("name", type=click.Choice(["package", "config", "plan"]))
+def schema_command(name: str) -> int:
+    """Print the JSON Schema of package files, wfpromote.yaml, or saved plans."""
+    import json
+
+    from reconciler.schemas import load_schema
+
+    click.echo(json.dumps(load_schema(name), indent=2))
+    return 0

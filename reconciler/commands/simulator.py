@@ -1,11 +1,130 @@
-"""Placeholder: replaced by the real command."""
+"""`wfpromote simulator serve|reset`: run the fake Environment Promotion API, or wipe its state."""
 
 from __future__ import annotations
 
+import os
+
 import click
+
+DEFAULT_STATE = os.path.join(".wfpromote", "simulator.json")
+SERVE_EPILOG = """\b
+Examples:
+  wfpromote simulator serve
+  wfpromote simulator serve --port 9000 --profile 2023 --env dev:sandbox --env prod:production
+  wfpromote simulator serve --error-rate 503=0.2 --rate-limit 0.1 --retry-after 2 --seed 7
+"""
+RESET_EPILOG = """\b
+Example:
+  wfpromote simulator reset --state .wfpromote/simulator.json
+"""
 
 
 @click.group("simulator")
 def simulator_group() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("not implemented yet")
+    """Run the embedded simulator of the Environment Promotion API."""
+
+
+def _parse_envs(values: tuple[str, ...]) -> dict[str, str] | None:
+    out: dict[str, str] = {}
+    for value in values:
+        name, _, kind = value.partition(":")
+        kind = kind or name
+        if not name or kind not in ("sandbox", "preview", "production"):
+            raise click.BadParameter(
+                f"{value!r}: expected NAME:KIND with KIND sandbox, preview or production",
+                param_hint="--env")
+        out[name] = kind
+    return out or None
+
+
+@simulator_group.command("serve", epilog=SERVE_EPILOG)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8765, show_default=True, type=int,
+              help="Port to listen on (0: any free port).")
+@click.option("--profile", type=click.Choice(["current", "2023"]), default="current",
+              show_default=True, help="Which API generation to imitate.")
+@click.option("--state", "state_path", default=DEFAULT_STATE, show_default=True,
+              metavar="FILE", help="State file (created when missing).")
+@click.option("--env", "envs", multiple=True, metavar="NAME:KIND",
+              help="An environment (repeatable; default sandbox, preview, production).")
+@click.option("--assembly-seconds", type=float, default=None,
+              help="How long assembly takes [WFPROMOTE_SIM_ASSEMBLY_SECONDS, default 1].")
+@click.option("--install-seconds", type=float, default=None,
+              help="How long an install takes [WFPROMOTE_SIM_INSTALL_SECONDS, default 1].")
+@click.option("--latency-ms", type=float, default=None,
+              help="Delay added to every request [WFPROMOTE_SIM_LATENCY_MS].")
+@click.option("--error-rate", "error_rates", multiple=True, metavar="STATUS=P",
+              help="Answer STATUS with probability P (repeatable) [WFPROMOTE_SIM_ERROR_RATE].")
+@click.option("--rate-limit", type=float, default=None,
+              help="Probability of a 429 [WFPROMOTE_SIM_RATE_LIMIT].")
+@click.option("--retry-after", type=float, default=None,
+              help="Retry-After seconds sent with a 429 [WFPROMOTE_SIM_RETRY_AFTER].")
+@click.option("--drop-rate", type=float, default=None,
+              help="Probability that POST /packages commits, then drops the connection "
+                   "[WFPROMOTE_SIM_DROP_RATE].")
+@click.option("--drop-first", type=int, default=None,
+              help="The first N POST /packages commit, then drop the connection "
+                   "[WFPROMOTE_SIM_DROP_FIRST].")
+@click.option("--seed", type=int, default=None,
+              help="Seed of the random fault decisions [WFPROMOTE_SIM_SEED].")
+def serve_command(host: str, port: int, profile: str, state_path: str, envs: tuple[str, ...],
+                  assembly_seconds: float | None, install_seconds: float | None,
+                  latency_ms: float | None, error_rates: tuple[str, ...],
+                  rate_limit: float | None, retry_after: float | None, drop_rate: float | None,
+                  drop_first: int | None, seed: int | None) -> None:
+    """Serve the simulator over HTTP until interrupted.
+
+    Each environment is a path prefix: http://HOST:PORT/<env>. Flags beat WFPROMOTE_SIM_*
+    variables.
+    """
+    from reconciler.errors import ConfigError
+    from reconciler.simulator.faults import Faults, parse_error_rate
+    from reconciler.simulator.server import SimulatorHandle, serve_forever
+
+    environments = _parse_envs(envs)
+    try:
+        faults = Faults.from_env(os.environ)
+        for item in error_rates:
+            code, rate = parse_error_rate(item)
+            faults.error_rates[code] = rate
+    except ValueError as exc:
+        raise ConfigError(str(exc), hint="see docs/simulator.md for the fault knobs") from None
+    for attr, value in (("latency_ms", latency_ms), ("rate_limit", rate_limit),
+                        ("retry_after", retry_after), ("drop_rate", drop_rate),
+                        ("drop_first", drop_first), ("seed", seed),
+                        ("assembly_seconds", assembly_seconds),
+                        ("install_seconds", install_seconds)):
+        if value is not None:
+            setattr(faults, attr, value)
+
+    def announce(handle: SimulatorHandle) -> None:
+        base = handle.state.world.environments
+        click.echo(f"wfpromote simulator (profile {profile}), state in {state_path}")
+        for name, env in base.items():
+            click.echo(f"  {name:<12} {env.kind:<10} {handle.url(name)}")
+        click.echo("Press Ctrl+C to stop.")
+
+    try:
+        serve_forever(profile=profile, state_path=state_path, environments=environments,
+                      faults=faults, assembly_seconds=1.0, install_seconds=1.0, host=host,
+                      port=port, announce=announce)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                          hint="pick another --port, or stop the other server") from None
+
+
+@simulator_group.command("reset", epilog=RESET_EPILOG)
+@click.option("--state", "state_path", default=DEFAULT_STATE, show_default=True,
+              metavar="FILE", help="State file to delete.")
+def reset_command(state_path: str) -> None:
+    """Forget every package and installation: the next start seeds the environments anew."""
+    try:
+        os.remove(state_path)
+    except FileNotFoundError:
+        click.echo(f"{state_path} does not exist; nothing to reset.")
+        return
+    except OSError as exc:
+        from reconciler.errors import ConfigError
+
+        raise ConfigError(f"cannot delete {state_path}: {exc.strerror or exc}") from None
+    click.echo(f"Deleted {state_path}; the simulator starts from the seed next time.")

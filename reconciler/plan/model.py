@@ -40,6 +40,7 @@ class Reason(str, Enum):
     ASSEMBLY_FAILED = "assembly_failed"              # replace: remote is ASSEMBLING_FAILED
     NOT_DECLARED = "not_declared"                    # disable/delete: owned, gone from files
     INSTALL_REQUESTED = "install_requested"          # install: declared, not yet installed
+    ADOPTED = "adopted"                              # update: --adopt writes our marker
     UP_TO_DATE = "up_to_date"                        # no-op
 
 

@@ -1,0 +1,87 @@
+"""One ``PromotionAPI`` per configured environment, opened and closed together."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import httpx
+
+from reconciler.api.auth import auth_from_config
+from reconciler.api.client import PromotionClient
+from reconciler.api.profiles import get_profile
+from reconciler.api.protocol import PromotionAPI
+from reconciler.clock import Clock
+from reconciler.errors import WfpromoteError
+from reconciler.model import Config, EnvironmentConfig
+
+SIMULATOR_ROOT = "http://simulator.local"
+# (environment name, its config) -> a transport to use instead of the network, or None.
+TransportFactory = Callable[[str, EnvironmentConfig], httpx.AsyncBaseTransport | None]
+
+_announced = False
+
+
+def _in_ci(environ: Mapping[str, str]) -> bool:
+    return environ.get("CI", "").strip().lower() in ("true", "1")
+
+
+def _announce_simulator(state: str) -> None:
+    """Say loudly, once per run, that nothing real is being talked to."""
+    global _announced
+    if _announced:
+        return
+    _announced = True
+    print("*" * 72, file=sys.stderr)
+    print("* NOTICE: using the EMBEDDED SIMULATOR, not a real Workfront service.", file=sys.stderr)
+    print(f"* Simulated state lives in {state}", file=sys.stderr)
+    print("*" * 72, file=sys.stderr)
+
+
+def reset_simulator_notice() -> None:
+    """Let the next run announce the simulator again (tests, long-lived processes)."""
+    global _announced
+    _announced = False
+
+
+@asynccontextmanager
+async def open_clients(config: Config, *, allow_simulator: bool = False,
+                       clock: Clock | None = None, environ: Mapping[str, str] | None = None,
+                       transport_factory: TransportFactory | None = None,
+                       ) -> AsyncIterator[dict[str, PromotionAPI]]:
+    """Clients for every environment of ``config``, closed when the block exits."""
+    env = os.environ if environ is None else environ
+    profile = get_profile(config.api)
+    simulated = [name for name, e in config.environments.items() if e.is_simulator]
+    if simulated and _in_ci(env) and not allow_simulator:
+        raise WfpromoteError(
+            f"environment(s) {', '.join(simulated)} use the embedded simulator, which is "
+            "refused in CI", hint="pass --allow-simulator (or set WFPROMOTE_ALLOW_SIMULATOR=1) "
+            "if a simulated run is really wanted, otherwise give real urls")
+    limits = httpx.Limits(max_connections=config.concurrency,
+                          max_keepalive_connections=config.concurrency)
+    sim_transport: httpx.AsyncBaseTransport | None = None
+    clients: dict[str, PromotionAPI] = {}
+    async with AsyncExitStack() as stack:
+        for name, env_config in config.environments.items():
+            auth = auth_from_config(env_config.auth, env, name, clock=clock)
+            transport = transport_factory(name, env_config) if transport_factory else None
+            if env_config.is_simulator:
+                if transport is None:
+                    if sim_transport is None:
+                        from reconciler.simulator.embedded import embedded_transport, state_file
+
+                        _announce_simulator(state_file(config))
+                        sim_transport = embedded_transport(config, clock=clock)
+                    transport = sim_transport
+                root = f"{SIMULATOR_ROOT}/{name}"
+            else:
+                root = env_config.url
+            client = PromotionClient(name, profile.api_root(root), profile, auth=auth,
+                                     transport=transport, timeout=config.timeouts.request,
+                                     clock=clock, limits=limits)
+            stack.push_async_callback(client.aclose)
+            clients[name] = client
+        yield clients

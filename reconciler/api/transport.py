@@ -1,0 +1,220 @@
+"""Sending one request: timeouts, polite retries, and failures turned into our own errors.
+
+Which requests are repeated:
+
+* GET, PUT, DELETE and PATCH are safe to repeat. PATCH is only ever sent with name,
+  description or status (plain assignments, same result however often applied) or, under the
+  2023 profile, with objectCollections (a re-assembly that converges on the same content).
+* A POST marked ``retry_safe=False`` (package create, both installs) is repeated only when the
+  request certainly never reached the service: the connection could not be opened, or the
+  service answered 429 (refused because of rate limiting). Any other lost or failed answer
+  raises :class:`OutcomeUnknown`, and the caller re-lists to find out what happened.
+* Retried answers: 429, 502, 503, 504 and transport errors. ``Retry-After`` (seconds or an
+  HTTP date) is honoured up to ``RetryPolicy.retry_after_cap``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from reconciler.clock import Clock, RealClock
+from reconciler.errors import ApiError, AuthError, WfpromoteError
+from reconciler.redact import MASK, SECRET_KEYS, redact
+
+log = logging.getLogger("reconciler.api")
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
+EXCERPT_CHARS = 200
+UNREACHABLE_HINT = ("is the server reachable? Check the environment's url in wfpromote.yaml "
+                    "and the network (proxy, VPN, DNS)")
+
+
+class OutcomeUnknown(ApiError):
+    """A request that must not be repeated lost its answer: it may or may not have happened.
+
+    The caller re-reads the remote state (e.g. lists packages or installations) to find out.
+    """
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 4            # including the first
+    base_delay: float = 0.5          # seconds before the first retry
+    max_delay: float = 20.0          # cap on one backoff step
+    jitter: float = 0.25             # each step grows by up to this fraction, at random
+    total_budget: float = 90.0       # seconds of waiting and trying across all attempts
+    retry_after_cap: float = 60.0    # longest Retry-After we honour for one wait
+    random: Callable[[], float] = field(default=random.random, compare=False, repr=False)
+
+    def backoff(self, retry_number: int) -> float:
+        """Delay before retry ``retry_number`` (1 for the first retry), with jitter."""
+        step = min(self.max_delay, self.base_delay * (2 ** (retry_number - 1)))
+        return step * (1.0 + self.jitter * self.random())
+
+    def delay(self, retry_number: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(0.0, retry_after), self.retry_after_cap)
+        return self.backoff(retry_number)
+
+
+NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """``Retry-After`` as seconds to wait: delta-seconds or an HTTP date; None if unreadable."""
+    if not value:
+        return None
+    text = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def safe_url(url: httpx.URL | str) -> str:
+    """The URL as it may be shown: no user info, secret query parameters masked."""
+    parts = urlsplit(str(url))
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = urlencode([(k, MASK if SECRET_KEYS.search(k) else v)
+                       for k, v in parse_qsl(parts.query, keep_blank_values=True)],
+                      safe="*")
+    return redact(urlunsplit((parts.scheme, netloc, parts.path, query, "")))
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """A short, one-line, redacted piece of a body; an HTML page is reduced to its text."""
+    if re.search(r"(?is)<(!doctype|html|body|head)\b", text):
+        title = re.search(r"(?is)<title[^>]*>(.*?)</title>", text)
+        text = re.sub(r"(?is)<(script|style)[^>]*>.*?</\1>", " ", text)
+        text = re.sub(r"(?s)<[^>]+>", " ", text)
+        if title:
+            text = f"{title.group(1)} | {text}"
+    flat = " ".join(redact(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+@dataclass
+class Sender:
+    """Sends requests for one client with the retry policy and error mapping."""
+
+    client: httpx.AsyncClient
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    clock: Clock = field(default_factory=RealClock)
+    auth_hint: str | None = None    # e.g. "check the API key in $WF_SANDBOX_KEY"
+
+    async def send(self, method: str, url: str, *, json: Any = None,
+                   params: dict[str, str] | None = None, retry_safe: bool | None = None,
+                   accept_after_retry: Collection[int] = ()) -> httpx.Response:
+        """Send, retrying what is safe; return a 2xx response or raise an ApiError.
+
+        ``accept_after_retry``: statuses that count as success on a repeated attempt (a
+        repeated DELETE whose first answer was lost finds nothing: 404).
+        """
+        idempotent = method.upper() in IDEMPOTENT_METHODS if retry_safe is None else retry_safe
+        started = self.clock.monotonic()
+        attempt = 0  # local: one Sender serves many concurrent requests
+        while True:
+            attempt += 1
+            request = self.client.build_request(method, url, json=json, params=params)
+            shown = safe_url(request.url)
+            try:
+                response = await self.client.send(request)
+            except WfpromoteError:
+                raise
+            except httpx.HTTPError as exc:
+                never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+                if not (idempotent or never_sent):
+                    raise OutcomeUnknown(
+                        f"the answer was lost ({_describe(exc)}); the request may or may not "
+                        "have taken effect", method=method, url=shown,
+                        hint="list the remote state again before repeating it") from None
+                wait = self._next_wait(attempt, started, None)
+                if wait is None:
+                    raise ApiError(f"request failed: {_describe(exc)}", method=method,
+                                   url=shown, hint=UNREACHABLE_HINT) from None
+                log.warning("%s %s failed (%s); retrying in %.1fs", method, shown,
+                            _describe(exc), wait)
+                await self.clock.sleep(wait)
+                continue
+
+            status = response.status_code
+            if 200 <= status < 300 or (attempt > 1 and status in accept_after_retry):
+                await response.aread()
+                return response
+            await response.aread()
+            if status in RETRY_STATUSES and (idempotent or status == 429):
+                retry_after = parse_retry_after(response.headers.get("Retry-After"),
+                                                self.clock.now())
+                wait = self._next_wait(attempt, started, retry_after)
+                if wait is not None:
+                    log.warning("%s %s answered %d; retrying in %.1fs", method, shown,
+                                status, wait)
+                    await self.clock.sleep(wait)
+                    continue
+            raise self._status_error(method, shown, response, idempotent)
+
+    def _next_wait(self, attempt: int, started: float,
+                   retry_after: float | None) -> float | None:
+        """Seconds to wait before the next attempt, or None when attempts or budget are spent."""
+        if attempt >= self.retry.max_attempts:
+            return None
+        wait = self.retry.delay(attempt, retry_after)
+        if self.clock.monotonic() - started + wait > self.retry.total_budget:
+            return None
+        return wait
+
+    def _status_error(self, method: str, url: str, response: httpx.Response,
+                      idempotent: bool) -> ApiError:
+        status = response.status_code
+        body = excerpt(response.text)
+        if status in (401, 403):
+            verdict = "credentials refused" if status == 401 else "access denied"
+            return AuthError(verdict, method=method, url=url, status=status, excerpt=body,
+                             hint=self.auth_hint or "check the environment's auth settings")
+        if status in (502, 503, 504) and not idempotent:
+            return OutcomeUnknown(
+                "the service failed to answer; the request may or may not have taken effect",
+                method=method, url=url, status=status, excerpt=body,
+                hint="list the remote state again before repeating it")
+        if status == 429:
+            return ApiError("rate limited; gave up after retrying", method=method, url=url,
+                            status=status, excerpt=body, hint="try again later or lower "
+                            "`concurrency` in wfpromote.yaml")
+        if status >= 500:
+            hint = "the service failed; try again later"
+        elif status == 404:
+            hint = "the object does not exist (any more) in this environment"
+        else:
+            hint = "the service refused the request; its answer is quoted above"
+        return ApiError("request failed", method=method, url=url, status=status,
+                        excerpt=body, hint=hint)
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    kinds: dict[type[httpx.HTTPError], str] = {
+        httpx.ConnectError: "cannot connect",
+        httpx.ConnectTimeout: "connection timed out",
+        httpx.ReadTimeout: "timed out waiting for the answer",
+        httpx.WriteTimeout: "timed out sending the request",
+        httpx.PoolTimeout: "no free connection",
+        httpx.RemoteProtocolError: "connection dropped",
+        httpx.ReadError: "connection dropped while reading",
+    }
+    kind = kinds.get(type(exc), type(exc).__name__)
+    detail = redact(str(exc))[:EXCERPT_CHARS]
+    return f"{kind}: {detail}" if detail else kind

@@ -1,0 +1,1 @@
+"""Apply engine: run a plan safely, concurrently and idempotently."""

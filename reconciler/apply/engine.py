@@ -1,0 +1,223 @@
+"""Runs a plan: independent packages concurrently, dependent actions in order, every action
+accounted for in the report.
+
+Actions that touch the same package (same name or same remote id) form one chain, run in
+plan order by one task; chains run concurrently under a semaphore. A failure skips the rest
+of its chain and, with ``fail_fast``, every chain not yet started. A stop request (SIGINT or
+SIGTERM) starts nothing new, lets requests in flight finish within a grace period, and marks
+what never ran as skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from reconciler.api.protocol import PromotionAPI
+from reconciler.apply.poll import Interrupted, PollPolicy
+from reconciler.apply.progress import Progress, RecordingProgress
+from reconciler.apply.report import ActionResult, ApplyReport, Outcome
+from reconciler.apply.steps import StepContext, run_action
+from reconciler.clock import Clock, RealClock
+from reconciler.errors import WfpromoteError
+from reconciler.plan.model import Action, Plan
+from reconciler.redact import redact
+
+log = logging.getLogger("reconciler.apply")
+
+
+@dataclass(frozen=True)
+class ApplySettings:
+    """Tunables of one run; defaults match wfpromote.yaml's."""
+
+    concurrency: int = 8
+    fail_fast: bool = False
+    assembly_timeout: float = 900.0
+    install_timeout: float = 900.0
+    grace: float = 35.0            # seconds in-flight work may take after a stop request
+    poll: PollPolicy = field(default_factory=PollPolicy)
+
+
+def chains(actions: Sequence[Action]) -> list[list[int]]:
+    """Indexes of actions grouped into chains that must run in order (union by name/id)."""
+    parent = list(range(len(actions)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for index, action in enumerate(actions):
+        for key in (f"name:{action.name}", f"id:{action.package_id}" if action.package_id
+                    else None):
+            if key is None:
+                continue
+            if key in owner:
+                parent[find(index)] = find(owner[key])
+            else:
+                owner[key] = index
+    groups: dict[int, list[int]] = {}
+    for index in range(len(actions)):
+        groups.setdefault(find(index), []).append(index)
+    return sorted(groups.values(), key=lambda g: g[0])
+
+
+class ApplyEngine:
+    def __init__(self, clients: Mapping[str, PromotionAPI], *, default_env: str,
+                 clock: Clock | None = None, settings: ApplySettings | None = None,
+                 progress: Progress | None = None) -> None:
+        self.clients = clients
+        self.default_env = default_env
+        self.clock = clock or RealClock()
+        self.settings = settings or ApplySettings()
+        self.progress = progress or RecordingProgress()
+        self._stop_reason: str | None = None
+        self._failed_once = False
+        self._stop_event: asyncio.Event | None = None
+
+    # -- stopping -----------------------------------------------------------------------
+
+    def request_stop(self, reason: str = "SIGINT") -> None:
+        """Start nothing new; in-flight work finishes (bounded by settings.grace)."""
+        if self._stop_reason is None:
+            self._stop_reason = reason
+            log.warning("stop requested (%s): finishing requests in flight", reason)
+        if self._stop_event is not None:
+            self._stop_event.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_reason is not None
+
+    def _blocked(self) -> str | None:
+        if self._stop_reason:
+            return f"not started: interrupted by {self._stop_reason}"
+        if self.settings.fail_fast and self._failed_once:
+            return "not started: an earlier change failed (--fail-fast)"
+        return None
+
+    # -- running ------------------------------------------------------------------------
+
+    async def run(self, plan: Plan) -> ApplyReport:
+        actions = list(plan.changes)
+        started = self.clock.monotonic()
+        results: dict[int, ActionResult] = {}
+        running: set[int] = set()
+        known_ids = set(plan.remote_fingerprints) | {a.package_id for a in actions
+                                                     if a.package_id}
+        semaphore = asyncio.Semaphore(max(1, self.settings.concurrency))
+        self._stop_event = asyncio.Event()
+        if self._stop_reason:
+            self._stop_event.set()
+
+        async def run_chain(indexes: list[int]) -> None:
+            group_ids: dict[str, str] = {}
+            async with semaphore:
+                for position, index in enumerate(indexes):
+                    blocked = self._blocked()
+                    if blocked:
+                        for rest in indexes[position:]:
+                            results[rest] = self._skip(actions[rest], blocked)
+                        return
+                    running.add(index)
+                    result = await self._run_one(actions[index], known_ids, group_ids)
+                    running.discard(index)
+                    results[index] = result
+                    if result.outcome is not Outcome.APPLIED:
+                        reason = f"skipped: depends on the {actions[index].kind.value} of " \
+                                 f"{actions[index].name!r}, which did not complete"
+                        for rest in indexes[position + 1:]:
+                            results[rest] = self._skip(actions[rest], reason)
+                        return
+
+        tasks = [asyncio.create_task(run_chain(g)) for g in chains(actions)]
+        await self._wait(tasks)
+        for index in range(len(actions)):
+            if index not in results:
+                if index in running:
+                    results[index] = ActionResult(
+                        actions[index], Outcome.FAILED, error="cancelled: still running "
+                        f"{self.settings.grace:g} s after the stop request",
+                        hint="run apply again to converge")
+                else:
+                    results[index] = self._skip(actions[index],
+                                                self._blocked() or "not started")
+        self.progress.close()
+        return ApplyReport([results[i] for i in range(len(actions))],
+                           interrupted=self._stop_reason,
+                           duration=self.clock.monotonic() - started)
+
+    async def _wait(self, tasks: list[asyncio.Task[None]]) -> None:
+        if not tasks:
+            return
+        assert self._stop_event is not None
+        stop_waiter: asyncio.Task[object] = asyncio.create_task(self._stop_event.wait())
+        try:
+            pending: set[asyncio.Task[None]] = set(tasks)
+            while pending:
+                done, _ = await asyncio.wait({*pending, stop_waiter},
+                                             return_when=asyncio.FIRST_COMPLETED)
+                pending = {t for t in pending if t not in done}
+                if stop_waiter in done:
+                    break
+            if pending:
+                _, late = await asyncio.wait(pending, timeout=self.settings.grace)
+                for task in late:
+                    task.cancel()
+                if late:
+                    await asyncio.gather(*late, return_exceptions=True)
+            for task in tasks:
+                if task.done() and not task.cancelled() and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        finally:
+            stop_waiter.cancel()
+
+    async def _run_one(self, action: Action, known_ids: set[str],
+                       group_ids: dict[str, str]) -> ActionResult:
+        begin = self.clock.monotonic()
+        ctx = StepContext(
+            clients=self.clients, default_env=self.default_env, clock=self.clock,
+            policy=self.settings.poll, assembly_timeout=self.settings.assembly_timeout,
+            install_timeout=self.settings.install_timeout, known_ids=known_ids,
+            group_ids=group_ids, stopping=lambda: self.stopping,
+            say=lambda state: self.progress.update(action, state),
+            package_id=action.package_id)
+        self.progress.update(action, "started")
+        try:
+            await run_action(action, ctx)
+        except Interrupted as exc:
+            self._failed_once = True
+            outcome = Outcome.FAILED if ctx.wrote else Outcome.SKIPPED
+            return self._finish(action, ctx, outcome, exc, begin)
+        except WfpromoteError as exc:
+            self._failed_once = True
+            return self._finish(action, ctx, Outcome.FAILED, exc, begin)
+        return self._finish(action, ctx, Outcome.APPLIED, None, begin)
+
+    def _finish(self, action: Action, ctx: StepContext, outcome: Outcome,
+                exc: WfpromoteError | None, begin: float) -> ActionResult:
+        message = redact(exc.message) if exc else None
+        state = "done" if outcome is Outcome.APPLIED else f"{outcome.value}: {message}"
+        self.progress.update(action, state)
+        return ActionResult(action, outcome, package_id=ctx.package_id, error=message,
+                            hint=exc.hint if exc else None,
+                            duration=self.clock.monotonic() - begin)
+
+    def _skip(self, action: Action, reason: str) -> ActionResult:
+        self.progress.update(action, reason if reason.startswith("skipped")
+                             else f"skipped ({reason})")
+        return ActionResult(action, Outcome.SKIPPED, package_id=action.package_id,
+                            error=reason)
+
+
+async def apply_plan(plan: Plan, clients: Mapping[str, PromotionAPI], *, default_env: str,
+                     clock: Clock | None = None, settings: ApplySettings | None = None,
+                     progress: Progress | None = None) -> ApplyReport:
+    """Convenience: run a plan with a fresh engine."""
+    engine = ApplyEngine(clients, default_env=default_env, clock=clock, settings=settings,
+                         progress=progress)
+    return await engine.run(plan)

@@ -1,0 +1,119 @@
+"""The account of an apply: every planned change is applied, failed or skipped, and why.
+
+Rendered as a text table (the result of ``apply`` in text mode) and as JSON (``--format json``
+and ``--report FILE``). Error messages pass through ``redact`` on the way in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from reconciler.plan.model import Action
+from reconciler.redact import redact
+
+REPORT_VERSION = "1.0"
+EXIT_SIGNALS = {"SIGINT": 130, "SIGTERM": 143}
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    action: Action
+    outcome: Outcome
+    package_id: str | None = None
+    error: str | None = None
+    hint: str | None = None
+    duration: float = 0.0
+
+    def data(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "action": self.action.kind.value, "name": self.action.name,
+            "package_id": self.package_id, "outcome": self.outcome.value,
+            "error": redact(self.error) if self.error else None,
+            "duration": round(self.duration, 3),
+        }
+        if self.action.environment:
+            out["environment"] = self.action.environment
+        if self.hint:
+            out["hint"] = redact(self.hint)
+        return out
+
+
+@dataclass
+class ApplyReport:
+    results: list[ActionResult] = field(default_factory=list)
+    interrupted: str | None = None      # "SIGINT" / "SIGTERM" when the run was stopped
+    duration: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        counts = {o.value: 0 for o in Outcome}
+        for result in self.results:
+            counts[result.outcome.value] += 1
+        return counts
+
+    @property
+    def failed(self) -> list[ActionResult]:
+        return [r for r in self.results if r.outcome is Outcome.FAILED]
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_SIGNALS.get(self.interrupted, 130)
+        return 1 if self.failed else 0
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "format_version": REPORT_VERSION,
+            "summary": {**self.counts(), "interrupted": self.interrupted,
+                        "duration": round(self.duration, 3), "exit_code": self.exit_code},
+            "results": [r.data() for r in self.results],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.data(), indent=2, sort_keys=False) + "\n"
+
+    def render_text(self) -> str:
+        rows = [("ACTION", "NAME", "OUTCOME", "PACKAGE ID", "TIME", "ERROR")]
+        for r in self.results:
+            name = r.action.name + (f" -> {r.action.environment}"
+                                    if r.action.environment else "")
+            rows.append((r.action.kind.value, name, r.outcome.value, r.package_id or "-",
+                         f"{r.duration:.1f}s", redact(r.error or "")))
+        widths = [max(len(row[i]) for row in rows) for i in range(5)]
+        lines = ["  ".join(cell.ljust(widths[i]) if i < 5 else cell
+                           for i, cell in enumerate(row)).rstrip() for row in rows]
+        counts = self.counts()
+        summary = (f"Apply: {counts['applied']} applied, {counts['failed']} failed, "
+                   f"{counts['skipped']} skipped in {self.duration:.1f}s")
+        if self.interrupted:
+            summary += f" (interrupted by {self.interrupted})"
+        hints = sorted({redact(r.hint) for r in self.failed if r.hint})
+        tail = [f"  hint: {h}" for h in hints]
+        return "\n".join([*lines, "", summary, *tail]) + "\n"
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write a file so readers see the old content or the new, never half of it."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,176 @@
+"""One ``wfpromote apply`` from start to end: lock, plan (or check a saved plan), confirm,
+run, report. The command module only turns options into an :class:`ApplyRequest`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from reconciler.api.protocol import PromotionAPI
+from reconciler.apply.engine import ApplyEngine, ApplySettings
+from reconciler.apply.interrupt import stop_on_signals
+from reconciler.apply.lock import ApplyLock
+from reconciler.apply.poll import PollPolicy
+from reconciler.apply.progress import Progress, choose_progress
+from reconciler.apply.report import ApplyReport, write_atomic
+from reconciler.apply.stale import check_fresh
+from reconciler.clock import Clock, RealClock
+from reconciler.config import is_loopback
+from reconciler.errors import WfpromoteError
+from reconciler.model import Config
+from reconciler.plan.model import Plan
+from reconciler.redact import redact
+
+PROMPT = "Do you want to apply these changes? Only 'yes' will be accepted"
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    paths: tuple[str, ...] = ()
+    auto_approve: bool = False
+    concurrency: int | None = None
+    fail_fast: bool = False
+    report_path: str | None = None
+    output_format: str = "text"          # "text" | "json"
+    lock_timeout: float | None = None
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
+    adopt: bool = False
+    allow_empty: bool = False
+    force: bool = False
+    allow_simulator: bool = False
+    color: bool = False
+
+
+class NoConfirmation(WfpromoteError):
+    """Apply needs a 'yes' and nobody can give one."""
+
+
+def read_saved_plan(paths: tuple[str, ...]) -> Plan | None:
+    """The plan in ``paths`` when it is exactly one saved-plan file (JSON with format_version)."""
+    if len(paths) != 1 or not Path(paths[0]).is_file():
+        return None
+    try:
+        data = json.loads(Path(paths[0]).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict) or "format_version" not in data:
+        return None
+    from reconciler.plan.serialize import plan_from_data
+
+    try:
+        return plan_from_data(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise WfpromoteError(f"{paths[0]}: not a readable saved plan ({exc})",
+                             hint="make it again with: wfpromote plan --out FILE") from None
+
+
+def settings_for(config: Config, request: ApplyRequest) -> ApplySettings:
+    # A simulator (embedded, or served on this machine) assembles in a known time: look then.
+    expected = config.simulator.assembly_seconds if all(
+        e.is_simulator or is_loopback(urlsplit(e.url).hostname)
+        for e in config.environments.values()) else 1.0
+    return ApplySettings(
+        concurrency=request.concurrency or config.concurrency,
+        fail_fast=request.fail_fast,
+        assembly_timeout=config.timeouts.assembly,
+        install_timeout=config.timeouts.install,
+        grace=config.timeouts.request + 5.0,
+        poll=PollPolicy(first=max(0.2, min(expected, 10.0))))
+
+
+def run_apply(config: Config, request: ApplyRequest, *, stdin: TextIO | None = None,
+              stdout: TextIO | None = None, stderr: TextIO | None = None,
+              clock: Clock | None = None) -> int:
+    """The whole command; returns the exit code."""
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    saved = read_saved_plan(request.paths)
+    if saved is None and not request.auto_approve and not _isatty(stdin):
+        raise NoConfirmation(
+            "apply needs a confirmation and there is no terminal to ask on",
+            hint="review the plan, then run `wfpromote apply --auto-approve` (CI), or apply "
+                 "a saved plan: `wfpromote plan --out plan.json` then `wfpromote apply "
+                 "plan.json`")
+    if request.concurrency:
+        config = config.model_copy(update={"concurrency": request.concurrency})
+    timeout = config.timeouts.lock if request.lock_timeout is None else request.lock_timeout
+    with ApplyLock(config.root, timeout=timeout):
+        return asyncio.run(_session(config, request, saved, stdin, stdout, stderr,
+                                    clock or RealClock()))
+
+
+async def _session(config: Config, request: ApplyRequest, saved: Plan | None, stdin: TextIO,
+                   stdout: TextIO, stderr: TextIO, clock: Clock) -> int:
+    from reconciler.api.factory import open_clients
+    from reconciler.plan.render_text import render_text
+
+    plan_stream = stderr if request.output_format == "json" else stdout
+    async with open_clients(config, allow_simulator=request.allow_simulator,
+                            clock=clock) as clients:
+        if saved is not None:
+            await check_fresh(saved, config, clients)
+            plan = saved
+        else:
+            plan = await make_plan(config, clients, request, clock)
+        plan_stream.write(redact(render_text(plan, color=request.color)))
+        plan_stream.flush()
+        if plan.has_changes and saved is None and not request.auto_approve:
+            _confirm(stdin, stderr)
+        progress = choose_progress(stderr) if plan.has_changes else None
+        report = await _execute(plan, config, clients, request, clock, progress)
+    _emit(report, request, stdout)
+    return report.exit_code
+
+
+async def make_plan(config: Config, clients: Mapping[str, PromotionAPI],
+                    request: ApplyRequest, clock: Clock) -> Plan:
+    """The plan to apply, made by the planner's pipeline with the command's selection."""
+    from reconciler.loader import load_packages
+    from reconciler.plan.pipeline import PlanOptions, build_plan
+
+    specs = load_packages(config, list(request.paths))
+    options = PlanOptions(targets=request.targets, excludes=request.excludes,
+                          replaces=request.replaces, adopt=request.adopt,
+                          allow_empty=request.allow_empty, force=request.force)
+    return await build_plan(config, specs, clients, options, clock)
+
+
+async def _execute(plan: Plan, config: Config, clients: Mapping[str, PromotionAPI],
+                   request: ApplyRequest, clock: Clock,
+                   progress: Progress | None) -> ApplyReport:
+    engine = ApplyEngine(clients, default_env=config.listing_environment(), clock=clock,
+                         settings=settings_for(config, request), progress=progress)
+    with stop_on_signals(engine):
+        return await engine.run(plan)
+
+
+def _confirm(stdin: TextIO, stderr: TextIO) -> None:
+    stderr.write(f"\n{PROMPT}.\n  Enter a value: ")
+    stderr.flush()
+    answer = stdin.readline().strip()
+    if answer != "yes":
+        raise WfpromoteError("apply cancelled: nothing was changed",
+                             hint="answer exactly 'yes' to apply, or use --auto-approve")
+
+
+def _emit(report: ApplyReport, request: ApplyRequest, stdout: TextIO) -> None:
+    if request.report_path:
+        write_atomic(request.report_path, redact(report.to_json()))
+    text = report.to_json() if request.output_format == "json" else report.render_text()
+    stdout.write(redact(text))
+    stdout.flush()
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

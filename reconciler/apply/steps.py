@@ -1,0 +1,291 @@
+"""The requests that carry out one action, in the only safe order for each kind.
+
+create:  POST, wait for assembly, then PATCH the status (and PUT a definition by value).
+update:  PATCH the changed fields (after waiting if the package is still assembling).
+replace: PUT (then wait if it re-assembles), or create the new package, wait for it and set
+         its status, and only then disable the old one.
+disable: PATCH status DISABLED.  delete: DELETE.
+install: pre-run, optional translation-map overrides, install, wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.api.models import RemotePackage
+from reconciler.api.protocol import PromotionAPI
+from reconciler.apply.idempotent import create_once
+from reconciler.apply.poll import (
+    ASSEMBLING,
+    Interrupted,
+    PollPolicy,
+    StepFailed,
+    wait_for_assembly,
+    wait_for_installation,
+)
+from reconciler.clock import Clock
+from reconciler.plan.bodies import PUT_KEYS, post_body
+from reconciler.plan.model import Action, ActionKind, ReplaceStrategy
+
+
+@dataclass
+class StepContext:
+    """What the steps of one action need; one per action."""
+
+    clients: Mapping[str, PromotionAPI]
+    default_env: str
+    clock: Clock
+    policy: PollPolicy
+    assembly_timeout: float
+    install_timeout: float
+    known_ids: set[str]                       # ids that existed before the run or were made
+    group_ids: dict[str, str]                 # package name -> id made earlier in this group
+    stopping: Callable[[], bool] = lambda: False
+    say: Callable[[str], None] = lambda text: None
+    wrote: bool = False                       # a write request was sent for this action
+    package_id: str | None = None             # the id the action ended up touching
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def api_for(self, action: Action) -> PromotionAPI:
+        env = action.environment if action.kind is ActionKind.INSTALL else action.source_env
+        env = env or self.default_env
+        try:
+            return self.clients[env]
+        except KeyError:
+            raise StepFailed(f"no client for environment {env!r}",
+                             hint="the environment must be declared in wfpromote.yaml") from None
+
+    def checkpoint(self) -> None:
+        """Called before each write: once a stop is requested, nothing new is written."""
+        if self.stopping():
+            raise Interrupted("interrupted before this step was started",
+                              hint="run apply again to finish the remaining changes")
+
+
+async def run_action(action: Action, ctx: StepContext) -> None:
+    handler = _HANDLERS[action.kind]
+    await handler(action, ctx)
+
+
+# --- create ----------------------------------------------------------------------------
+
+
+async def _create(action: Action, ctx: StepContext) -> None:
+    package = await _create_and_settle(action, ctx.api_for(action), ctx)
+    ctx.group_ids[action.name] = package.id
+
+
+async def _create_and_settle(action: Action, api: PromotionAPI,
+                             ctx: StepContext) -> RemotePackage:
+    """POST (idempotently), wait for assembly, write a definition by value, set the status."""
+    after = dict(action.after or {})
+    by_value = "packageEntities" in after and api.capabilities.replace_with_put
+    ctx.checkpoint()
+    ctx.wrote = True
+    package = await create_once(api, post_body(after), clock=ctx.clock,
+                                known_ids=ctx.known_ids,
+                                on_recovered=lambda p: ctx.say(f"found after lost answer "
+                                                               f"(id {p.id})"))
+    ctx.known_ids.add(package.id)
+    ctx.package_id = package.id
+    ctx.say(f"posted (id {package.id})")
+    package = await _settle(api, package, ctx)
+    if by_value:
+        ctx.checkpoint()
+        package = await api.replace_package(package.id, _put_body(after, package))
+        ctx.say("definition written (PUT)")
+        package = await _settle(api, package, ctx)
+    desired = action.desired_status or after.get("desired_status")
+    return await _set_status(api, package, desired, ctx)
+
+
+def _put_body(after: dict[str, Any], package: RemotePackage) -> dict[str, Any]:
+    """PUT replaces every editable field: keep the current status (set later by PATCH)."""
+    out = {k: after[k] for k in PUT_KEYS if k in after and k != "objectCollections"}
+    out["status"] = package.status or "DRAFT"
+    if package.version is not None:
+        out["version"] = package.version
+    return out
+
+
+async def _settle(api: PromotionAPI, package: RemotePackage,
+                  ctx: StepContext) -> RemotePackage:
+    """Wait for assembly if the package is (re)assembling; otherwise return it as it is."""
+    if (package.status or "").upper() not in ASSEMBLING:
+        return package
+    ctx.say("assembling")
+    settled = await wait_for_assembly(
+        api, package.id, clock=ctx.clock, timeout=ctx.assembly_timeout, policy=ctx.policy,
+        stopping=ctx.stopping)
+    ctx.say(settled.status or "settled")
+    return settled
+
+
+async def _set_status(api: PromotionAPI, package: RemotePackage, desired: str | None,
+                      ctx: StepContext) -> RemotePackage:
+    if not desired or desired.upper() == (package.status or "").upper():
+        return package
+    if desired.upper() == "DRAFT" and (package.status or "").upper() == "DRAFT":
+        return package
+    ctx.checkpoint()
+    patched = await api.patch_package(package.id, {"status": desired})
+    ctx.say(f"status {desired}")
+    return patched
+
+
+# --- update / disable / delete -----------------------------------------------------------
+
+
+async def _update(action: Action, ctx: StepContext) -> None:
+    api = ctx.api_for(action)
+    package_id = _require_id(action, ctx)
+    fields = dict(action.after or {})
+    before_status = str((action.before or {}).get("status") or "").upper()
+    if before_status in ASSEMBLING:
+        # Left assembling by an earlier run (or by the UI): PATCH must wait for the end.
+        ctx.say("waiting for the earlier assembly")
+        settled = await wait_for_assembly(api, package_id, clock=ctx.clock,
+                                          timeout=ctx.assembly_timeout, policy=ctx.policy,
+                                          stopping=ctx.stopping)
+        ctx.say(settled.status or "settled")
+        if str(fields.get("status") or "").upper() == (settled.status or "").upper():
+            fields.pop("status")  # the plan compared ASSEMBLING with DRAFT: nothing to do
+    status = fields.pop("status", None) if "objectCollections" in fields else None
+    if fields:
+        ctx.checkpoint()
+        ctx.wrote = True
+        package = await api.patch_package(package_id, fields)
+        ctx.say("patched " + ", ".join(sorted(fields)))
+        package = await _settle(api, package, ctx)
+    elif status or action.desired_status:
+        package = await api.get_package(package_id)
+    else:
+        return
+    await _set_status(api, package, status or _desired(action, fields), ctx)
+
+
+def _desired(action: Action, fields: dict[str, Any]) -> str | None:
+    # The status was already part of the PATCH when fields carried it.
+    return None if "status" in fields else action.desired_status
+
+
+async def _disable(action: Action, ctx: StepContext) -> None:
+    api = ctx.api_for(action)
+    package_id = _require_id(action, ctx)
+    ctx.checkpoint()
+    ctx.wrote = True
+    await api.patch_package(package_id, dict(action.after or {"status": "DISABLED"}))
+    ctx.say("DISABLED")
+
+
+async def _delete(action: Action, ctx: StepContext) -> None:
+    api = ctx.api_for(action)
+    package_id = _require_id(action, ctx)
+    ctx.checkpoint()
+    ctx.wrote = True
+    await api.delete_package(package_id)
+    ctx.say("deleted")
+
+
+# --- replace ---------------------------------------------------------------------------
+
+
+async def _replace(action: Action, ctx: StepContext) -> None:
+    api = ctx.api_for(action)
+    old_id = _require_id(action, ctx)
+    strategy = action.strategy or (ReplaceStrategy.PUT if api.capabilities.replace_with_put
+                                   else ReplaceStrategy.CREATE_THEN_DISABLE)
+    if strategy is ReplaceStrategy.PUT:
+        after = dict(action.after or {})
+        desired = action.desired_status or after.get("status")
+        if "packageEntities" in after or not api.capabilities.reassemble_with_patch:
+            ctx.checkpoint()
+            ctx.wrote = True
+            package = await api.replace_package(old_id, after)
+            ctx.say("replaced (PUT)")
+        else:
+            package = await _reassemble_with_patch(api, old_id, action, after, ctx)
+        package = await _settle(api, package, ctx)
+        await _set_status(api, package, desired, ctx)
+        ctx.group_ids[action.name] = old_id
+        return
+    # New first, old last: if the new package fails, the old one keeps serving.
+    ctx.known_ids.add(old_id)
+    new = await _create_and_settle(action, api, ctx)
+    ctx.group_ids[action.name] = new.id
+    ctx.checkpoint()
+    await api.patch_package(old_id, {"status": "DISABLED"})
+    ctx.say(f"old package {old_id} DISABLED")
+
+
+async def _reassemble_with_patch(api: PromotionAPI, package_id: str, action: Action,
+                                 after: dict[str, Any], ctx: StepContext) -> RemotePackage:
+    """Content by reference under a profile whose PUT needs a full definition: the
+    documented way to re-assemble is a PATCH with objectCollections, from DRAFT."""
+    status = str((action.before or {}).get("status") or "").upper()
+    ctx.checkpoint()
+    ctx.wrote = True
+    if status in ("TESTING", "ACTIVE"):
+        await api.patch_package(package_id, {"status": "DRAFT"})
+        ctx.say("status DRAFT (to re-assemble)")
+    keys = ("name", "description", "source", "objectCollections")
+    fields: dict[str, Any] = {k: after[k] for k in keys if k in after}
+    package = await api.patch_package(package_id, fields)
+    ctx.say("re-assembling (PATCH objectCollections)")
+    return package
+
+
+# --- install ---------------------------------------------------------------------------
+
+
+async def _install(action: Action, ctx: StepContext) -> None:
+    api = ctx.api_for(action)
+    package_id = ctx.group_ids.get(action.name) or _require_id(action, ctx)
+    ctx.package_id = package_id
+    ctx.checkpoint()
+    ctx.wrote = True
+    prepared = await api.prepare_installation(package_id)
+    ctx.say(f"pre-run in {api.environment} (installation {prepared.id})")
+    overrides = (action.after or {}).get("overrides") or {}
+    if overrides:
+        tmap = dict(prepared.translationMap)
+        for code, records in overrides.items():
+            for source_id, install_action in records.items():
+                entry = tmap.get(code, {}).get(source_id)
+                if entry is not None:
+                    tmap[code][source_id] = entry.model_copy(update={"action": install_action})
+        installation_id = await api.install_with_map(package_id, tmap) or prepared.id
+    else:
+        await api.install(prepared.id)
+        installation_id = prepared.id
+    ctx.say("installing")
+    await wait_for_installation(api, installation_id, clock=ctx.clock,
+                                timeout=ctx.install_timeout, policy=ctx.policy,
+                                stopping=ctx.stopping)
+    ctx.say(f"installed in {api.environment}")
+
+
+async def _noop(action: Action, ctx: StepContext) -> None:
+    return None
+
+
+def _require_id(action: Action, ctx: StepContext) -> str:
+    package_id = action.package_id or ctx.group_ids.get(action.name)
+    if not package_id:
+        raise StepFailed(f"{action.kind.value} of {action.name!r} has no package id",
+                         hint="plan again")
+    ctx.package_id = package_id
+    return package_id
+
+
+_HANDLERS = {
+    ActionKind.CREATE: _create,
+    ActionKind.UPDATE: _update,
+    ActionKind.REPLACE: _replace,
+    ActionKind.DISABLE: _disable,
+    ActionKind.DELETE: _delete,
+    ActionKind.INSTALL: _install,
+    ActionKind.NOOP: _noop,
+}

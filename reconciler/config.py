@@ -1,0 +1,207 @@
+"""``wfpromote.yaml``: read, check against schemas/config.schema.json, turn into ``Config``.
+
+Secrets never live in this file, only the names of environment variables holding them. A
+literal secret is refused (and registered for redaction, so it is never printed), and so is a
+URL that would send credentials in clear text to another machine.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from reconciler.errors import ConfigError, Problem
+
+if TYPE_CHECKING:
+    from reconciler.model import Config
+    from reconciler.sources import Document, KeyPath
+
+DEFAULT_NAME = "wfpromote.yaml"
+PROFILES = ("current", "2023")
+
+# Keys that hold a secret when given a literal value, and the *_env form to use instead.
+_SECRET_KEYS = {
+    "apikey": "apikey_env", "api_key": "apikey_env", "key": "apikey_env",
+    "session": "session_env", "sessionid": "session_env", "session_id": "session_env",
+    "bearer": "bearer_env", "token": "bearer_env", "access_token": "bearer_env",
+    "refresh_token": "refresh_token_env", "client_secret": "client_secret_env",
+    "secret": "apikey_env", "password": "apikey_env", "passwd": "apikey_env",
+}
+_AUTH_MODES = "apikey_env, session_env, bearer_env, oauth or refresh"
+
+
+class ConfigInvalid(ConfigError):
+    """The configuration file has problems; all of them are carried."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the configuration")
+        self.problems = problems
+
+    def render(self) -> str:
+        return "\n".join(p.render() for p in self.problems)
+
+
+def config_file(path: str | None) -> Path:
+    """The config file to read: the given path, or ./wfpromote.yaml."""
+    chosen = Path(path) if path else Path(DEFAULT_NAME)
+    if not chosen.is_file():
+        shown = str(chosen)
+        if path:
+            raise ConfigError(f"configuration file {shown} not found",
+                              hint="check the --config path (or WFPROMOTE_CONFIG)")
+        raise ConfigError(f"no {DEFAULT_NAME} in {Path.cwd()}",
+                          hint=f"pass --config FILE, or create {DEFAULT_NAME} (see "
+                               "examples/promotions/wfpromote.yaml)")
+    return chosen
+
+
+def load_config(path: str | None) -> Config:
+    """Read and check the configuration; raise ConfigError/ConfigInvalid when it is wrong."""
+    from reconciler.sources import SourceError, display_path, read_documents
+
+    file = config_file(path)
+    shown = display_path(file)
+    try:
+        docs = read_documents(file, shown)
+    except SourceError as exc:
+        raise ConfigInvalid([exc.problem()]) from None
+    if len(docs) > 1:
+        raise ConfigInvalid([Problem("the configuration must be a single YAML document",
+                                     docs[1].location())])
+    doc = docs[0]
+    problems = check_config_document(doc)
+    if problems:
+        raise ConfigInvalid(problems)
+    return _to_model(doc, file)
+
+
+def check_config_document(doc: Document) -> list[Problem]:
+    """Every problem of one configuration document (secrets first, never echoed)."""
+    from reconciler.schemas import problems_from_schema
+
+    if not isinstance(doc.data, dict):
+        return [Problem("the configuration must be a mapping of settings", doc.location(),
+                        "see examples/promotions/wfpromote.yaml")]
+    if doc.data.get("api") == 2023:  # `api: 2023` unquoted is a number in YAML
+        doc.data["api"] = "2023"
+    problems = _take_secrets(doc, doc.data, ())
+    api = doc.data.get("api", "current")
+    if isinstance(api, str) and api not in PROFILES:
+        doc.data.pop("api")
+        problems.append(Problem(f"unknown API profile '{api}'", doc.location(("api",)),
+                                "allowed profiles: " + ", ".join(PROFILES)))
+    # A removed secret may leave its mapping empty; that follow-on error is only noise.
+    emptied = {p.location.path.rsplit(".", 1)[0] for p in problems if p.location.path}
+    problems += [p for p in problems_from_schema("config", doc, echo=False)
+                 if p.location.path not in emptied]
+    if not problems:
+        problems += _check_environments(doc)
+    return problems
+
+
+def _take_secrets(doc: Document, data: Any, path: KeyPath) -> list[Problem]:
+    """Report and remove literal secrets; register each so it is masked everywhere."""
+    from reconciler.redact import register
+
+    found: list[Problem] = []
+    if isinstance(data, list):
+        for i, item in enumerate(data):
+            found += _take_secrets(doc, item, (*path, i))
+    if not isinstance(data, dict):
+        return found
+    for key in list(data):
+        value = data[key]
+        form = _SECRET_KEYS.get(key.lower().replace("-", "_"))
+        if form and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            register(str(value))
+            del data[key]
+            found.append(Problem(
+                f"secret value written in the configuration (key '{key}')",
+                doc.location((*path, key), key=True),
+                f"never put secrets in files: export it as an environment variable and name "
+                f"the variable, e.g. {form}: WF_SANDBOX_KEY"))
+        elif key.endswith("_env") and isinstance(value, str) and not _looks_like_var(value):
+            register(value)  # probably the secret itself, written where its name belongs
+            found.append(Problem(
+                f"'{key}' must name an environment variable (letters, digits, '_')",
+                doc.location((*path, key)),
+                "write the variable's name here (e.g. WF_SANDBOX_KEY), not its value"))
+            del data[key]
+        else:
+            found += _take_secrets(doc, value, (*path, key))
+    return found
+
+
+def _looks_like_var(text: str) -> bool:
+    return bool(text) and (text[0].isalpha() or text[0] == "_") and \
+        all(c.isascii() and (c.isalnum() or c == "_") for c in text)
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is refused, or None. The URL itself is not quoted (it could hold a secret)."""
+    if url == "simulator":
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return "is not a valid URL"
+    if parts.username or parts.password:
+        return "must not carry credentials (user:password@)"
+    if parts.scheme == "https" and host:
+        return None
+    if parts.scheme == "http" and host:
+        return None if is_loopback(host) else \
+            "uses http:// for a host that is not on this machine"
+    return "must be https://HOST, http:// to a loopback host, or 'simulator'"
+
+
+def _check_environments(doc: Document) -> list[Problem]:
+    problems = []
+    for name, env in doc.data.get("environments", {}).items():
+        where: KeyPath = ("environments", name)
+        why = url_problem(env["url"])
+        if why:
+            problems.append(Problem(f"url of environment '{name}' {why}",
+                                    doc.location((*where, "url")),
+                                    "use https://; http:// only for 127.0.0.1/localhost/::1 "
+                                    "(a local simulator); or url: simulator"))
+        local = env["url"] == "simulator" or is_loopback(urlsplit(env["url"]).hostname)
+        if "auth" not in env and not local and not why:
+            problems.append(Problem(f"environment '{name}' has no auth", doc.location(where),
+                                    f"add auth with one of {_AUTH_MODES}, e.g. auth: "
+                                    "{apikey_env: WF_" + name.upper().replace("-", "_") +
+                                    "_KEY}"))
+        for mode in ("oauth", "refresh"):
+            token_url = env.get("auth", {}).get(mode, {}).get("token_url")
+            if token_url is not None and (token_url == "simulator" or url_problem(token_url)):
+                problems.append(Problem(f"token_url of environment '{name}' must be https:// "
+                                        "(or http:// to a loopback host)",
+                                        doc.location((*where, "auth", mode, "token_url"))))
+    return problems
+
+
+def _to_model(doc: Document, file: Path) -> Config:
+    from pydantic import ValidationError
+
+    from reconciler.model import Config
+
+    try:
+        return Config(**doc.data, root=str(file.resolve().parent), path=str(file))
+    except ValidationError as exc:  # the schema should have caught it: report, don't crash
+        raise ConfigInvalid([Problem(f"{err['msg']}", doc.location(tuple(err["loc"])))
+                             for err in exc.errors(include_input=False)]) from None
+

@@ -1,0 +1,103 @@
+"""What each action shows, as detail items shared by the text and Markdown renderers.
+
+A detail is a sign ("+" added, "-" removed, "~" changed), a label (a field path, or an objCode
+and entity ID) and the old and/or new value as JSON text. Renderers decide symbols, colour,
+layout and escaping.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.plan.model import Action, ActionKind, Plan
+from reconciler.plan.ownership import strip_marker
+
+
+@dataclass(frozen=True)
+class Detail:
+    sign: str
+    label: str
+    old: str | None = None
+    new: str | None = None
+
+    def text(self) -> str:
+        """One line: ``label: new``, ``label: old`` or ``label: old -> new``."""
+        if self.sign == "~":
+            return f"{self.label}: {self.old} -> {self.new}"
+        shown = self.new if self.sign == "+" else self.old
+        return self.label if shown is None else f"{self.label}: {shown}"
+
+
+SYMBOLS: dict[ActionKind, str] = {
+    ActionKind.CREATE: "+", ActionKind.UPDATE: "~", ActionKind.REPLACE: "-/+",
+    ActionKind.DISABLE: "~", ActionKind.DELETE: "-", ActionKind.INSTALL: ">",
+    ActionKind.NOOP: " ",
+}
+
+
+def value(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def headline(action: Action) -> str:
+    """e.g. ``replace (content_changed, strategy put)``."""
+    extra = [action.reason.value]
+    if action.strategy is not None:
+        extra.append(f"strategy {action.strategy.value}")
+    if action.environment:
+        extra.append(f"into {action.environment}")
+    return f"{action.kind.value} ({', '.join(extra)})"
+
+
+def _body_lines(body: dict[str, Any]) -> list[Detail]:
+    lines: list[Detail] = []
+    for key in ("name", "description", "source", "status", "desired_status"):
+        if key in body:
+            shown = strip_marker(body[key]) if key == "description" else body[key]
+            lines.append(Detail("+", key, new=value(shown)))
+    for collection in body.get("objectCollections") or ():
+        for entity in collection.get("entities", ()):
+            label = f"{collection.get('objCode')} {entity.get('ID')}"
+            name = entity.get("name")
+            lines.append(Detail("+", label, new=value(name) if name else None))
+    if "packageEntities" in body:
+        entities = body["packageEntities"] or {}
+        count = sum(len(v) for v in entities.values() if isinstance(v, list))
+        lines.append(Detail("+", "packageEntities", new=f"{count} record(s) in "
+                            f"{len(entities)} objCode(s), written with PUT"))
+    return lines
+
+
+def _diff_lines(action: Action) -> list[Detail]:
+    return [Detail("~", d.path, value(d.old), value(d.new)) for d in action.diffs]
+
+
+def _disable(action: Action) -> list[Detail]:
+    return [Detail("~", "status", value((action.before or {}).get("status")), '"DISABLED"')]
+
+
+_DETAIL: dict[ActionKind, Callable[[Action], list[Detail]]] = {
+    ActionKind.CREATE: lambda a: _body_lines(a.after or {}),
+    ActionKind.UPDATE: _diff_lines,
+    ActionKind.REPLACE: lambda a: _diff_lines(a) + _body_lines(a.after or {}),
+    ActionKind.DISABLE: _disable,
+    ActionKind.DELETE: lambda a: [Detail("-", "id", old=value(a.package_id))],
+    ActionKind.INSTALL: lambda a: [Detail("+", "environment", new=value(a.environment))],
+    ActionKind.NOOP: lambda a: [],
+}
+
+
+def details(action: Action) -> list[Detail]:
+    return _DETAIL[action.kind](action)
+
+
+def summary_line(plan: Plan) -> str:
+    if not plan.has_changes:
+        return "No changes."
+    c = plan.counts()
+    return (f"Plan: {c['create']} to create, {c['update']} to update, "
+            f"{c['replace']} to replace, {c['disable']} to disable, "
+            f"{c['delete']} to delete.")

@@ -1,0 +1,62 @@
+"""The ownership marker: the last line of a package description written by this tool.
+
+    managed-by: wfpromote owner=<owner> digest=<sha256 of the declared content>
+
+Only packages carrying this repository's marker are ever disabled, deleted or replaced. The
+marker is stripped before descriptions are compared, so it never shows up as a change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PREFIX = "managed-by: wfpromote"
+_MARKER = re.compile(
+    r"^\s*managed-by:\s*wfpromote\s+owner=(?P<owner>.+?)\s+digest=(?P<digest>[0-9a-fA-F]{64})"
+    r"\s*$")
+
+
+@dataclass(frozen=True)
+class Marker:
+    owner: str
+    digest: str
+
+    def line(self) -> str:
+        return f"{PREFIX} owner={self.owner} digest={self.digest}"
+
+
+def _lines(description: str | None) -> list[str]:
+    text = (description or "").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
+def parse_marker(description: str | None) -> Marker | None:
+    """The marker on the last non-blank line, if that line is one."""
+    lines = _lines(description)
+    if not lines:
+        return None
+    match = _MARKER.match(lines[-1])
+    if match is None:
+        return None
+    return Marker(match["owner"].strip(), match["digest"].lower())
+
+
+def strip_marker(description: str | None) -> str:
+    """The description without a trailing marker line (and without trailing blank lines)."""
+    lines = _lines(description)
+    if lines and _MARKER.match(lines[-1]):
+        lines.pop()
+    return "\n".join(lines).rstrip()
+
+
+def with_marker(description: str | None, owner: str, digest: str) -> str:
+    """The description to send: the user's text, a blank line, then the marker."""
+    if not owner.strip() or any(ch in owner for ch in "\r\n"):
+        raise ValueError(f"owner {owner!r} cannot be written into a marker")
+    body = strip_marker(description).strip()
+    marker = Marker(owner.strip(), digest.lower()).line()
+    return f"{body}\n\n{marker}" if body else marker

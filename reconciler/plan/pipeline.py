@@ -1,0 +1,115 @@
+"""The I/O around the pure planner: load, list once, fetch only what the list cannot tell.
+
+``make_plan`` is what the ``plan`` and ``apply`` commands call; ``build_plan`` is the async
+part, given open clients, so tests and the apply engine can reuse it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from reconciler.api.models import RemotePackage
+from reconciler.api.protocol import PromotionAPI
+from reconciler.clock import Clock, RealClock
+from reconciler.commands.common import GlobalOptions
+from reconciler.model import Config, PackageSpec
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import needs_detail, plan
+from reconciler.plan.settings import PlanSettings
+
+log = logging.getLogger(__name__)
+SIMULATOR_ROOT = "http://simulator.local"  # as reconciler.api.factory addresses it
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """The command-line choices that shape a plan (selection and safety flags)."""
+
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
+    adopt: bool = False
+    allow_empty: bool = False
+    force: bool = False
+
+
+def environment_urls(config: Config) -> dict[str, str]:
+    """Environment name -> the URL sent as a package ``source``."""
+    return {name: f"{SIMULATOR_ROOT}/{name}" if env.is_simulator else env.url.rstrip("/")
+            for name, env in config.environments.items()}
+
+
+def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
+                  digest: str) -> PlanSettings:
+    return PlanSettings(
+        owner=config.owner, capabilities=api.capabilities, profile=config.api,
+        prune=config.prune, environments=environment_urls(config),
+        targets=tuple(options.targets), excludes=tuple(options.excludes),
+        replaces=frozenset(options.replaces), adopt=options.adopt,
+        allow_empty=options.allow_empty, force=options.force,
+        max_change_percent=config.safety.max_change_percent,
+        min_managed=config.safety.min_managed, desired_digest=digest)
+
+
+async def fetch_details(api: PromotionAPI, remote: Sequence[RemotePackage], ids: set[str],
+                        concurrency: int) -> list[RemotePackage]:
+    """The listing with the packages named by ``ids`` replaced by their full records."""
+    if not ids:
+        return list(remote)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(package_id: str) -> RemotePackage:
+        async with gate:
+            return await api.get_package(package_id)
+
+    order = sorted(ids)
+    fetched = dict(zip(order, await asyncio.gather(*(one(i) for i in order)), strict=True))
+    return [fetched.get(p.id, p) for p in remote]
+
+
+async def build_plan(config: Config, specs: Sequence[PackageSpec],
+                     clients: Mapping[str, PromotionAPI], options: PlanOptions,
+                     clock: Clock) -> Plan:
+    api = clients[config.listing_environment()]
+    from reconciler.loader import declared_digest
+
+    settings = plan_settings(config, api, options, declared_digest(specs))
+    started = clock.monotonic()
+    remote = await api.list_packages()
+    listed = clock.monotonic()
+    wanted = needs_detail(specs, remote, settings)
+    if wanted:
+        log.info("fetching %d package(s) the listing cannot decide about", len(wanted))
+    remote = await fetch_details(api, remote, wanted, config.concurrency)
+    fetched = clock.monotonic()
+    result = plan(specs, remote, settings)
+    done = clock.monotonic()
+    timings = {"list": listed - started, "fetch": fetched - listed, "diff": done - fetched}
+    return dataclasses.replace(result, timings=timings)
+
+
+def make_plan(global_opts: GlobalOptions, paths: Sequence[str],
+              options: PlanOptions) -> tuple[Config, list[PackageSpec], Plan]:
+    """Load the config and the package files, then plan against the listing environment."""
+    from reconciler.api.factory import open_clients
+    from reconciler.loader import load_packages
+
+    started = time.monotonic()
+    config = global_opts.load_config()
+    specs = list(load_packages(config, list(paths)))
+    load_seconds = time.monotonic() - started
+    clock = RealClock()
+
+    async def run() -> Plan:
+        async with open_clients(config, allow_simulator=global_opts.allow_simulator,
+                                clock=clock) as clients:
+            return await build_plan(config, specs, clients, options, clock)
+
+    result = asyncio.run(run())
+    timings = {"load": load_seconds, **result.timings}
+    return config, specs, dataclasses.replace(result, timings=timings)

@@ -1,0 +1,221 @@
+"""The pure planning core: declared packages + a remote snapshot + settings in, a Plan out.
+
+No HTTP, no files, no click: everything it needs is in its arguments, so it is fast and
+testable. The pipeline (``reconciler.plan.pipeline``) does the I/O around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from reconciler.api.models import RemotePackage, normalise_status
+from reconciler.errors import UnsafePlan
+from reconciler.model import PackageSpec
+from reconciler.plan import bodies, fingerprint, normalise, safety
+from reconciler.plan.content import entity_diffs, same_content
+from reconciler.plan.identity import Match, match_packages
+from reconciler.plan.model import Action, ActionKind, FieldDiff, Plan, Reason, ReplaceStrategy
+from reconciler.plan.ownership import Marker, parse_marker, with_marker
+from reconciler.plan.selection import Selection
+from reconciler.plan.settings import PlanSettings
+
+
+@dataclass
+class _Draft:
+    """What planning one run accumulates before it becomes a Plan."""
+
+    actions: list[Action] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
+         settings: PlanSettings) -> Plan:
+    managed = [r for r in remote if not r.deleted and _owner_of(r) == settings.owner]
+    safety.check_not_empty(len(desired), len(managed), settings)
+    selection = Selection(settings.targets, settings.excludes)
+    matches = match_packages([s for s in desired if selection.includes(s.name)], remote,
+                             settings.owner)
+    draft = _Draft()
+    for match in matches:
+        _plan_declared(match, settings, draft)
+    if draft.conflicts:
+        raise UnsafePlan(
+            "remote packages with a declared name are not managed by owner "
+            f"{settings.owner!r}: " + "; ".join(draft.conflicts),
+            hint="pass --adopt to take them over, or rename the declared packages")
+    claimed = {r.id for m in matches for r in ((m.remote,) if m.remote else ()) + m.superseded}
+    for package in managed:
+        if package.id not in claimed and selection.includes(package.name):
+            _plan_prune(package, settings, draft)
+    actions = sorted(draft.actions, key=lambda a: (*a.sort_key(), a.package_id or ""))
+    safety.check_threshold(actions, len(managed), settings)
+    if (warning := selection.warning()) is not None:
+        draft.warnings.insert(0, warning)
+    touched = [a.package_id for a in actions if a.package_id]
+    touched += [m.remote.id for m in matches if m.remote is not None]
+    created = [a.name for a in actions if a.kind is ActionKind.CREATE]
+    return Plan(
+        actions=tuple(actions), owner=settings.owner, profile=settings.profile,
+        desired_digest=settings.desired_digest,
+        remote_fingerprints=fingerprint.compute(remote, settings.owner, touched, created),
+        warnings=tuple(draft.warnings))
+
+
+def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
+                 settings: PlanSettings) -> set[str]:
+    """IDs of remote packages the slim listing cannot decide about; fetch these one by one."""
+    selection = Selection(settings.targets, settings.excludes)
+    matches = match_packages([s for s in desired if selection.includes(s.name)], remote,
+                             settings.owner)
+    wanted: set[str] = set()
+    claimed: set[str] = set()
+    for match in matches:
+        package = match.remote
+        if package is None:
+            continue
+        claimed.update(r.id for r in (package, *match.superseded))
+        unmarked = parse_marker(package.description) is None
+        if package.status is None or (settings.adopt and unmarked
+                                      and package.packageEntities is None):
+            wanted.add(package.id)
+    if settings.prune == "disable":
+        wanted.update(r.id for r in remote
+                      if not r.deleted and r.status is None and r.id not in claimed
+                      and _owner_of(r) == settings.owner and selection.includes(r.name))
+    return wanted
+
+
+def _owner_of(package: RemotePackage) -> str | None:
+    marker = parse_marker(package.description)
+    return marker.owner if marker else None
+
+
+def _before(package: RemotePackage) -> dict[str, object]:
+    out: dict[str, object] = {
+        "id": package.id, "name": package.name,
+        "description": normalise.description(package.description),
+        "status": normalise_status(package.status)}  # raw: the apply engine waits on ASSEMBLING
+    if package.source:
+        out["source"] = package.source
+    return out
+
+
+def _origin(spec: PackageSpec) -> str | None:
+    return f"{spec.origin.file}:{spec.origin.line}" if spec.origin else None
+
+
+def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft) -> None:
+    spec, package = match.spec, match.remote
+    if package is None:
+        draft.actions.append(_create(spec, settings))
+        return
+    marker = parse_marker(package.description)
+    owned = marker is not None and marker.owner == settings.owner
+    if not owned and not settings.adopt:
+        who = f"owner {marker.owner!r}" if marker else "no marker"
+        draft.conflicts.append(f"{spec.name!r} (id {package.id}, {who})")
+        return
+    if normalise.status(package.status) == "ASSEMBLING" or package.status == "ASSEMBLING":
+        draft.warnings.append(f"package {spec.name!r} is still assembling; compared as DRAFT")
+    reason = _replace_reason(spec, package, marker, owned, settings, draft)
+    diffs = _field_diffs(spec, package)
+    if reason is not None:
+        draft.actions.append(_replace(spec, package, marker, reason, diffs, settings, draft))
+        return
+    patch = {d.path: _patch_value(d, spec, settings) for d in diffs}
+    if not owned:
+        diffs.append(FieldDiff("ownership", marker.owner if marker else None, settings.owner))
+        patch["description"] = with_marker(spec.description, settings.owner, spec.digest())
+    kind = ActionKind.UPDATE if diffs else ActionKind.NOOP
+    why = (Reason.ADOPTED if not owned else Reason.FIELDS_CHANGED) if diffs else \
+        Reason.UP_TO_DATE
+    draft.actions.append(Action(
+        kind=kind, name=spec.name, reason=why, package_id=package.id,
+        after=patch or None, before=_before(package), diffs=tuple(diffs),
+        source_env=spec.source, origin=_origin(spec)))
+
+
+def _replace_reason(spec: PackageSpec, package: RemotePackage, marker: Marker | None,
+                    owned: bool, settings: PlanSettings, draft: _Draft) -> Reason | None:
+    if normalise.status(package.status) == "ASSEMBLING_FAILED":
+        return Reason.ASSEMBLY_FAILED
+    if spec.name in settings.replaces:
+        return Reason.REPLACE_REQUESTED
+    if owned:
+        return Reason.CONTENT_CHANGED if marker and marker.digest != spec.digest() else None
+    same = same_content(spec, package, settings.environments)
+    if same is None:
+        draft.warnings.append(
+            f"cannot compare the content of remote package {spec.name!r} ({package.id}); "
+            "adopting it by replacing it")
+    return None if same else Reason.CONTENT_CHANGED
+
+
+def _field_diffs(spec: PackageSpec, package: RemotePackage) -> list[FieldDiff]:
+    diffs = []
+    if spec.id is not None and normalise.name(package.name) != normalise.name(spec.name):
+        diffs.append(FieldDiff("name", package.name, spec.name))
+    old_text, new_text = normalise.description(package.description), \
+        normalise.description(spec.description)
+    if old_text != new_text:
+        diffs.append(FieldDiff("description", old_text, new_text))
+    old_status = normalise.status(package.status)
+    if old_status is not None and old_status != spec.status.value:
+        diffs.append(FieldDiff("status", old_status, spec.status.value))
+    return diffs
+
+
+def _patch_value(diff: FieldDiff, spec: PackageSpec, settings: PlanSettings) -> object:
+    if diff.path == "description":  # the marker must survive a PATCH of the description
+        return with_marker(spec.description, settings.owner, spec.digest())
+    return diff.new
+
+
+def _replace(spec: PackageSpec, package: RemotePackage, marker: Marker | None, reason: Reason,
+             diffs: list[FieldDiff], settings: PlanSettings, draft: _Draft) -> Action:
+    if marker is not None and marker.digest != spec.digest():
+        diffs = [FieldDiff("content", marker.digest, spec.digest()), *diffs]
+    elif marker is None:
+        diffs = [*entity_diffs(spec, package), *diffs]
+    if settings.capabilities.replace_with_put:
+        strategy = ReplaceStrategy.PUT
+        after = bodies.put_body(spec, settings.owner, settings.environments)
+    else:
+        strategy = ReplaceStrategy.CREATE_THEN_DISABLE
+        after = bodies.create_body(spec, settings.owner, settings.environments, False)
+        if spec.id is not None:
+            draft.warnings.append(
+                f"package {spec.name!r} pins id {spec.id}; the replace creates a new package, "
+                "so update the `id:` line to the new id after applying")
+    status = spec.status.value
+    return Action(
+        kind=ActionKind.REPLACE, name=spec.name, reason=reason, package_id=package.id,
+        after=after, before=_before(package), diffs=tuple(diffs), strategy=strategy,
+        source_env=spec.source, origin=_origin(spec),
+        desired_status=status if strategy is ReplaceStrategy.CREATE_THEN_DISABLE
+        and status != "DRAFT" else None)
+
+
+def _create(spec: PackageSpec, settings: PlanSettings) -> Action:
+    put_definition = settings.capabilities.replace_with_put
+    after = bodies.create_body(spec, settings.owner, settings.environments, put_definition)
+    return Action(
+        kind=ActionKind.CREATE, name=spec.name, reason=Reason.MISSING, after=after,
+        source_env=spec.source, origin=_origin(spec),
+        desired_status=after.get("desired_status"))
+
+
+def _plan_prune(package: RemotePackage, settings: PlanSettings, draft: _Draft) -> None:
+    if settings.prune == "off":
+        return
+    if settings.prune == "disable":
+        if normalise.status(package.status) == "DISABLED":
+            return
+        kind, after = ActionKind.DISABLE, {"status": "DISABLED"}
+    else:
+        kind, after = ActionKind.DELETE, None
+    draft.actions.append(Action(
+        kind=kind, name=package.name, reason=Reason.NOT_DECLARED, package_id=package.id,
+        after=after, before=_before(package)))

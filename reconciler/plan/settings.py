@@ -1,0 +1,35 @@
+"""Everything the pure planner needs besides the two package lists, in one frozen value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from reconciler.api.protocol import Capabilities
+
+Prune = Literal["disable", "delete", "off"]
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """Tunables of one planning run, with the defaults of ``wfpromote.yaml``.
+
+    ``environments`` maps an environment name (as written in ``source:``) to the URL sent to
+    the API and compared with the remote ``source``.
+    """
+
+    owner: str
+    capabilities: Capabilities
+    profile: str = "current"
+    prune: Prune = "disable"
+    environments: Mapping[str, str] = field(default_factory=dict)
+    targets: tuple[str, ...] = ()        # fnmatch globs on package names; empty = all
+    excludes: tuple[str, ...] = ()       # fnmatch globs on package names
+    replaces: frozenset[str] = frozenset()  # names to replace even when unchanged
+    adopt: bool = False                  # take over unmarked / foreign packages by name
+    allow_empty: bool = False            # allow zero declared packages
+    force: bool = False                  # allow a plan over the change threshold
+    max_change_percent: float = 30.0
+    min_managed: int = 10
+    desired_digest: str = ""             # filled by the pipeline; copied into the plan

@@ -1,0 +1,169 @@
+"""The JSON Schemas of the files users write, and turning schema errors into clear problems.
+
+The schemas in ``schemas/`` are the source of truth for the file formats. Messages are written
+here rather than taken from jsonschema, so they name the key, point at its line and never
+quote a value unless asked (a config value could be a secret).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reconciler.errors import ConfigError, Problem
+from reconciler.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
+    from reconciler.sources import Document, KeyPath
+
+SCHEMA_NAMES = ("package", "config", "plan")
+
+# Friendly words for the patterns the schemas use.
+_PATTERN_WORDS = {
+    "^[0-9a-fA-F]{32}$": "a Workfront ID (32 hexadecimal characters)",
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$": "a UUID",
+    "^[a-z][a-z0-9_-]*$": "an environment name (lower-case letters, digits, '-' and '_', "
+                          "starting with a letter)",
+    "^[A-Z][A-Z0-9_]*$": "an objCode (upper-case letters, digits and '_')",
+    "^[A-Za-z_][A-Za-z0-9_]*$": "the name of an environment variable",
+    "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$": "an owner marker (letters, digits, '.', '_' and '-', "
+                                         "at most 63 characters)",
+}
+_TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string",
+               "integer": "an integer", "number": "a number", "boolean": "true or false",
+               "null": "null"}
+
+
+def schema_dirs() -> list[Path]:
+    """Where schemas live: the repository's schemas/ or, in a wheel, reconciler/_schemas."""
+    here = Path(__file__).resolve().parent
+    return [here.parent / "schemas", here / "_schemas"]
+
+
+def schema_path(name: str) -> Path:
+    if name not in SCHEMA_NAMES:
+        raise ConfigError(f"unknown schema '{name}'", hint="one of: " + ", ".join(SCHEMA_NAMES))
+    for folder in schema_dirs():
+        candidate = folder / f"{name}.schema.json"
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(f"the {name} schema ({name}.schema.json) is not installed",
+                      hint="reinstall wfpromote, or run from a checkout of the repository")
+
+
+@cache
+def _load(name: str) -> str:
+    return schema_path(name).read_text(encoding="utf-8")
+
+
+def load_schema(name: str) -> dict[str, Any]:
+    """The schema ``package``, ``config`` or ``plan`` as a fresh dict."""
+    data: dict[str, Any] = json.loads(_load(name))
+    return data
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """A compiled validator, built once per process (building it is the slow part)."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load_schema(name))
+
+
+def _type_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    for word, kind in (("object", dict), ("array", list), ("string", str),
+                       ("integer", int), ("number", float)):
+        if isinstance(value, kind):
+            return word
+    return "null"
+
+
+def _show(value: Any, echo: bool) -> str:
+    if echo and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        text = repr(value) if isinstance(value, str) else str(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return "the value"
+
+
+def _words(path: KeyPath) -> str:
+    """How to name the value at ``path`` in a message."""
+    for part in reversed(path):
+        if isinstance(part, str):
+            return f"'{part}'"
+    return "the document" if not path else "this item"
+
+
+def problems_from_schema(name: str, doc: Document, data: Any | None = None, *,
+                         echo: bool = True) -> list[Problem]:
+    """Every schema violation in ``doc`` as a located problem. ``echo=False`` hides values."""
+    instance = doc.data if data is None else data
+    found: list[Problem] = []
+    for error in validator(name).iter_errors(instance):
+        found.extend(_explain(error, doc, echo))
+    return found
+
+
+def _explain(error: ValidationError, doc: Document, echo: bool) -> list[Problem]:
+    path: KeyPath = tuple(error.absolute_path)
+    kind: Any = error.validator
+    expected: Any = error.validator_value
+    value: Any = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    where = doc.location(path)
+    if "propertyNames" in error.relative_schema_path:  # the key itself is wrong
+        words = _PATTERN_WORDS.get(str(expected), "an allowed name")
+        shown = f"'{value}'" if echo else "a key"
+        return [Problem(f"{shown} is not {words}", doc.location((*path, str(value)), key=True))]
+    if kind == "additionalProperties" and isinstance(value, dict):
+        allowed = list(schema.get("properties", {}))
+        extra = [k for k in value if k not in allowed]
+        if not allowed:  # a free-form mapping with typed values: a type problem of its items
+            return [Problem(error.message if echo else "invalid value", where)]
+        return [Problem(f"unknown key '{k}'", doc.location((*path, k), key=True),
+                        did_you_mean(k, allowed, noun="keys")) for k in extra]
+    if kind == "required" and isinstance(value, dict):
+        return [Problem(f"missing required key '{k}'", where)
+                for k in expected if k not in value]
+    if kind == "type":
+        wanted = expected if isinstance(expected, str) else expected[0]
+        return [Problem(f"{_words(path)} must be {_TYPE_WORDS.get(wanted, wanted)}, "
+                        f"not {_TYPE_WORDS.get(_type_of(value), 'that')}", where)]
+    if kind == "enum":
+        options = [str(o) for o in expected]
+        return [Problem(f"{_show(value, echo)} is not an allowed value for {_words(path)}",
+                        where, did_you_mean(str(value), options, noun="values"))]
+    if kind == "pattern":
+        words = _PATTERN_WORDS.get(str(expected), f"the pattern {expected}")
+        return [Problem(f"{_show(value, echo)} is not {words}", where)]
+    if kind in ("minLength", "maxLength"):
+        bound = "at least" if kind == "minLength" else "at most"
+        hint = ("the Workfront UI refuses package names shorter than 5 characters"
+                if path == ("name",) else None)
+        return [Problem(f"{_words(path)} must be {bound} {expected} characters long", where,
+                        hint)]
+    if kind in ("minItems", "maxItems"):
+        bound = "at least" if kind == "minItems" else "at most"
+        return [Problem(f"{_words(path)} needs {bound} {expected} item(s)", where)]
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
+                 "exclusiveMaximum": "less than"}[kind]
+        return [Problem(f"{_words(path)} must be {words} {expected}", where)]
+    if kind in ("minProperties", "maxProperties"):
+        return [Problem(f"{_words(path)} has {len(value)} key(s); "
+                        f"{'at least' if kind == 'minProperties' else 'at most'} "
+                        f"{expected} allowed", where)]
+    if kind == "oneOf" and not path and isinstance(value, dict):
+        if "objectCollections" in value and "definition" in value:
+            return [Problem("declare either 'objectCollections' or 'definition', not both",
+                            doc.location(("definition",), key=True))]
+        return [Problem("missing 'objectCollections' (objects by reference) or 'definition' "
+                        "(a packageEntities JSON file)", where)]
+    return [Problem(error.message if echo else f"invalid value for {_words(path)}", where)]
+

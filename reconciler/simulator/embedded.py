@@ -1,0 +1,71 @@
+"""The simulator in-process: an httpx transport that serves a config's "simulator" environments.
+
+Clients use the base URL ``http://simulator.local/<env>``; nothing listens on a socket.
+"""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+
+from reconciler.clock import Clock
+from reconciler.errors import ConfigError
+from reconciler.model import Config
+from reconciler.simulator.app import build_app
+from reconciler.simulator.core import Simulator
+from reconciler.simulator.faults import FaultInjector, Faults
+from reconciler.simulator.middleware import ConnectionDropped
+from reconciler.simulator.profiles import get_profile
+from reconciler.simulator.server import make_simulator
+
+EMBEDDED_BASE_URL = "http://simulator.local"
+
+
+class EmbeddedTransport(httpx.AsyncBaseTransport):
+    """``httpx.ASGITransport`` over the simulator app, where a simulated connection drop
+    surfaces as the same error a real dropped connection gives."""
+
+    def __init__(self, simulator: Simulator, injector: FaultInjector, profile: str) -> None:
+        self.simulator = simulator
+        self.injector = injector
+        self._inner = httpx.ASGITransport(app=build_app(simulator, get_profile(profile),
+                                                        injector))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except ConnectionDropped as exc:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request) from exc
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def simulator_environments(config: Config) -> dict[str, str]:
+    """name -> kind of the environments whose url is "simulator"."""
+    return {name: env.kind for name, env in config.environments.items() if env.is_simulator}
+
+
+def state_file(config: Config, state_path: str | None = None) -> str:
+    path = state_path or config.simulator.state
+    return path if os.path.isabs(path) else os.path.join(config.root, path)
+
+
+def embedded_transport(config: Config, *, clock: Clock | None = None,
+                       state_path: str | None = None) -> httpx.AsyncBaseTransport:
+    """An in-process transport serving the simulator environments of ``config``.
+
+    The state lives in ``config.simulator.state`` (relative to the repository root) unless
+    ``state_path`` is given. Fault knobs come from ``WFPROMOTE_SIM_*`` variables.
+    """
+    try:
+        faults = Faults.from_env(os.environ)
+    except ValueError as exc:
+        raise ConfigError(str(exc), hint="see docs/simulator.md for the fault knobs") from None
+    sim = make_simulator(state_path=state_file(config, state_path),
+                         environments=simulator_environments(config) or None, clock=clock,
+                         assembly_seconds=config.simulator.assembly_seconds,
+                         install_seconds=config.simulator.install_seconds, faults=faults)
+    return EmbeddedTransport(sim, FaultInjector(faults), config.api)

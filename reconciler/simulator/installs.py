@@ -1,0 +1,138 @@
+"""Translation maps: computing them against a target (pre-run) and applying them (install)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from reconciler.simulator.seed import SourceRecord
+from reconciler.simulator.state import Environment
+
+# Types whose names must be unique in an environment: creating a second one fails.
+UNIQUE_NAME_TYPES = frozenset({"GROUP"})
+INSTALLABLE_KINDS = {"TESTING": {"sandbox", "preview"},
+                     "ACTIVE": {"sandbox", "preview", "production"}}
+
+TranslationMap = dict[str, dict[str, dict[str, Any]]]
+
+
+def install_refusal(status: str, kind: str) -> str | None:
+    """Why a package in ``status`` cannot go into an environment of ``kind`` (None: it can)."""
+    kinds = INSTALLABLE_KINDS.get(status)
+    if kinds is None:
+        return f"a package in status {status} cannot be installed anywhere"
+    if kind not in kinds:
+        return f"a package in status {status} cannot be installed into a {kind} environment"
+    return None
+
+
+def prepare_map(records: list[SourceRecord], target: Environment) -> TranslationMap:
+    """CREATE when the target has no record of that type and name, else USEEXISTING."""
+    out: TranslationMap = {}
+    for record in records:
+        match = target.find(record.objCode, record.name)
+        out.setdefault(record.objCode, {})[record.ID] = {
+            "name": record.name,
+            "action": "USEEXISTING" if match else "CREATE",
+            "isValid": True,
+            "targetId": match.ID if match else "",
+        }
+    return out
+
+
+def merge_map(records: list[SourceRecord], target: Environment,
+              edited: dict[str, Any]) -> TranslationMap:
+    """The automatic map with the caller's action/targetId choices laid over it.
+
+    Entries the caller names that are not in the package are kept and fail at install time.
+    """
+    merged = prepare_map(records, target)
+    for code, entries in edited.items():
+        if not isinstance(entries, dict):
+            continue
+        for source_id, entry in entries.items():
+            if not isinstance(entry, dict):
+                continue
+            base = merged.setdefault(code, {}).setdefault(
+                source_id, {"name": str(entry.get("name") or ""), "action": "CREATE",
+                            "isValid": False, "targetId": ""})
+            if "action" in entry:
+                base["action"] = str(entry["action"]).upper()
+            if "targetId" in entry:
+                base["targetId"] = str(entry["targetId"] or "")
+    return merged
+
+
+def apply_map(records: list[SourceRecord], target: Environment,
+              tmap: TranslationMap) -> bool:
+    """Carry out the map against ``target``; fill each entry's outcome. True when none failed.
+
+    Parents are handled before children, so a child can point at its parent's new record.
+    """
+    by_id = {r.ID: r for r in records}
+    done: dict[str, str | None] = {}  # source ID -> target ID (None: unavailable)
+    ok = True
+    for record in records:
+        entry = tmap.get(record.objCode, {}).get(record.ID)
+        if entry is None:
+            continue
+        done[record.ID] = _apply_entry(record, entry, target, by_id, done)
+        ok = ok and entry.get("installationStatus") != "FAILED"
+    for code, entries in tmap.items():
+        for source_id, entry in entries.items():
+            if source_id not in by_id or by_id[source_id].objCode != code:
+                _fail(entry, "this record is not part of the package")
+                ok = False
+    return ok
+
+
+def _fail(entry: dict[str, Any], reason: str) -> None:
+    entry["installationStatus"] = "FAILED"
+    entry["failureReason"] = reason
+
+
+def _apply_entry(record: SourceRecord, entry: dict[str, Any], target: Environment,
+                 by_id: dict[str, SourceRecord],
+                 done: dict[str, str | None]) -> str | None:
+    action = str(entry.get("action", "")).upper()
+    target_id = str(entry.get("targetId") or "")
+    if action == "IGNORE":
+        existing = target.find(record.objCode, record.name)
+        return existing.ID if existing else None
+    if action in ("USEEXISTING", "OVERWRITING"):
+        found = target.records.get(target_id)
+        if found is None or found.objCode != record.objCode:
+            _fail(entry, f"target record {target_id or '(empty)'} not found in {target.name}")
+            return None
+        if action == "OVERWRITING":
+            found.name, found.description = record.name, record.description
+            entry["installationStatus"] = "INSTALLED"
+        else:
+            entry["installationStatus"] = "REGISTERED"
+        return found.ID
+    if action in ("CREATE", "CREATEWITHALTNAME"):
+        return _create(record, entry, target, by_id, done)
+    _fail(entry, f"unknown action {action!r}")
+    return None
+
+
+def _create(record: SourceRecord, entry: dict[str, Any], target: Environment,
+            by_id: dict[str, SourceRecord], done: dict[str, str | None]) -> str | None:
+    parent_target: str | None = None
+    if record.parentID and record.parentID in by_id:
+        parent = by_id[record.parentID]
+        parent_target = done.get(parent.ID)
+        if parent_target is None:
+            _fail(entry, f"parent {parent.objCode} {parent.name!r} is ignored or failed, "
+                         "so this child cannot be created; ignore it too")
+            return None
+    if record.objCode in UNIQUE_NAME_TYPES and target.find(record.objCode, record.name):
+        _fail(entry, f"a {record.objCode} named {record.name!r} already exists in "
+                     f"{target.name}; names of this type must be unique")
+        return None
+    new_id = uuid.uuid4().hex
+    target.records[new_id] = SourceRecord(record.objCode, new_id, record.name,
+                                          record.description, parent_target)
+    entry["installationStatus"] = "INSTALLED"
+    entry["targetId"] = new_id
+    return new_id

@@ -1,0 +1,350 @@
+"""Reading the files users write: YAML and JSON documents with line/column positions.
+
+Input is untrusted (it arrives in pull requests), so reading enforces limits before and while
+parsing: a size cap, strict UTF-8, no tags beyond the plain YAML types, a cap on nodes after
+alias expansion (the "billion laughs" bomb) and on nesting depth, and no duplicate keys.
+
+Documents are composed into nodes by ruamel.yaml (its C parser when installed, which is much
+faster; the pure-Python parser otherwise and for a second opinion on errors) and turned into
+plain Python data here, so every value's position is known and nothing is ever instantiated
+from a tag.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import Location, Problem, WfpromoteError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+KeyPath = tuple[str | int, ...]
+Mark = tuple[int, int]  # 1-based line, 1-based column
+
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = frozenset(_CORE + t for t in (
+    "str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge"))
+
+
+class SourceError(WfpromoteError):
+    """A file that cannot be read as data; carries where and why."""
+
+    def problem(self) -> Problem:
+        return Problem(self.message, self.location or Location(), self.hint)
+
+
+@dataclass
+class Positions:
+    """Where each value (and each mapping key) of one document sits in its file."""
+
+    values: dict[KeyPath, Mark] = field(default_factory=dict)
+    keys: dict[KeyPath, Mark] = field(default_factory=dict)
+
+    def locate(self, path: KeyPath, *, key: bool = False) -> Mark | None:
+        """The position of ``path`` (its key if asked and known), else of its nearest ancestor."""
+        if key and path in self.keys:
+            return self.keys[path]
+        for n in range(len(path), -1, -1):
+            mark = self.values.get(path[:n])
+            if mark is not None:
+                return mark
+        return None
+
+
+@dataclass
+class Document:
+    """One YAML/JSON document: its data and the positions of everything in it."""
+
+    file: str  # path as shown to the user
+    index: int  # 0-based position of the document in its file
+    line: int  # 1-based line where the document starts
+    data: Any
+    positions: Positions
+
+    def location(self, path: KeyPath = (), *, key: bool = False) -> Location:
+        mark = self.positions.locate(path, key=key)
+        line, column = mark if mark else (self.line, None)
+        return Location(self.file, line, column, json_path(path) if path else None)
+
+
+def json_path(path: KeyPath) -> str:
+    """``$.objectCollections[0].entities[2].ID``; keys that are not identifiers are quoted."""
+    out = "$"
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.isidentifier():
+            out += f".{part}"
+        else:
+            out += "['" + part.replace("'", "\\'") + "']"
+    return out
+
+
+def display_path(path: Path) -> str:
+    """A path as shown to the user: relative to the working directory when inside it."""
+    try:  # links are not followed: the user knows the file by the name they gave
+        return os.path.relpath(os.path.abspath(path), Path.cwd()) \
+            if is_inside(Path(os.path.abspath(path)), Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def check_inside_root(path: Path, root: Path, shown: str) -> None:
+    """Refuse a file inside the repository that is a symlink to somewhere outside it."""
+    lexical = Path(os.path.abspath(path))
+    real_root = root.resolve()
+    if is_inside(lexical, Path(os.path.abspath(root))) and not is_inside(path.resolve(),
+                                                                         real_root):
+        raise SourceError("symbolic link that leads outside the repository",
+                          hint=f"keep package files inside {root}",
+                          location=Location(shown))
+
+
+def read_text(path: Path, shown: str) -> str:
+    """The file's text: at most MAX_BYTES, UTF-8 (a BOM is allowed), not empty."""
+    where = Location(shown)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise SourceError(f"file is too large ({size} bytes; the limit is {MAX_BYTES})",
+                              hint="split it into several package files", location=where)
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError("no such file", location=where) from None
+    except IsADirectoryError:
+        raise SourceError("is a directory, not a file", location=where) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read the file: {exc.strerror}", location=where) from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SourceError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                          hint="save the file as UTF-8",
+                          location=Location(shown, line, column)) from None
+    if not text.strip():
+        raise SourceError("empty file", hint="remove the file or declare a package in it",
+                          location=where)
+    return text
+
+
+def read_documents(path: Path, shown: str) -> list[Document]:
+    """Every document of a YAML file, or the one document of a JSON file (by extension)."""
+    text = read_text(path, shown)
+    if path.suffix.lower() == ".json":
+        return [parse_json(text, shown)]
+    return parse_yaml(text, shown)
+
+
+def parse_json(text: str, shown: str) -> Document:
+    try:
+        json.loads(text)  # fast, and its syntax errors carry exact positions
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"JSON syntax error: {exc.msg}",
+                          location=Location(shown, exc.lineno, exc.colno)) from None
+    except RecursionError:
+        raise SourceError("JSON nested too deeply", location=Location(shown)) from None
+    # JSON is YAML 1.2: composing it again gives positions, duplicate keys and the limits.
+    docs = parse_yaml(text, shown)
+    return docs[0]
+
+
+def parse_yaml(text: str, shown: str) -> list[Document]:
+    nodes = _compose(text, shown)
+    docs = []
+    for index, node in enumerate(nodes):
+        builder = _Builder(shown)
+        data = builder.build(node, ())
+        docs.append(Document(shown, index, node.start_mark.line + 1, data, builder.positions))
+    if not docs:
+        raise SourceError("empty file", hint="remove the file or declare a package in it",
+                          location=Location(shown))
+    return docs
+
+
+def _compose(text: str, shown: str) -> list[Any]:
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
+    if _nesting_bound(text) < _C_SAFE_DEPTH:
+        try:
+            return list(_parser(fast=True).compose_all(text))
+        except YAMLError:
+            pass  # ask the pure-Python (YAML 1.2) parser, whose verdict and message we report
+    try:
+        return list(_parser(fast=False).compose_all(text))
+    except RecursionError:
+        raise SourceError(f"document nested deeper than {MAX_DEPTH} levels",
+                          location=Location(shown)) from None
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
+        # Only the parser's own words: the snippet it would quote could hold a secret.
+        detail = exc.problem or exc.context or "invalid YAML"
+        hint = f"{exc.context}" if exc.context and exc.problem else None
+        raise SourceError(f"YAML syntax error: {detail}", hint=hint, location=where) from None
+    except ReaderError as exc:  # a control character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise SourceError(f"character {code:#04x} is not allowed in YAML",
+                          hint="remove the control character",
+                          location=Location(shown, line, column)) from None
+    except YAMLError as exc:
+        raise SourceError(f"YAML error: {type(exc).__name__}", location=Location(shown)) \
+            from None
+
+
+# The C composer recurses on the C stack and crashes (rather than raising) on documents nested
+# tens of thousands deep; above this bound the pure parser is used, which raises RecursionError.
+_C_SAFE_DEPTH = 1_000
+_BLOCK_PREFIX = re.compile(r"(?m)^[ \t?:-]*")
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def _nesting_bound(text: str) -> int:
+    """An upper bound on how deeply ``text`` nests: block indicators plus open brackets."""
+    block = max((len(m.group()) for m in _BLOCK_PREFIX.finditer(text)), default=0)
+    if text.count("[") + text.count("{") < _C_SAFE_DEPTH:
+        return block + text.count("[") + text.count("{")
+    depth = deepest = 0
+    for char in _NOT_BRACKET.sub("", text):
+        depth = depth + 1 if char in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return block + deepest
+
+
+_PARSERS: dict[bool, Any] = {}
+
+
+def _parser(*, fast: bool) -> Any:
+    from ruamel.yaml import YAML
+
+    if fast not in _PARSERS:
+        yaml = YAML(typ="safe", pure=not fast)
+        yaml.Resolver = _resolver_class()
+        _PARSERS[fast] = yaml
+    return _PARSERS[fast]
+
+
+def _resolver_class() -> type:
+    """ruamel's resolver, pinned to YAML 1.2 with its rules looked up once, not per scalar
+    (that lookup was a sixth of the time spent validating a thousand files)."""
+    from ruamel.yaml.resolver import VersionedResolver
+
+    class Resolver12(VersionedResolver):
+        @property
+        def processing_version(self) -> Any:
+            return (1, 2)
+
+        @property
+        def versioned_resolver(self) -> Any:
+            rules = self.__dict__.get("_rules")
+            if rules is None:
+                rules = self.__dict__["_rules"] = super().versioned_resolver
+            return rules
+
+    return Resolver12
+
+
+class _Builder:
+    """Turns composed nodes into plain data, recording positions and enforcing the limits."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.positions = Positions()
+        self.count = 0
+
+    def _fail(self, message: str, node: Any, hint: str | None = None) -> SourceError:
+        mark = node.start_mark
+        return SourceError(message, hint=hint,
+                           location=Location(self.shown, mark.line + 1, mark.column + 1))
+
+    def build(self, node: Any, path: KeyPath) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self._fail(f"document expands to more than {MAX_NODES} values "
+                             "(an alias bomb?)", node, "do not nest aliases (*name)")
+        if len(path) > MAX_DEPTH:
+            raise self._fail(f"document nested deeper than {MAX_DEPTH} levels", node)
+        tag = str(node.tag)
+        if tag not in _ALLOWED_TAGS:
+            raise self._fail(f"tag '{tag.replace(_CORE, '!!')}' is not allowed", node,
+                             "remove the tag: only plain strings, numbers, booleans, null, "
+                             "lists and mappings are accepted")
+        self.positions.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if node.id == "mapping":
+            return self._mapping(node, path)
+        if node.id == "sequence":
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return _scalar(tag, node.value)
+
+    def _mapping(self, node: Any, path: KeyPath) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        seen: dict[str, int] = {}
+        merged: list[Any] = []
+        for key_node, value_node in node.value:
+            if str(key_node.tag) == _CORE + "merge":
+                merged.append(value_node)
+                continue
+            if key_node.id != "scalar":
+                raise self._fail("mapping keys must be plain strings", key_node)
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise self._fail(f"duplicate key '{key}': line {line} repeats the key "
+                                 f"first given on line {seen[key]}", key_node,
+                                 "keep one of the two")
+            seen[key] = line
+            self.positions.keys[(*path, key)] = (line, key_node.start_mark.column + 1)
+            out[key] = self.build(value_node, (*path, key))
+        for source in merged:  # YAML merge keys (<<): explicit keys win
+            for item in source.value if source.id == "sequence" else [source]:
+                if item.id != "mapping":
+                    raise self._fail("a merge key (<<) needs a mapping", item)
+                for key, value in self._mapping(item, path).items():
+                    out.setdefault(key, value)
+        return out
+
+
+def _scalar(tag: str, text: str) -> Any:
+    kind = tag[len(_CORE):]
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return text.lower() == "true"
+    if kind == "int":
+        digits = text.replace("_", "")
+        try:
+            if digits.lower().startswith(("0x", "+0x", "-0x", "0o", "+0o", "-0o", "0b")):
+                return int(digits, 0)
+            return int(digits, 10)
+        except ValueError:
+            return text
+    if kind == "float":
+        low = text.lower().lstrip("+")
+        if low in (".inf", "-.inf", ".nan"):
+            return float(low.replace(".", ""))
+        try:
+            return float(text.replace("_", ""))
+        except ValueError:
+            return text
+    return text  # str, and timestamps kept as written (every field here is a string)

@@ -1,0 +1,78 @@
+"""A throw-away repository wired to a served simulator, and a way to apply it in-process."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.apply.session import ApplyRequest, run_apply
+from reconciler.clock import Clock, FakeClock
+from reconciler.config import load_config
+from reconciler.simulator.seed import seed_id
+from reconciler.simulator.server import SimulatorHandle
+
+OWNER = "acme-apply-tests"
+ENVIRONMENTS = {"sandbox": "sandbox", "preview": "preview", "production": "production"}
+
+
+def sid(code: str, name: str) -> str:
+    return seed_id("sandbox", code, name)
+
+
+def package_doc(name: str, *templates: str, status: str = "DRAFT",
+                description: str = "", source: str = "sandbox") -> dict[str, Any]:
+    return {"name": name, "description": description or f"{name} (tests)", "source": source,
+            "status": status,
+            "objectCollections": [{"objCode": "TMPL", "entities": [
+                {"ID": t if len(t) == 32 else sid("TMPL", t), "name": t} for t in templates]}]}
+
+
+@dataclass
+class Repo:
+    root: Path
+    sim: SimulatorHandle
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "wfpromote.yaml"
+
+    def write_config(self, *, prune: str = "disable", auth_env: str | None = None,
+                     extra: str = "simulator: {assembly_seconds: 0}\n") -> None:
+        auth = f", auth: {{apikey_env: {auth_env}}}" if auth_env else ""
+        envs = "\n".join(f"  {name}: {{url: {self.sim.url(name)}, kind: {kind}{auth}}}"
+                         for name, kind in ENVIRONMENTS.items())
+        self.config_path.write_text(
+            f"api: {self.sim.profile}\nowner: {OWNER}\npackages: promotions/\n"
+            f"prune: {prune}\nenvironments:\n{envs}\n{extra}", encoding="utf-8")
+
+    def put(self, filename: str, *docs: dict[str, Any]) -> None:
+        folder = self.root / "promotions"
+        folder.mkdir(exist_ok=True)
+        (folder / filename).write_text("\n---\n".join(json.dumps(d) for d in docs),
+                                       encoding="utf-8")
+
+    def remove(self, filename: str) -> None:
+        (self.root / "promotions" / filename).unlink()
+
+    def live(self, name: str) -> list[Any]:
+        """Packages under ``name`` in the simulator (deleted ones are gone)."""
+        return [p for p in self.sim.state.list_packages() if p.name == name]
+
+    def apply(self, *paths: str, clock: Clock | None = None,
+              **options: Any) -> tuple[int, str, str]:
+        config = load_config(str(self.config_path))
+        request = ApplyRequest(paths=paths, auto_approve=options.pop("auto_approve", True),
+                               **options)
+        out, err = io.StringIO(), io.StringIO()
+        code = run_apply(config, request, stdin=io.StringIO(""), stdout=out, stderr=err,
+                         clock=clock or FakeClock())
+        return code, out.getvalue(), err.getvalue()
+
+
+def new_repo(tmp_path: Path, sim: SimulatorHandle, **config: Any) -> Repo:
+    repo = Repo(tmp_path, sim)
+    repo.write_config(**config)
+    return repo

@@ -1,0 +1,56 @@
+"""Progress output: live table on a terminal, plain lines elsewhere; saved-plan detection."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from apply_fakes import create
+
+from reconciler.apply.progress import PlainProgress, RichProgress, choose_progress
+from reconciler.apply.session import read_saved_plan
+from reconciler.redact import register
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_plain_lines_when_not_a_terminal(canary: str) -> None:
+    register(canary)
+    stream = io.StringIO()
+    progress = choose_progress(stream)
+    assert isinstance(progress, PlainProgress)
+    progress.update(create("Agency Onboarding"), "posted (id 123)")
+    progress.update(create("Agency Onboarding"), f"failed: key {canary}")
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "[create] Agency Onboarding: posted (id 123)"
+    assert canary not in stream.getvalue()
+
+
+def test_live_table_on_a_terminal_but_not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = FakeTerminal()
+    progress = choose_progress(stream)
+    assert isinstance(progress, RichProgress)
+    progress.update(create("Agency Onboarding"), "assembling")
+    progress.update(create("Agency Onboarding"), "done")
+    progress.close()
+    assert "Agency Onboarding" in stream.getvalue()
+    monkeypatch.setenv("CI", "true")
+    assert isinstance(choose_progress(FakeTerminal()), PlainProgress)
+
+
+def test_saved_plan_is_detected_by_content(tmp_path: Path) -> None:
+    package = tmp_path / "package.json"
+    package.write_text(json.dumps({"name": "Agency Onboarding", "source": "sandbox"}))
+    assert read_saved_plan((str(package),)) is None
+    assert read_saved_plan((str(tmp_path),)) is None
+    saved = tmp_path / "plan.json"
+    saved.write_text(json.dumps({"format_version": "1.0", "owner": "o", "profile": "current",
+                                 "actions": [], "desired_digest": "x"}))
+    plan = read_saved_plan((str(saved),))
+    assert plan is not None and plan.owner == "o"
+    assert read_saved_plan((str(saved), str(package))) is None

@@ -1,0 +1,71 @@
+"""A deliberately small executor of plan actions, for convergence tests of the planner.
+
+The real apply engine lives in reconciler.apply; this one only needs to be obviously right
+against the simulator (which assembles at once when ``assembly_seconds`` is 0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from reconciler.api.models import RemotePackage
+from reconciler.api.protocol import PromotionAPI
+from reconciler.plan.bodies import post_body
+from reconciler.plan.model import Action, ActionKind, Plan, ReplaceStrategy
+
+
+async def _settled(api: PromotionAPI, package: RemotePackage) -> RemotePackage:
+    for _ in range(50):
+        if package.status not in ("ASSEMBLING", None):
+            return package
+        await asyncio.sleep(0)
+        package = await api.get_package(package.id)
+    raise AssertionError(f"package {package.id} is still assembling")
+
+
+async def _status(api: PromotionAPI, package: RemotePackage, status: str | None) -> None:
+    if status and package.status != status:
+        await api.patch_package(package.id, {"status": status})
+
+
+async def _create(api: PromotionAPI, after: dict[str, Any]) -> None:
+    package = await _settled(api, await api.create_package(post_body(after)))
+    if "packageEntities" in after:
+        put = {k: after[k] for k in ("name", "description", "source", "packageEntities")}
+        package = await _settled(api, await api.replace_package(
+            package.id, {**put, "status": package.status}))
+    await _status(api, package, after.get("desired_status"))
+
+
+async def _replace(api: PromotionAPI, action: Action) -> None:
+    after, old = dict(action.after or {}), str(action.package_id)
+    if action.strategy is ReplaceStrategy.CREATE_THEN_DISABLE:
+        await _create(api, after)
+        await api.patch_package(old, {"status": "DISABLED"})
+        return
+    status = after.pop("status")
+    if "packageEntities" in after:
+        package = await api.replace_package(old, {**after, "status": "DRAFT"})
+    else:  # by reference: re-assemble with PATCH, from DRAFT
+        if (action.before or {}).get("status") in ("TESTING", "ACTIVE"):
+            await api.patch_package(old, {"status": "DRAFT"})
+        package = await api.patch_package(old, after)
+    await _status(api, await _settled(api, package), status)
+
+
+async def perform(plan: Plan, clients: dict[str, PromotionAPI]) -> None:
+    for action in plan.changes:
+        api = clients[action.source_env or next(iter(clients))]
+        if action.kind is ActionKind.CREATE:
+            await _create(api, dict(action.after or {}))
+        elif action.kind is ActionKind.UPDATE:
+            await api.patch_package(str(action.package_id), dict(action.after or {}))
+        elif action.kind is ActionKind.REPLACE:
+            await _replace(api, action)
+        elif action.kind is ActionKind.DISABLE:
+            await api.patch_package(str(action.package_id), {"status": "DISABLED"})
+        elif action.kind is ActionKind.DELETE:
+            await api.delete_package(str(action.package_id))
+        else:
+            raise AssertionError(f"unexpected action {action.kind}")
