@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +18,7 @@ HEX32 = r"^[0-9a-fA-F]{32}$"
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Package lifecycle statuses a user may declare."""
 
     DRAFT = "DRAFT"
@@ -80,11 +80,9 @@ class PackageSpec(_Strict):
         status are not part of it because PATCH can change them in place.
         """
         if self.objectCollections is not None:
-            collections = sorted(
-                ({"objCode": c.objCode,
-                  "entities": sorted(e.ID.lower() for e in c.entities)}
-                 for c in self.objectCollections),
-                key=lambda c: c["objCode"])
+            collections = [
+                {"objCode": c.objCode, "entities": sorted(e.ID.lower() for e in c.entities)}
+                for c in sorted(self.objectCollections, key=lambda c: c.objCode)]
             return {"source": self.source, "objectCollections": collections}
         return {"source": self.source, "packageEntities": self.definition_content or {}}
 

@@ -163,8 +163,26 @@ def parse_json(text: str, shown: str) -> Document:
     except RecursionError:
         raise SourceError("JSON nested too deeply", location=Location(shown)) from None
     # JSON is YAML 1.2: composing it again gives positions, duplicate keys and the limits.
-    docs = parse_yaml(text, shown)
-    return docs[0]
+    try:
+        return parse_yaml(text, shown)[0]
+    except SourceError as exc:
+        if not exc.message.startswith("YAML syntax error"):
+            raise
+    # Valid JSON that YAML reads differently (e.g. a key over 1024 characters): no positions.
+    return Document(shown, 0, 1, json.loads(text, object_pairs_hook=_unique_pairs(shown)),
+                    Positions())
+
+
+def _unique_pairs(shown: str) -> Any:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise SourceError(f"duplicate key '{key}'", location=Location(shown))
+            out[key] = value
+        return out
+
+    return pairs
 
 
 def parse_yaml(text: str, shown: str) -> list[Document]:

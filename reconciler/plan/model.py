@@ -7,13 +7,13 @@ as JSON. Nothing here does I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 FORMAT_VERSION = "1.0"
 
 
-class ActionKind(str, Enum):
+class ActionKind(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     REPLACE = "replace"
@@ -30,7 +30,7 @@ KIND_ORDER: dict[ActionKind, int] = {
 }
 
 
-class Reason(str, Enum):
+class Reason(StrEnum):
     """Why an action is planned (after Terraform's action_reason)."""
 
     MISSING = "missing"                              # create: nothing remote by this name/id
@@ -44,7 +44,7 @@ class Reason(str, Enum):
     UP_TO_DATE = "up_to_date"                        # no-op
 
 
-class ReplaceStrategy(str, Enum):
+class ReplaceStrategy(StrEnum):
     PUT = "put"                                      # PUT /packages/{id} (profile 2023)
     CREATE_THEN_DISABLE = "create_then_disable"      # new package, wait, then disable old
 

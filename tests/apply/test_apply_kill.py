@@ -44,7 +44,7 @@ def assembling(repo: Repo) -> bool:
 @pytest.mark.parametrize("profile", ["current", "2023"])
 def test_killed_mid_apply_then_run_again_converges(sim_server: StartSim, tmp_path: Path,
                                                    profile: str) -> None:
-    repo = new_repo(tmp_path, sim_server(profile=profile, assembly_seconds=2.0))
+    repo = new_repo(tmp_path, sim_server(profile=profile, assembly_seconds=1.5))
     repo.put("a.yaml", package_doc(NAMES[0], "New Agency Onboarding", status="TESTING"),
              package_doc(NAMES[1], "Campaign Launch"))
     process = start_apply(repo)

@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from apply_fakes import create
+from apply_fakes import OWNER, create, plan_of
 
 from reconciler.apply.progress import PlainProgress, RichProgress, choose_progress
 from reconciler.apply.session import read_saved_plan
+from reconciler.plan.serialize import plan_to_data
 from reconciler.redact import register
 
 
@@ -49,8 +50,8 @@ def test_saved_plan_is_detected_by_content(tmp_path: Path) -> None:
     assert read_saved_plan((str(package),)) is None
     assert read_saved_plan((str(tmp_path),)) is None
     saved = tmp_path / "plan.json"
-    saved.write_text(json.dumps({"format_version": "1.0", "owner": "o", "profile": "current",
-                                 "actions": [], "desired_digest": "x"}))
+    saved.write_text(json.dumps(plan_to_data(plan_of(create("Agency Onboarding")))))
     plan = read_saved_plan((str(saved),))
-    assert plan is not None and plan.owner == "o"
+    assert plan is not None and plan.owner == OWNER
+    assert [a.name for a in plan.actions] == ["Agency Onboarding"]
     assert read_saved_plan((str(saved), str(package))) is None

@@ -173,3 +173,11 @@ def test_any_text_reads_or_fails_cleanly(text: str) -> None:
 def test_control_character_is_located(repo: Repo) -> None:
     repo.package("ctl.yaml", "name: Agency Onboarding\nsource: sand\x07box\n")
     assert_one_error(repo.validate(), "packages/ctl.yaml:2:13", "not allowed in YAML")
+
+
+def test_json_that_yaml_cannot_read_still_loads() -> None:
+    long_key = "k" * 2000  # YAML caps implicit keys at 1024 characters; JSON does not
+    doc = sources.parse_json(f'{{"{long_key}": 1, "b": [1]}}', "f.json")
+    assert doc.data == {long_key: 1, "b": [1]}
+    with pytest.raises(sources.SourceError, match="duplicate key"):
+        sources.parse_json(f'{{"{long_key}": 1, "{long_key}": 2}}', "f.json")
