@@ -84,6 +84,8 @@ class ApplyReport:
         return json.dumps(self.data(), indent=2, sort_keys=False) + "\n"
 
     def render_text(self) -> str:
+        if not self.results:
+            return "Apply: nothing to do.\n"
         rows = [("ACTION", "NAME", "OUTCOME", "PACKAGE ID", "TIME", "ERROR")]
         for r in self.results:
             name = r.action.name + (f" -> {r.action.environment}"

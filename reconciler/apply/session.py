@@ -164,7 +164,8 @@ def _confirm(stdin: TextIO, stderr: TextIO) -> None:
 def _emit(report: ApplyReport, request: ApplyRequest, stdout: TextIO) -> None:
     if request.report_path:
         write_atomic(request.report_path, redact(report.to_json()))
-    text = report.to_json() if request.output_format == "json" else report.render_text()
+    text = report.to_json() if request.output_format == "json" else \
+        "\n" + report.render_text()
     stdout.write(redact(text))
     stdout.flush()
 
