@@ -14,10 +14,10 @@ from reconciler.errors import ConfigError
 from reconciler.model import Config
 from reconciler.simulator.app import build_app
 from reconciler.simulator.core import Simulator
+from reconciler.simulator.factory import make_simulator
 from reconciler.simulator.faults import FaultInjector, Faults
 from reconciler.simulator.middleware import ConnectionDropped
 from reconciler.simulator.profiles import get_profile
-from reconciler.simulator.server import make_simulator
 
 EMBEDDED_BASE_URL = "http://simulator.local"
 

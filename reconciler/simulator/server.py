@@ -21,6 +21,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from reconciler.clock import Clock
 from reconciler.simulator.app import build_app
 from reconciler.simulator.core import Simulator
+from reconciler.simulator.factory import make_simulator
 from reconciler.simulator.faults import FaultInjector, Faults
 from reconciler.simulator.middleware import ABORT_EXTENSION
 from reconciler.simulator.profiles import get_profile
@@ -68,18 +69,6 @@ class SimulatorHandle:
     def set_faults(self, faults: Faults) -> None:
         """Replace the fault knobs (and restart the seeded random sequence)."""
         self.injector.reset(faults)
-
-
-def make_simulator(*, state_path: str | None, environments: dict[str, str] | None,
-                   clock: Clock | None, assembly_seconds: float, install_seconds: float,
-                   faults: Faults | None) -> Simulator:
-    """A core with the fault knobs' timing overrides applied."""
-    if faults and faults.assembly_seconds is not None:
-        assembly_seconds = faults.assembly_seconds
-    if faults and faults.install_seconds is not None:
-        install_seconds = faults.install_seconds
-    return Simulator.open(state_path, environments=environments, clock=clock,
-                          assembly_seconds=assembly_seconds, install_seconds=install_seconds)
 
 
 def uvicorn_config(app: ASGIApp, host: str, port: int, **kwargs: Any) -> uvicorn.Config:

@@ -109,3 +109,33 @@ def test_reset_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 def test_serve_refuses_a_bad_environment_flag(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["simulator", "serve", "--env", "dev:staging"]) != 0
     assert "NAME:KIND" in capsys.readouterr().err
+
+
+def test_serve_command_prints_urls_and_serves(tmp_path: Path) -> None:
+    import re
+    import subprocess
+    import sys
+    import time
+
+    state = tmp_path / "served.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "simulator", "serve", "--port", "0",
+         "--state", str(state), "--env", "dev:sandbox", "--profile", "2023"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(2)]
+        match = re.search(r"(http://127\.0\.0\.1:\d+/dev)", lines[1])
+        assert match, lines
+        url = match.group(1) + "/environment-promotion/v1/packages"
+        for _ in range(100):  # the socket is bound before the URLs are printed
+            try:
+                response = httpx.get(url, timeout=5)
+                break
+            except httpx.ConnectError:
+                time.sleep(0.05)
+        assert response.json() == {"data": []}
+        assert state.exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
