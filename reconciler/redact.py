@@ -21,10 +21,25 @@ SECRET_KEYS = re.compile(
 
 
 def register(value: str | None) -> None:
-    """Remember a secret so it is masked wherever it would be printed."""
+    """Remember a secret so it is masked wherever it would be printed.
+
+    The forms it takes once encoded are remembered too: a token endpoint or a proxy that
+    echoes a refused form body or URL shows the secret percent-encoded, and a JSON answer
+    shows it with its quotes and backslashes escaped.
+    """
     if value and len(value) >= 4:
         with _lock:
-            _secrets.add(value)
+            _secrets.update(v for v in _encoded_forms(value) if len(v) >= 4)
+
+
+def _encoded_forms(value: str) -> set[str]:
+    import html
+    import json
+    from urllib.parse import quote, quote_plus
+
+    return {value, quote(value, safe=""), quote(value), quote_plus(value),
+            json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
+            html.escape(value)}
 
 
 def redact(text: str) -> str:

@@ -24,21 +24,21 @@ async def check_fresh(plan: Plan, config: Config, clients: Mapping[str, Promotio
         raise StalePlan(
             f"the saved plan was made for owner {plan.owner!r} / API profile {plan.profile!r}, "
             f"but wfpromote.yaml now says {config.owner!r} / {config.api!r}", hint=HINT)
-    digest = await _declared_digest(config)
+    digest = await _declared_digest(config, plan.paths)
     if digest != plan.desired_digest:
-        raise StalePlan("the declared package files changed since the plan was made",
+        raise StalePlan("stale plan: the declared package files changed since it was made",
                         hint=HINT)
     moved = await _moved_keys(plan, config, clients)
     if moved:
         shown = ", ".join(moved[:5]) + (f" and {len(moved) - 5} more" if len(moved) > 5 else "")
-        raise StalePlan(f"the remote packages changed since the plan was made ({shown})",
+        raise StalePlan(f"stale plan: the remote packages changed since it was made ({shown})",
                         hint=HINT)
 
 
-async def _declared_digest(config: Config) -> str:
+async def _declared_digest(config: Config, paths: tuple[str, ...]) -> str:
     from reconciler.loader import declared_digest, load_packages
 
-    return declared_digest(load_packages(config))
+    return declared_digest(load_packages(config, list(paths)))
 
 
 async def _moved_keys(plan: Plan, config: Config,

@@ -104,6 +104,7 @@ class Plan:
     owner: str
     profile: str
     desired_digest: str                                  # sha256 over the declared files
+    paths: tuple[str, ...] = ()                          # PATHS the plan was made from
     remote_fingerprints: dict[str, str] = field(default_factory=dict)  # id -> sha256
     warnings: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds

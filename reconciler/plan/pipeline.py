@@ -112,4 +112,4 @@ def make_plan(global_opts: GlobalOptions, paths: Sequence[str],
 
     result = asyncio.run(run())
     timings = {"load": load_seconds, **result.timings}
-    return config, specs, dataclasses.replace(result, timings=timings)
+    return config, specs, dataclasses.replace(result, timings=timings, paths=tuple(paths))

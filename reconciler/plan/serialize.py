@@ -33,6 +33,7 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "actions": [action.data() for action in plan.actions],
         "remote_fingerprints": dict(plan.remote_fingerprints),
         "desired_digest": plan.desired_digest,
+        "paths": list(plan.paths),
         "warnings": list(plan.warnings),
         "timings": {k: round(v, 6) for k, v in plan.timings.items()},
     }
@@ -54,6 +55,7 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
         actions=tuple(_action(item) for item in data.get("actions", [])),
         owner=str(data["owner"]), profile=str(data["profile"]),
         desired_digest=str(data.get("desired_digest", "")),
+        paths=tuple(str(p) for p in data.get("paths") or ()),
         remote_fingerprints={str(k): str(v)
                              for k, v in data.get("remote_fingerprints", {}).items()},
         warnings=tuple(str(w) for w in data.get("warnings", [])),

@@ -94,7 +94,7 @@ def test_saved_plan_is_stale_when_the_remote_moved(repo: Repo,
     capsys.readouterr()
     assert cli(repo, "apply", str(plan_file)) == 1
     err = capsys.readouterr().err
-    assert "remote packages changed since the plan was made" in err
+    assert "stale plan: the remote packages changed since it was made" in err
     assert "wfpromote plan" in err
     assert repo.live("Agency Onboarding")[0].status == "TESTING"  # nothing written
 
@@ -106,7 +106,7 @@ def test_saved_plan_is_stale_when_a_package_appears_under_its_name(
     assert cli(repo, "apply", "--auto-approve") == 0  # someone applied meanwhile
     capsys.readouterr()
     assert cli(repo, "apply", str(plan_file)) == 1
-    assert "changed since the plan was made" in capsys.readouterr().err
+    assert "stale plan: the remote packages changed" in capsys.readouterr().err
     assert len(repo.live("Agency Onboarding")) == 1
 
 
