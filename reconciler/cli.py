@@ -89,7 +89,9 @@ def run(argv: list[str] | None = None) -> int:
         return 130
     except click.ClickException as exc:
         exc.show()
-        return exc.exit_code
+        # click says 2 for a usage error, but 2 means "changes" under --detailed-exitcode,
+        # and CI scripts accept it (`|| test $? -eq 2`): every error is 1.
+        return 1 if isinstance(exc, click.UsageError) else exc.exit_code
     except WfpromoteError as exc:
         from reconciler.redact import redact
 
@@ -98,4 +100,20 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
+    except Exception as exc:  # a bug; still one message, exit 1, and never a secret
+        _report_bug(exc)
+        return 1
     return int(result or 0)
+
+
+def _report_bug(exc: Exception) -> None:
+    import traceback
+
+    from reconciler.redact import redact
+
+    if logging.getLogger("reconciler").isEnabledFor(logging.DEBUG):  # -vv
+        click.echo(redact("".join(traceback.format_exception(exc))), err=True, nl=False)
+    detail = redact(str(exc))[:300]
+    click.echo(f"error: internal error ({type(exc).__name__}{': ' + detail if detail else ''})"
+               "\n  hint: this is a bug in wfpromote; run again with -vv to see where, and "
+               "report it", err=True)

@@ -8,6 +8,9 @@ URL that would send credentials in clear text to another machine.
 from __future__ import annotations
 
 import ipaddress
+import math
+import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -29,6 +32,8 @@ _SECRET_KEYS = {
     "refresh_token": "refresh_token_env", "client_secret": "client_secret_env",
     "secret": "apikey_env", "password": "apikey_env", "passwd": "apikey_env",
 }
+# Host names (letters, digits, '-', '.', and '_' seen on intranets) or an IP address (':').
+_HOST = re.compile(r"^[A-Za-z0-9_.:-]+$")
 _AUTH_MODES = "apikey_env, session_env, bearer_env, oauth or refresh"
 
 
@@ -46,6 +51,10 @@ class ConfigInvalid(ConfigError):
 def config_file(path: str | None) -> Path:
     """The config file to read: the given path, or ./wfpromote.yaml."""
     chosen = Path(path) if path else Path(DEFAULT_NAME)
+    if chosen.is_dir():
+        raise ConfigError(f"configuration file {chosen} is a directory",
+                          hint="pass the file itself, e.g. --config "
+                               f"{chosen / DEFAULT_NAME}")
     if not chosen.is_file():
         shown = str(chosen)
         if path:
@@ -88,6 +97,8 @@ def check_config_document(doc: Document) -> list[Problem]:
         doc.data["api"] = "2023"
     problems = _take_secrets(doc, doc.data, ())
     api = doc.data.get("api", "current")
+    if isinstance(api, int) and not isinstance(api, bool):  # `api: 2024`: same message
+        api = str(api)
     if isinstance(api, str) and api not in PROFILES:
         doc.data.pop("api")
         problems.append(Problem(f"unknown API profile '{api}'", doc.location(("api",)),
@@ -98,6 +109,36 @@ def check_config_document(doc: Document) -> list[Problem]:
                  if p.location.path not in emptied]
     if not problems:
         problems += _check_environments(doc)
+        problems += _check_paths(doc)
+        problems += _non_finite(doc, doc.data, ())
+    return problems
+
+
+def _non_finite(doc: Document, data: Any, path: KeyPath) -> list[Problem]:
+    """`.inf` and `.nan` pass every bound of the schema (NaN compares false), so refuse them."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return [Problem(f"'{path[-1]}' must be a finite number", doc.location(path),
+                        "write a number of seconds (or a count), e.g. 30")]
+    items = data.items() if isinstance(data, dict) else \
+        enumerate(data) if isinstance(data, list) else ()
+    return [p for key, value in items for p in _non_finite(doc, value, (*path, key))]
+
+
+def _check_paths(doc: Document) -> list[Problem]:
+    """`packages` and the simulator's state are relative paths that stay in the repository."""
+    problems = []
+    for where in (("packages",), ("simulator", "state")):
+        value: Any = doc.data
+        for key in where:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(value, str):
+            continue
+        normal = os.path.normpath(value)
+        if os.path.isabs(value) or value.startswith("~") or normal.split(os.sep)[0] == "..":
+            problems.append(Problem(
+                f"'{where[-1]}' must be a path inside the repository (relative to this file)",
+                doc.location(where), "e.g. packages: promotions/" if where == ("packages",)
+                else "e.g. state: .wfpromote/simulator.json"))
     return problems
 
 
@@ -157,10 +198,17 @@ def url_problem(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        parts.port  # noqa: B018 -- raises ValueError for a port out of range or not a number
     except ValueError:
         return "is not a valid URL"
+    if any(c.isspace() for c in url) or (host and not _HOST.match(host)):
+        return "is not a valid URL (spaces, or characters a host name cannot have)"
     if parts.username or parts.password:
         return "must not carry credentials (user:password@)"
+    if parts.query or parts.fragment:
+        # A query is where a sessionID or apiKey would hide; it would also be copied into
+        # every package's `source` and into saved plans.
+        return "must not carry a query string or fragment (?... or #...)"
     if parts.scheme == "https" and host:
         return None
     if parts.scheme == "http" and host:
@@ -177,9 +225,13 @@ def _check_environments(doc: Document) -> list[Problem]:
         if why:
             problems.append(Problem(f"url of environment '{name}' {why}",
                                     doc.location((*where, "url")),
+                                    "give the base URL only, e.g. https://acme.my.workfront.com;"
+                                    " credentials go under auth: as variable names"
+                                    if "query" in why else
                                     "use https://; http:// only for 127.0.0.1/localhost/::1 "
                                     "(a local simulator); or url: simulator"))
-        local = env["url"] == "simulator" or is_loopback(urlsplit(env["url"]).hostname)
+        local = env["url"] == "simulator" or (not why and
+                                              is_loopback(urlsplit(env["url"]).hostname))
         if "auth" not in env and not local and not why:
             problems.append(Problem(f"environment '{name}' has no auth", doc.location(where),
                                     f"add auth with one of {_AUTH_MODES}, e.g. auth: "
@@ -188,9 +240,14 @@ def _check_environments(doc: Document) -> list[Problem]:
         for mode in ("oauth", "refresh"):
             token_url = env.get("auth", {}).get(mode, {}).get("token_url")
             if token_url is not None and (token_url == "simulator" or url_problem(token_url)):
-                problems.append(Problem(f"token_url of environment '{name}' must be https:// "
-                                        "(or http:// to a loopback host)",
-                                        doc.location((*where, "auth", mode, "token_url"))))
+                token_why = url_problem(token_url) if token_url != "simulator" else None
+                problems.append(Problem(
+                    f"token_url of environment '{name}' " + (
+                        token_why if token_why and "query" in token_why else
+                        "must be https:// (or http:// to a loopback host)"),
+                    doc.location((*where, "auth", mode, "token_url")),
+                    "the client ID and secret are sent in the form body, never in the URL"
+                    if token_why and "query" in token_why else None))
     return problems
 
 

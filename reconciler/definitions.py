@@ -39,10 +39,17 @@ def load_definition(ref: str, doc: Document, package_file: Path,
     if not target.is_file():
         return None, [Problem(f"definition file '{ref}' not found", where,
                               f"expected it at {display_path(target)}")]
+    if target == Path(os.path.normpath(os.path.abspath(package_file))):
+        return None, [Problem("'definition' names the package file itself", where,
+                              "point it at a separate JSON file, e.g. "
+                              "agency.definition.json")]
     try:
         docs = read_documents(target, display_path(target))
     except SourceError as exc:
         return None, [exc.problem()]
+    if len(docs) > 1:  # only one map can be the package's content
+        return None, [Problem("a definition file must hold one document", docs[1].location(),
+                              "remove the extra '---' documents")]
     return _entities(docs[0])
 
 

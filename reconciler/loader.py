@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from reconciler.checks import Declared, check_all
 from reconciler.definitions import definition_target, load_definition
 from reconciler.errors import Location, Problem, ValidationFailed
@@ -52,9 +54,11 @@ def collect(config: Config, paths: Sequence[str] = ()) -> tuple[
         except SourceError as exc:
             problems.append(exc.problem())
     # A file some package names as its definition is data, not a package file.
-    referenced = {definition_target(doc.data["definition"], file)
-                  for file, docs in read for doc in docs
-                  if isinstance(doc.data, dict) and isinstance(doc.data.get("definition"), str)}
+    # (A file naming itself stays a package file, so the mistake is reported, not hidden.)
+    referenced = {target for file, docs in read for doc in docs
+                  if isinstance(doc.data, dict) and isinstance(doc.data.get("definition"), str)
+                  and (target := definition_target(doc.data["definition"], file))
+                  != Path(os.path.normpath(os.path.abspath(file)))}
     read = [(f, docs) for f, docs in read
             if Path(os.path.normpath(os.path.abspath(f))) not in referenced]
     declared: list[Declared] = []
@@ -98,7 +102,12 @@ def _to_spec(doc: Document, file: Path, root: Path) -> tuple[PackageSpec | None,
             return None, problems
         data["definition_content"] = content
     data["origin"] = SourceRef(file=doc.file, line=doc.line)
-    return PackageSpec.model_validate(data), []
+    try:
+        return PackageSpec.model_validate(data), []
+    except ValidationError as exc:  # the schema should have caught it: report, don't crash
+        return None, [Problem(err["msg"], doc.location(tuple(err["loc"])),
+                              "see schemas/package.schema.json")
+                      for err in exc.errors(include_input=False)]
 
 
 def discover(config: Config, paths: Sequence[str] = ()) -> tuple[list[Path], list[Problem]]:
@@ -110,14 +119,24 @@ def discover(config: Config, paths: Sequence[str] = ()) -> tuple[list[Path], lis
     for start in starts:
         shown = display_path(start)
         if not start.exists():
-            hint = ("create it, or set `packages:` in the configuration" if not paths
-                    else "check the path")
-            problems.append(Problem(f"{shown}: no such file or directory", Location(shown),
-                                    hint))
+            if paths:
+                problems.append(Problem("no such file or directory", Location(shown),
+                                        "check the path" if not start.is_symlink() else
+                                        "a symbolic link whose target is missing (or a loop)"))
+            else:
+                problems.append(Problem(
+                    f"the packages folder {shown} does not exist",
+                    Location(display_path(Path(config.path)), path="$.packages"),
+                    "create it, or set `packages:` in the configuration"))
+            continue
+        if os.path.abspath(start) == os.path.abspath(config.path):
+            problems.append(Problem("this is the configuration, not a package file",
+                                    Location(shown), "name package files or folders"))
             continue
         try:
             check_inside_root(start, root, shown)
-            files.extend([start] if start.is_file() else _walk(start, root, set()))
+            # Anything but a folder is read as a file, which refuses FIFOs and devices.
+            files.extend(_walk(start, root, set()) if start.is_dir() else [start])
         except SourceError as exc:
             problems.append(exc.problem())
     unique = list(dict.fromkeys(Path(os.path.abspath(f)) for f in files))
@@ -130,7 +149,12 @@ def _walk(folder: Path, root: Path, seen: set[Path]) -> Iterator[Path]:
     if real in seen:  # a link loop
         return
     seen.add(real)
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:  # e.g. permission denied
+        raise SourceError(f"cannot read the folder: {exc.strerror or exc}",
+                          location=Location(display_path(folder))) from None
+    for entry in entries:
         if entry.name.startswith(".") or entry.name in _SKIPPED_DIRS:
             continue
         is_dir = entry.is_dir()

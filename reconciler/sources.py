@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,12 @@ Mark = tuple[int, int]  # 1-based line, 1-based column
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(_CORE + t for t in (
     "str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge"))
+
+
+# "\ud800" escapes decode to half of a UTF-16 pair, which no UTF-8 output can carry.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_SURROGATE = "string holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape)"
+_SURROGATE_HINT = "write the character itself, or escape both halves of the pair"
 
 
 class SourceError(WfpromoteError):
@@ -119,7 +127,12 @@ def read_text(path: Path, shown: str) -> str:
     """The file's text: at most MAX_BYTES, UTF-8 (a BOM is allowed), not empty."""
     where = Location(shown)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+            # A FIFO or a device would block the read or never end.
+            raise SourceError("not a regular file", hint="package files must be plain files",
+                              location=where)
+        size = info.st_size
         if size > MAX_BYTES:
             raise SourceError(f"file is too large ({size} bytes; the limit is {MAX_BYTES})",
                               hint="split it into several package files", location=where)
@@ -159,6 +172,8 @@ def parse_json(text: str, shown: str) -> Document:
         json.loads(text)  # fast, and its syntax errors carry exact positions
     except json.JSONDecodeError as exc:
         raise SourceError(f"JSON syntax error: {exc.msg}",
+                          hint="JSON allows no comments, trailing commas, single quotes or "
+                               "NaN; a .json file holds one document",
                           location=Location(shown, exc.lineno, exc.colno)) from None
     except RecursionError:
         raise SourceError("JSON nested too deeply", location=Location(shown)) from None
@@ -169,8 +184,12 @@ def parse_json(text: str, shown: str) -> Document:
         if not exc.message.startswith("YAML syntax error"):
             raise
     # Valid JSON that YAML reads differently (e.g. a key over 1024 characters): no positions.
-    return Document(shown, 0, 1, json.loads(text, object_pairs_hook=_unique_pairs(shown)),
-                    Positions())
+    data = json.loads(text, object_pairs_hook=_unique_pairs(shown))
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise SourceError(_SURROGATE, hint=_SURROGATE_HINT, location=Location(shown)) from None
+    return Document(shown, 0, 1, data, Positions())
 
 
 def _unique_pairs(shown: str) -> Any:
@@ -204,11 +223,16 @@ def _compose(text: str, shown: str) -> list[Any]:
 
     if _nesting_bound(text) < _C_SAFE_DEPTH:
         try:
-            return list(_parser(fast=True).compose_all(text))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return list(_parser(fast=True).compose_all(text))
         except YAMLError:
             pass  # ask the pure-Python (YAML 1.2) parser, whose verdict and message we report
     try:
-        return list(_parser(fast=False).compose_all(text))
+        with warnings.catch_warnings():
+            # ruamel warns about a reused anchor, quoting the file's text: never print that.
+            warnings.simplefilter("ignore")
+            return list(_parser(fast=False).compose_all(text))
     except RecursionError:
         raise SourceError(f"document nested deeper than {MAX_DEPTH} levels",
                           location=Location(shown)) from None
@@ -217,7 +241,8 @@ def _compose(text: str, shown: str) -> list[Any]:
         where = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
         # Only the parser's own words: the snippet it would quote could hold a secret.
         detail = exc.problem or exc.context or "invalid YAML"
-        hint = f"{exc.context}" if exc.context and exc.problem else None
+        hint = f"{exc.context}" if exc.context and exc.problem else \
+            "check the indentation (spaces, not tabs), quotes, brackets and ':' near here"
         raise SourceError(f"YAML syntax error: {detail}", hint=hint, location=where) from None
     except ReaderError as exc:  # a control character YAML does not allow
         line = text.count("\n", 0, exc.position) + 1
@@ -313,7 +338,17 @@ class _Builder:
             return self._mapping(node, path)
         if node.id == "sequence":
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return _scalar(tag, node.value)
+        return _scalar(tag, self._text(node))
+
+    def _text(self, node: Any) -> str:
+        """The scalar's text, with escaped UTF-16 pairs (JSON's "\\ud83d\\ude00") joined."""
+        text: str = node.value
+        if text.isascii() or not _SURROGATES.search(text):
+            return text
+        try:
+            return text.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            raise self._fail(_SURROGATE, node, _SURROGATE_HINT) from None
 
     def _mapping(self, node: Any, path: KeyPath) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -325,7 +360,10 @@ class _Builder:
                 continue
             if key_node.id != "scalar":
                 raise self._fail("mapping keys must be plain strings", key_node)
-            key = str(key_node.value)
+            if str(key_node.tag) not in _ALLOWED_TAGS:
+                raise self._fail(f"tag '{str(key_node.tag).replace(_CORE, '!!')}' is not "
+                                 "allowed", key_node, "remove the tag")
+            key = self._text(key_node)
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise self._fail(f"duplicate key '{key}': line {line} repeats the key "

@@ -195,6 +195,8 @@ class PromotionClient:
         try:
             return parse(payload)
         except normalize.UnexpectedShape as exc:
+            if payload is None:  # "got NoneType" would say nothing to a user
+                raise self._shape_error(response, "expected JSON, got an empty body") from None
             raise self._shape_error(response, f"unexpected answer: {exc}") from None
 
     def _shape_error(self, response: httpx.Response, message: str) -> ApiError:

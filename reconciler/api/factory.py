@@ -25,7 +25,9 @@ _announced = False
 
 
 def _in_ci(environ: Mapping[str, str]) -> bool:
-    return environ.get("CI", "").strip().lower() in ("true", "1")
+    # Most CI services set CI=true, but some set another value (Woodpecker: CI=woodpecker);
+    # only an explicit "no" counts as a local run.
+    return environ.get("CI", "").strip().lower() not in ("", "false", "0", "no", "off")
 
 
 def _announce_simulator(state: str) -> None:
@@ -58,8 +60,9 @@ async def open_clients(config: Config, *, allow_simulator: bool = False,
     if simulated and _in_ci(env) and not allow_simulator:
         raise WfpromoteError(
             f"environment(s) {', '.join(simulated)} use the embedded simulator, which is "
-            "refused in CI", hint="pass --allow-simulator (or set WFPROMOTE_ALLOW_SIMULATOR=1) "
-            "if a simulated run is really wanted, otherwise give real urls")
+            "refused in CI", hint="if a simulated run is really wanted, pass --allow-simulator "
+            "before the command (wfpromote --allow-simulator plan) or set "
+            "WFPROMOTE_ALLOW_SIMULATOR=1; otherwise give real urls")
     limits = httpx.Limits(max_connections=config.concurrency,
                           max_keepalive_connections=config.concurrency)
     sim_transport: httpx.AsyncBaseTransport | None = None

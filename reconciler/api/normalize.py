@@ -101,6 +101,8 @@ def _entities(value: Any) -> dict[str, list[dict[str, Any]]] | None:
 def package(payload: Any) -> RemotePackage:
     """One package (E1, E3, E4, R2 or a list item)."""
     data = unwrap(payload)
+    if isinstance(data, dict) and "id" not in data and isinstance(data.get("data"), dict):
+        data = data["data"]  # a wrapper with metadata beside `data`
     if not isinstance(data, dict):
         raise UnexpectedShape(f"expected a package object, got {type(data).__name__}")
     data = _renamed(data, _PACKAGE_RENAMES)
@@ -122,7 +124,7 @@ def packages(payload: Any) -> list[RemotePackage]:
     data = unwrap(payload)
     if isinstance(data, dict):
         # Be liberal: a list nested under a single well-known key.
-        for key in ("packages", "items", "results"):
+        for key in ("data", "packages", "items", "results"):
             if isinstance(data.get(key), list):
                 data = data[key]
                 break

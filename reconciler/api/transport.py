@@ -35,8 +35,12 @@ log = logging.getLogger("reconciler.api")
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 EXCERPT_CHARS = 200
+# Paths that always exist under a correct API root: a 404 there means a wrong url or profile.
+_COLLECTIONS = ("/packages", "/installations")
 UNREACHABLE_HINT = ("is the server reachable? Check the environment's url in wfpromote.yaml "
                     "and the network (proxy, VPN, DNS)")
+TOKEN_UNREACHABLE_HINT = ("is the token endpoint reachable? Check token_url in wfpromote.yaml "
+                          "and the network (proxy, VPN, DNS)")
 
 
 class OutcomeUnknown(ApiError):
@@ -137,17 +141,26 @@ class Sender:
             except WfpromoteError:
                 raise
             except httpx.HTTPError as exc:
-                never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+                # The failed request may be the auth's token request, not ours: then ours
+                # was not sent (or was answered 401), and the message must name the
+                # token_url, not the API url the user would otherwise go and check.
+                token_url = _other_url(exc, request)
+                never_sent = token_url is not None or isinstance(
+                    exc, (httpx.ConnectError, httpx.ConnectTimeout))
                 if not (idempotent or never_sent):
                     raise OutcomeUnknown(
                         f"the answer was lost ({_describe(exc)}); the request may or may not "
                         "have taken effect", method=method, url=shown,
                         hint="list the remote state again before repeating it") from None
+                failed_method, failed_url = ("POST", token_url) if token_url else (method, shown)
                 wait = self._next_wait(attempt, started, None)
                 if wait is None:
-                    raise ApiError(f"request failed: {_describe(exc)}", method=method,
-                                   url=shown, hint=UNREACHABLE_HINT) from None
-                log.warning("%s %s failed (%s); retrying in %.1fs", method, shown,
+                    raise ApiError(
+                        f"{'token ' if token_url else ''}request failed: {_describe(exc)}",
+                        method=failed_method, url=failed_url,
+                        hint=TOKEN_UNREACHABLE_HINT if token_url else UNREACHABLE_HINT,
+                    ) from None
+                log.warning("%s %s failed (%s); retrying in %.1fs", failed_method, failed_url,
                             _describe(exc), wait)
                 await self.clock.sleep(wait)
                 continue
@@ -195,14 +208,35 @@ class Sender:
             return ApiError("rate limited; gave up after retrying", method=method, url=url,
                             status=status, excerpt=body, hint="try again later or lower "
                             "`concurrency` in wfpromote.yaml")
+        if 300 <= status < 400:
+            # Redirects are not followed: they would carry the credential to another host.
+            # A redirect usually means a login page or a wrong host/scheme in the url.
+            target = response.headers.get("Location")
+            where = f"redirected to {safe_url(target)}" if target else "redirected"
+            return ApiError(where, method=method, url=url, status=status, excerpt=body,
+                            hint="check the environment's url in wfpromote.yaml: it must be "
+                                 "the API host itself (https, no login page in between)")
         if status >= 500:
             hint = "the service failed; try again later"
+        elif status == 404 and urlsplit(url).path.rstrip("/").endswith(_COLLECTIONS):
+            hint = ("no API at this address: check the environment's url in wfpromote.yaml "
+                    "and the `api:` profile (current: /environment-promotion/api/v1, "
+                    "2023: /environment-promotion/v1)")
         elif status == 404:
             hint = "the object does not exist (any more) in this environment"
         else:
             hint = "the service refused the request; its answer is quoted above"
         return ApiError("request failed", method=method, url=url, status=status,
                         excerpt=body, hint=hint)
+
+
+def _other_url(exc: httpx.HTTPError, ours: httpx.Request) -> str | None:
+    """The shown URL of the request that failed, when it is not ``ours`` (a token request)."""
+    try:
+        failed = exc.request
+    except RuntimeError:  # an exception raised without a request attached
+        return None
+    return None if failed is ours or failed.url == ours.url else safe_url(failed.url)
 
 
 def _describe(exc: httpx.HTTPError) -> str:

@@ -33,6 +33,8 @@ def answer_lost(exc: ApiError) -> bool:
         return False
     from reconciler.api.transport import OutcomeUnknown
 
+    if exc.status is not None and 200 <= exc.status < 300:
+        return True  # accepted, but the answer (HTML, an array, nothing) could not be read
     return isinstance(exc, OutcomeUnknown) or exc.status is None or exc.status >= 500
 
 
@@ -57,8 +59,9 @@ async def create_once(api: PromotionAPI, body: dict[str, Any], *, clock: Clock,
                 return found
             if attempt == 2:
                 raise ApiError(
-                    f"creating package {body.get('name')!r} failed twice without an answer; "
-                    "it was not created", hint="check the service, then apply again") from exc
+                    f"creating package {body.get('name')!r} failed twice without a usable "
+                    f"answer, and the package list does not show it; last: {exc.message}",
+                    hint="check the service, then apply again") from exc
     raise AssertionError("unreachable")
 
 

@@ -23,7 +23,7 @@ from reconciler.apply.report import ApplyReport, write_atomic
 from reconciler.apply.stale import check_fresh
 from reconciler.clock import Clock, RealClock
 from reconciler.config import is_loopback
-from reconciler.errors import WfpromoteError
+from reconciler.errors import Location, StalePlan, WfpromoteError
 from reconciler.model import Config
 from reconciler.plan.model import Plan
 from reconciler.redact import redact
@@ -68,6 +68,10 @@ def read_saved_plan(paths: tuple[str, ...]) -> Plan | None:
 
     try:
         return plan_from_data(data)
+    except StalePlan as exc:  # name the file: the message alone does not say which
+        if exc.location is not None:
+            raise
+        raise type(exc)(exc.message, hint=exc.hint, location=Location(paths[0])) from None
     except (KeyError, TypeError, ValueError) as exc:
         raise WfpromoteError(f"{paths[0]}: not a readable saved plan ({exc})",
                              hint="make it again with: wfpromote plan --out FILE") from None
@@ -162,12 +166,18 @@ def _confirm(stdin: TextIO, stderr: TextIO) -> None:
 
 
 def _emit(report: ApplyReport, request: ApplyRequest, stdout: TextIO) -> None:
-    if request.report_path:
-        write_atomic(request.report_path, redact(report.to_json()))
     text = report.to_json() if request.output_format == "json" else \
         "\n" + report.render_text()
     stdout.write(redact(text))
     stdout.flush()
+    if request.report_path:
+        try:
+            write_atomic(request.report_path, redact(report.to_json()))
+        except OSError as exc:  # checked up front; this is the disk filling up meanwhile
+            raise WfpromoteError(f"cannot write the report to {request.report_path}: "
+                                 f"{exc.strerror or exc}",
+                                 hint="the report above is complete; the changes were made"
+                                 ) from None
 
 
 def _isatty(stream: Any) -> bool:

@@ -113,6 +113,10 @@ def _put_body(after: dict[str, Any], package: RemotePackage) -> dict[str, Any]:
 async def _settle(api: PromotionAPI, package: RemotePackage,
                   ctx: StepContext) -> RemotePackage:
     """Wait for assembly if the package is (re)assembling; otherwise return it as it is."""
+    if package.status is None:
+        # A slim list item (a create recovered after a lost answer) may lack the status;
+        # PATCHing a package that is still assembling would be refused.
+        package = await api.get_package(package.id)
     if (package.status or "").upper() not in ASSEMBLING:
         return package
     ctx.say("assembling")

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from reconciler.commands.common import global_options, safety_options, selection_options
+from reconciler.commands.common import (
+    check_output_file,
+    global_options,
+    safety_options,
+    selection_options,
+)
 
 EPILOG = """\b
 Examples:
@@ -50,6 +55,8 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
     from reconciler.apply.session import ApplyRequest, run_apply
 
     options = global_options(ctx)
+    if report_path:
+        check_output_file(report_path, "--report")
     config = options.load_config()
     request = ApplyRequest(
         paths=paths, auto_approve=auto_approve, concurrency=concurrency, fail_fast=fail_fast,

@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -69,3 +70,21 @@ def safety_options(func: F) -> F:
     func = click.option("--replace", "replaces", multiple=True, metavar="NAME",
                         help="Force a replace of this package (repeatable).")(func)
     return func
+
+
+def check_output_file(path: str, option: str) -> None:
+    """Refuse an output path that cannot be written, before any work is done (an apply must
+    not change Workfront and only then fail to write its report). Missing folders are not
+    created: a typo should not leave new folders behind."""
+    from reconciler.errors import WfpromoteError
+
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise WfpromoteError(f"{option} {path} is a directory", hint="name a file in it")
+    if not folder.is_dir():
+        raise WfpromoteError(f"{option} {path}: the folder {folder} does not exist",
+                             hint=f"create it first (mkdir -p {folder}), or pick another path")
+    if not os.access(folder, os.W_OK):
+        raise WfpromoteError(f"{option} {path}: the folder {folder} is not writable",
+                             hint="pick a path you can write to")

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import click
 
-from reconciler.commands.common import global_options, safety_options, selection_options
+from reconciler.commands.common import (
+    check_output_file,
+    global_options,
+    safety_options,
+    selection_options,
+)
 
 EPILOG = """\b
 Examples:
@@ -48,6 +53,8 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
     from reconciler.redact import redact
 
     opts = global_options(ctx)
+    if out_path:
+        check_output_file(out_path, "--out")
     options = PlanOptions(targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
                           allow_empty=allow_empty, force=force)
     _, _, plan = make_plan(opts, paths, options)
@@ -79,12 +86,21 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
 
 def _write_atomic(path: Path, text: str) -> None:
     """Write next to the target, then rename: a reader never sees half a plan."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    from reconciler.errors import WfpromoteError
+
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise WfpromoteError(f"cannot write the plan to {path}: {exc.strerror or exc}",
+                             hint="check the --out path") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise WfpromoteError(f"cannot write the plan to {path}: {exc.strerror or exc}",
+                             hint="check the --out path") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

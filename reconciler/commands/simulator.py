@@ -19,7 +19,14 @@ Example:
 """
 
 
-@click.group("simulator")
+GROUP_EPILOG = """\b
+Examples:
+  wfpromote simulator serve --port 8765      then url: http://127.0.0.1:8765/sandbox
+  wfpromote simulator reset                  forget the embedded simulator's packages
+"""
+
+
+@click.group("simulator", epilog=GROUP_EPILOG)
 def simulator_group() -> None:
     """Run the embedded simulator of the Environment Promotion API."""
 
@@ -114,17 +121,39 @@ def serve_command(host: str, port: int, profile: str, state_path: str, envs: tup
 
 
 @simulator_group.command("reset", epilog=RESET_EPILOG)
-@click.option("--state", "state_path", default=DEFAULT_STATE, show_default=True,
-              metavar="FILE", help="State file to delete.")
-def reset_command(state_path: str) -> None:
+@click.option("--state", "state_path", default=None, metavar="FILE",
+              help="State file to delete [default: simulator.state of the configuration "
+                   "when there is one, else .wfpromote/simulator.json].")
+@click.pass_context
+def reset_command(ctx: click.Context, state_path: str | None) -> None:
     """Forget every package and installation: the next start seeds the environments anew."""
+    if state_path is None:
+        state_path = _configured_state(ctx)
     try:
         os.remove(state_path)
     except FileNotFoundError:
-        click.echo(f"{state_path} does not exist; nothing to reset.")
+        click.echo(f"{state_path} does not exist; nothing to reset.", err=True)
         return
     except OSError as exc:
         from reconciler.errors import ConfigError
 
         raise ConfigError(f"cannot delete {state_path}: {exc.strerror or exc}") from None
-    click.echo(f"Deleted {state_path}; the simulator starts from the seed next time.")
+    click.echo(f"Deleted {state_path}; the simulator starts from the seed next time.",
+               err=True)
+
+
+def _configured_state(ctx: click.Context) -> str:
+    """The embedded simulator's state file of the configuration in use, if there is one.
+
+    Without this, `wfpromote --config other/wfpromote.yaml simulator reset` would delete a
+    different file from the one `plan` and `apply` use.
+    """
+    from reconciler.commands.common import global_options
+    from reconciler.config import DEFAULT_NAME
+
+    options = global_options(ctx)
+    if options.config_path is None and not os.path.isfile(DEFAULT_NAME):
+        return DEFAULT_STATE
+    from reconciler.simulator.embedded import state_file
+
+    return state_file(options.load_config())

@@ -79,6 +79,11 @@ def _choose(spec: PackageSpec, candidates: list[RemotePackage], owner: str) -> M
     if len(chosen) == 1:
         rest = tuple(c for c in candidates if c is not chosen[0])
         return Match(spec, chosen[0], rest)
+    if not active and not chosen and all(
+            (m := parse_marker(c.description)) and m.owner == owner for c in candidates):
+        # Only our own retired versions, none with this content (replaced, then pruned, now
+        # declared again with new content): they stay as they are and a new one is made.
+        return Match(spec, None, tuple(candidates))
     ids = ", ".join(sorted(c.id for c in (chosen or candidates)))
     raise WfpromoteError(
         f"package {spec.name!r}{_where(spec)} matches several remote packages by name: {ids}",

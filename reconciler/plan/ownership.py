@@ -15,6 +15,10 @@ PREFIX = "managed-by: wfpromote"
 _MARKER = re.compile(
     r"^\s*managed-by:\s*wfpromote\s+owner=(?P<owner>.+?)\s+digest=(?P<digest>[0-9a-fA-F]{64})"
     r"\s*$")
+# The same marker at the end of a line that holds text before it: a service that stores
+# descriptions on one line turns our "\n\n" separator into spaces.
+_TAIL = re.compile(
+    r"\s(managed-by:\s*wfpromote\s+owner=\S+\s+digest=[0-9a-fA-F]{64})\s*$")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ def parse_marker(description: str | None) -> Marker | None:
     if not lines:
         return None
     match = _MARKER.match(lines[-1])
+    if match is None and (tail := _TAIL.search(lines[-1])) is not None:
+        match = _MARKER.match(tail.group(1))
     if match is None:
         return None
     return Marker(match["owner"].strip(), match["digest"].lower())
@@ -50,6 +56,8 @@ def strip_marker(description: str | None) -> str:
     lines = _lines(description)
     if lines and _MARKER.match(lines[-1]):
         lines.pop()
+    elif lines and (tail := _TAIL.search(lines[-1])) is not None:
+        lines[-1] = lines[-1][:tail.start()]
     return "\n".join(lines).rstrip()
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reconciler.api.models import RemotePackage, normalise_status
-from reconciler.errors import UnsafePlan
+from reconciler.errors import UnsafePlan, WfpromoteError
 from reconciler.model import PackageSpec
 from reconciler.plan import bodies, fingerprint, normalise, safety
 from reconciler.plan.content import entity_diffs, same_content
@@ -67,15 +67,27 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
                  settings: PlanSettings) -> set[str]:
     """IDs of remote packages the slim listing cannot decide about; fetch these one by one."""
     selection = Selection(settings.targets, settings.excludes)
-    matches = match_packages([s for s in desired if selection.includes(s.name)], remote,
-                             settings.owner)
+    chosen = [s for s in desired if selection.includes(s.name)]
+    try:
+        matches = match_packages(chosen, remote, settings.owner)
+    except WfpromoteError:
+        # Several live packages share a declared name and some list items lack the status
+        # that tells the superseded (DISABLED) ones apart: fetch those, then judge again.
+        names = {normalise.name(s.name) for s in chosen}
+        slim = {r.id for r in remote if not r.deleted and r.status is None
+                and normalise.name(r.name) in names}
+        if not slim:
+            raise
+        return slim | needs_detail(desired, [r for r in remote if r.id not in slim],
+                                   settings)
     wanted: set[str] = set()
     claimed: set[str] = set()
     for match in matches:
         package = match.remote
+        claimed.update(r.id for r in match.superseded)
         if package is None:
             continue
-        claimed.update(r.id for r in (package, *match.superseded))
+        claimed.add(package.id)
         unmarked = parse_marker(package.description) is None
         if package.status is None or (settings.adopt and unmarked
                                       and package.packageEntities is None):

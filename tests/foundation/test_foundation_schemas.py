@@ -101,4 +101,4 @@ def test_schema_command_prints_the_schema(repo: Repo, name: str) -> None:
 
 def test_schema_command_unknown_name(repo: Repo) -> None:
     out = repo.cli("schema", "nope")
-    assert out.code == 2 and "Traceback" not in out.text
+    assert out.code == 1 and "Traceback" not in out.text

@@ -103,7 +103,7 @@ def test_reset_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert run(["simulator", "reset", "--state", str(state)]) == 0
     assert not state.exists()
     assert run(["simulator", "reset", "--state", str(state)]) == 0
-    assert "nothing to reset" in capsys.readouterr().out
+    assert "nothing to reset" in capsys.readouterr().err
 
 
 def test_serve_refuses_a_bad_environment_flag(capsys: pytest.CaptureFixture[str]) -> None:
