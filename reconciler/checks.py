@@ -89,7 +89,10 @@ def _install_order(config: Config, spec: PackageSpec, doc: Document) -> list[Pro
                     "package's install list", doc.location(("install", i, "after", j)),
                     f"add an install step for '{gate}' before '{step.environment}'"
                     if gate in config.environments and gate != step.environment
-                    else did_you_mean(gate, earlier, noun="earlier environments")))
+                    else "an environment cannot gate its own install"
+                    if gate == step.environment
+                    else did_you_mean(gate, earlier, noun="earlier environments")
+                    or did_you_mean(gate, config.environments, noun="environments")))
         earlier.append(step.environment)
     return problems
 

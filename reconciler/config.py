@@ -78,7 +78,8 @@ def load_config(path: str | None) -> Config:
         raise ConfigInvalid([exc.problem()]) from None
     if len(docs) > 1:
         raise ConfigInvalid([Problem("the configuration must be a single YAML document",
-                                     docs[1].location())])
+                                     docs[1].location(),
+                                     "remove the '---' and the document after it")])
     doc = docs[0]
     problems = check_config_document(doc)
     if problems:

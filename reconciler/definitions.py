@@ -26,6 +26,9 @@ def load_definition(ref: str, doc: Document, package_file: Path,
                     root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The packageEntities map of a package's definition file, or the problems with it."""
     where = doc.location(("definition",))
+    if "\0" in ref:  # the OS cannot open it, and a terminal would not show it
+        return None, [Problem("'definition' holds a NUL character", where,
+                              "e.g. definition: agency.definition.json")]
     if Path(ref).is_absolute() or ref.startswith("~"):
         return None, [Problem("'definition' must be a path relative to the package file",
                               where, "e.g. definition: agency.definition.json")]
@@ -66,13 +69,17 @@ def _entities(doc: Document) -> tuple[dict[str, Any] | None, list[Problem]]:
     for code, records in data.items():
         path = (*base, code)
         if not _OBJCODE.match(code):
-            problems.append(Problem(f"'{code}' is not an objCode", doc.location(path, key=True)))
+            problems.append(Problem(f"'{code}' is not an objCode", doc.location(path, key=True),
+                                    "keys are objCodes in capitals, e.g. TMPL, GROUP, TTSK"))
         if not isinstance(records, list):
-            problems.append(Problem(f"'{code}' must be a list of records", doc.location(path)))
+            problems.append(Problem(f"'{code}' must be a list of records", doc.location(path),
+                                    'e.g. "GROUP": [{"id": "<32-hex ID>", "name": "..."}]'))
             continue
         for i, record in enumerate(records):
             ident = record.get("id", record.get("ID")) if isinstance(record, dict) else None
             if not isinstance(ident, str) or not ident:
                 problems.append(Problem("each record needs an 'id' (or 'ID')",
-                                        doc.location((*path, i))))
+                                        doc.location((*path, i)),
+                                        "copy the records as GET /packages/{id} returns "
+                                        "them in packageEntities"))
     return (None, problems) if problems else (data, [])

@@ -154,7 +154,16 @@ def _type_hint(wanted: str, value: Any) -> str | None:
         return "write a mapping of keys (key: value), not a list ('- ...')"
     if value is None:
         return "give it a value, or leave the key out"
-    return None
+    if wanted in ("string", "integer", "number") and isinstance(value, (list, dict)):
+        return "write a single value here, not a list or mapping"
+    if wanted in ("integer", "number") and isinstance(value, (str, bool, float)):
+        return "write a plain number, without quotes" if wanted == "number" or \
+            not isinstance(value, float) else "write a whole number"
+    return f"write {_TYPE_WORDS.get(wanted, wanted)} here"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _words(path: KeyPath) -> str:
@@ -185,14 +194,15 @@ def _explain(error: ValidationError, doc: Document, echo: bool) -> list[Problem]
     where = doc.location(path)
     if "propertyNames" in error.relative_schema_path:  # the key itself is wrong
         words = _PATTERN_WORDS.get(str(expected), "an allowed name")
-        shown = f"'{value}'" if echo else "a key"
-        return [Problem(f"{shown} is not {words}", doc.location((*path, str(value)), key=True))]
+        shown = f"'{_short(str(value))}'" if echo else "a key"
+        return [Problem(f"{shown} is not {words}", doc.location((*path, str(value)), key=True),
+                        _PATTERN_HINTS.get(str(expected)))]
     if kind == "additionalProperties" and isinstance(value, dict):
         allowed = list(schema.get("properties", {}))
         extra = [k for k in value if k not in allowed]
         if not allowed:  # a free-form mapping with typed values: a type problem of its items
             return [Problem(error.message if echo else "invalid value", where)]
-        return [Problem(f"unknown key '{k}'", doc.location((*path, k), key=True),
+        return [Problem(f"unknown key '{_short(k)}'", doc.location((*path, k), key=True),
                         did_you_mean(k, allowed, noun="keys")) for k in extra]
     if kind == "required" and isinstance(value, dict):
         return [Problem(f"missing required key '{k}'", where,
@@ -206,7 +216,9 @@ def _explain(error: ValidationError, doc: Document, echo: bool) -> list[Problem]
     if kind == "enum":
         options = [str(o) for o in expected]
         return [Problem(f"{_show(value, echo)} is not an allowed value for {_words(path)}",
-                        where, did_you_mean(str(value), options, noun="values"))]
+                        where, did_you_mean(str(value), options, noun="values") or
+                        f"allowed values: {', '.join(options[:8])}, ... (wfpromote schema "
+                        "prints them all)")]
     if kind == "pattern":
         words = _PATTERN_WORDS.get(str(expected), f"the pattern {expected}")
         return [Problem(f"{_show(value, echo)} is not {words}", where,
@@ -216,7 +228,8 @@ def _explain(error: ValidationError, doc: Document, echo: bool) -> list[Problem]
         hint = ("the Workfront UI refuses package names shorter than 5 characters"
                 if path == ("name",) else None)
         return [Problem(f"{_words(path)} must be {bound} {expected} characters long", where,
-                        hint)]
+                        hint or ("give it a value, or leave the key out" if expected == 1
+                                 else None))]
     if kind in ("minItems", "maxItems"):
         bound = "at least" if kind == "minItems" else "at most"
         return [Problem(f"{_words(path)} needs {bound} {expected} item(s)", where,

@@ -38,6 +38,7 @@ _ALLOWED_TAGS = frozenset(_CORE + t for t in (
 # "\ud800" escapes decode to half of a UTF-16 pair, which no UTF-8 output can carry.
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _SURROGATE = "string holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape)"
+_DEPTH_HINT = "package files need only a few levels; flatten the document"
 _SURROGATE_HINT = "write the character itself, or escape both halves of the pair"
 
 
@@ -86,6 +87,8 @@ def json_path(path: KeyPath) -> str:
     """``$.objectCollections[0].entities[2].ID``; keys that are not identifiers are quoted."""
     out = "$"
     for part in path:
+        if isinstance(part, str) and len(part) > 60:  # a runaway key would swamp the message
+            part = part[:57] + "..."
         if isinstance(part, int):
             out += f"[{part}]"
         elif part.isidentifier():
@@ -138,7 +141,9 @@ def read_text(path: Path, shown: str) -> str:
                               hint="split it into several package files", location=where)
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise SourceError("no such file", location=where) from None
+        raise SourceError("no such file", location=where,
+                          hint="a symbolic link whose target is missing" if path.is_symlink()
+                          else "check the path") from None
     except IsADirectoryError:
         raise SourceError("is a directory, not a file", location=where) from None
     except OSError as exc:
@@ -176,7 +181,8 @@ def parse_json(text: str, shown: str) -> Document:
                                "NaN; a .json file holds one document",
                           location=Location(shown, exc.lineno, exc.colno)) from None
     except RecursionError:
-        raise SourceError("JSON nested too deeply", location=Location(shown)) from None
+        raise SourceError("JSON nested too deeply", hint=_DEPTH_HINT,
+                          location=Location(shown)) from None
     # JSON is YAML 1.2: composing it again gives positions, duplicate keys and the limits.
     try:
         return parse_yaml(text, shown)[0]
@@ -235,7 +241,7 @@ def _compose(text: str, shown: str) -> list[Any]:
             return list(_parser(fast=False).compose_all(text))
     except RecursionError:
         raise SourceError(f"document nested deeper than {MAX_DEPTH} levels",
-                          location=Location(shown)) from None
+                          hint=_DEPTH_HINT, location=Location(shown)) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
@@ -327,7 +333,8 @@ class _Builder:
             raise self._fail(f"document expands to more than {MAX_NODES} values "
                              "(an alias bomb?)", node, "do not nest aliases (*name)")
         if len(path) > MAX_DEPTH:
-            raise self._fail(f"document nested deeper than {MAX_DEPTH} levels", node)
+            raise self._fail(f"document nested deeper than {MAX_DEPTH} levels", node,
+                             _DEPTH_HINT)
         tag = str(node.tag)
         if tag not in _ALLOWED_TAGS:
             raise self._fail(f"tag '{tag.replace(_CORE, '!!')}' is not allowed", node,
@@ -359,7 +366,8 @@ class _Builder:
                 merged.append(value_node)
                 continue
             if key_node.id != "scalar":
-                raise self._fail("mapping keys must be plain strings", key_node)
+                raise self._fail("mapping keys must be plain strings", key_node,
+                                 "write the key as text ('? [a, b]' keys are not accepted)")
             if str(key_node.tag) not in _ALLOWED_TAGS:
                 raise self._fail(f"tag '{str(key_node.tag).replace(_CORE, '!!')}' is not "
                                  "allowed", key_node, "remove the tag")
@@ -375,7 +383,8 @@ class _Builder:
         for source in merged:  # YAML merge keys (<<): explicit keys win
             for item in source.value if source.id == "sequence" else [source]:
                 if item.id != "mapping":
-                    raise self._fail("a merge key (<<) needs a mapping", item)
+                    raise self._fail("a merge key (<<) needs a mapping", item,
+                                     "merge an anchored mapping: <<: *defaults")
                 for key, value in self._mapping(item, path).items():
                     out.setdefault(key, value)
         return out

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager
 
 import httpx
 
@@ -52,7 +52,7 @@ def reset_simulator_notice() -> None:
 async def open_clients(config: Config, *, allow_simulator: bool = False,
                        clock: Clock | None = None, environ: Mapping[str, str] | None = None,
                        transport_factory: TransportFactory | None = None,
-                       ) -> AsyncIterator[dict[str, PromotionAPI]]:
+                       ) -> AsyncIterator[Mapping[str, PromotionAPI]]:
     """Clients for every environment of ``config``, closed when the block exits."""
     env = os.environ if environ is None else environ
     profile = get_profile(config.api)
@@ -66,25 +66,59 @@ async def open_clients(config: Config, *, allow_simulator: bool = False,
     limits = httpx.Limits(max_connections=config.concurrency,
                           max_keepalive_connections=config.concurrency)
     sim_transport: httpx.AsyncBaseTransport | None = None
-    clients: dict[str, PromotionAPI] = {}
-    async with AsyncExitStack() as stack:
-        for name, env_config in config.environments.items():
-            auth = auth_from_config(env_config.auth, env, name, clock=clock)
-            transport = transport_factory(name, env_config) if transport_factory else None
-            if env_config.is_simulator:
-                if transport is None:
-                    if sim_transport is None:
-                        from reconciler.simulator.embedded import embedded_transport, state_file
 
-                        _announce_simulator(state_file(config))
-                        sim_transport = embedded_transport(config, clock=clock)
-                    transport = sim_transport
-                root = f"{SIMULATOR_ROOT}/{name}"
-            else:
-                root = env_config.url
-            client = PromotionClient(name, profile.api_root(root), profile, auth=auth,
-                                     transport=transport, timeout=config.timeouts.request,
-                                     clock=clock, limits=limits)
-            stack.push_async_callback(client.aclose)
-            clients[name] = client
+    def build(name: str) -> PromotionClient:
+        nonlocal sim_transport
+        env_config = config.environments[name]
+        auth = auth_from_config(env_config.auth, env, name, clock=clock)
+        transport = transport_factory(name, env_config) if transport_factory else None
+        if env_config.is_simulator:
+            if transport is None:
+                if sim_transport is None:
+                    from reconciler.simulator.embedded import embedded_transport, state_file
+
+                    _announce_simulator(state_file(config))
+                    sim_transport = embedded_transport(config, clock=clock)
+                transport = sim_transport
+            root = f"{SIMULATOR_ROOT}/{name}"
+        else:
+            root = env_config.url
+        return PromotionClient(name, profile.api_root(root), profile, auth=auth,
+                               transport=transport, timeout=config.timeouts.request,
+                               clock=clock, limits=limits)
+
+    clients = LazyClients(tuple(config.environments), build)
+    try:
         yield clients
+    finally:
+        await clients.aclose()
+
+
+class LazyClients(Mapping[str, PromotionAPI]):
+    """Environment name -> client, each built (credentials read) on first use.
+
+    A plan only talks to the listing environment, so it must not need the production
+    credentials; an apply needs those of the environments it writes to, and no others.
+    """
+
+    def __init__(self, names: tuple[str, ...], build: Callable[[str], PromotionClient]) -> None:
+        self._names = names
+        self._build = build
+        self._built: dict[str, PromotionClient] = {}
+
+    def __getitem__(self, name: str) -> PromotionAPI:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._built:
+            self._built[name] = self._build(name)
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    async def aclose(self) -> None:
+        for client in self._built.values():
+            await client.aclose()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,7 +24,7 @@ from reconciler.apply.stale import check_fresh
 from reconciler.clock import Clock, RealClock
 from reconciler.config import is_loopback
 from reconciler.errors import Location, StalePlan, WfpromoteError
-from reconciler.model import Config
+from reconciler.model import Config, PackageSpec
 from reconciler.plan.model import Plan
 from reconciler.redact import redact
 
@@ -105,14 +105,23 @@ def run_apply(config: Config, request: ApplyRequest, *, stdin: TextIO | None = N
                  "plan.json`")
     if request.concurrency:
         config = config.model_copy(update={"concurrency": request.concurrency})
+    # Bad files fail here, before the lock, any connection or any simulator state.
+    specs = None if saved is not None else _load(config, request)
     timeout = config.timeouts.lock if request.lock_timeout is None else request.lock_timeout
     with ApplyLock(config.root, timeout=timeout):
         return asyncio.run(_session(config, request, saved, stdin, stdout, stderr,
-                                    clock or RealClock()))
+                                    clock or RealClock(), specs))
+
+
+def _load(config: Config, request: ApplyRequest) -> list[PackageSpec]:
+    from reconciler.loader import load_packages
+
+    return load_packages(config, list(request.paths))
 
 
 async def _session(config: Config, request: ApplyRequest, saved: Plan | None, stdin: TextIO,
-                   stdout: TextIO, stderr: TextIO, clock: Clock) -> int:
+                   stdout: TextIO, stderr: TextIO, clock: Clock,
+                   specs: Sequence[PackageSpec] | None = None) -> int:
     from reconciler.api.factory import open_clients
     from reconciler.plan.render_text import render_text
 
@@ -123,7 +132,7 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
             await check_fresh(saved, config, clients)
             plan = saved
         else:
-            plan = await make_plan(config, clients, request, clock)
+            plan = await make_plan(config, clients, request, clock, specs)
         plan_stream.write(redact(render_text(plan, color=request.color)))
         plan_stream.flush()
         if plan.has_changes and saved is None and not request.auto_approve:
@@ -135,12 +144,13 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
 
 
 async def make_plan(config: Config, clients: Mapping[str, PromotionAPI],
-                    request: ApplyRequest, clock: Clock) -> Plan:
+                    request: ApplyRequest, clock: Clock,
+                    specs: Sequence[PackageSpec] | None = None) -> Plan:
     """The plan to apply, made by the planner's pipeline with the command's selection."""
-    from reconciler.loader import load_packages
     from reconciler.plan.pipeline import PlanOptions, build_plan
 
-    specs = load_packages(config, list(request.paths))
+    if specs is None:
+        specs = _load(config, request)
     options = PlanOptions(targets=request.targets, excludes=request.excludes,
                           replaces=request.replaces, adopt=request.adopt,
                           allow_empty=request.allow_empty, force=request.force)

@@ -153,6 +153,12 @@ def _replace_reason(spec: PackageSpec, package: RemotePackage, marker: Marker | 
                     owned: bool, settings: PlanSettings, draft: _Draft) -> Reason | None:
     if normalise.status(package.status) == "ASSEMBLING_FAILED":
         return Reason.ASSEMBLY_FAILED
+    if normalise.status(package.status) == "UNASSEMBLED":
+        # Saved without assembling (UI "Save and Close"): it never assembles on its own, so
+        # waiting would only end at the assembly timeout; it is re-made like a failed one.
+        draft.warnings.append(f"package {spec.name!r} ({package.id}) is UNASSEMBLED; "
+                              "replacing it with a freshly assembled one")
+        return Reason.ASSEMBLY_FAILED
     if spec.name in settings.replaces:
         return Reason.REPLACE_REQUESTED
     if owned:

@@ -72,8 +72,8 @@ def test_missing_credential_names_variable(tmp_path: Path) -> None:
                                     "kind": "preview", "auth": {"session_env": "WF_SESSION"}})
 
     async def go() -> None:
-        async with factory.open_clients(cfg, environ={}):
-            pass
+        async with factory.open_clients(cfg, environ={}) as clients:
+            clients["preview"]  # credentials are read when the environment is first used
 
     with pytest.raises(AuthError, match=r"\$WF_SESSION"):
         run(go())

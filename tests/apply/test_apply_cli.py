@@ -62,6 +62,7 @@ def test_on_a_terminal_only_yes_applies(repo: Repo, capsys: pytest.CaptureFixtur
 def test_json_format_keeps_stdout_for_the_report(repo: Repo,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     report_file = repo.root / "out" / "report.json"
+    report_file.parent.mkdir()  # --report does not create folders
     assert cli(repo, "apply", "--auto-approve", "--format", "json",
                "--report", str(report_file)) == 0
     captured = capsys.readouterr()

@@ -121,3 +121,24 @@ def test_redeclared_with_new_content_after_retirement(list_status: bool,
     assert "No changes." in _ok(repo, capsys, canary, "plan")
     assert sorted(p["status"] for p in server.state.packages.values()
                   if p["name"] == "Agency Onboarding") == ["DISABLED", "DISABLED", "TESTING"]
+
+
+@pytest.mark.parametrize("list_status", [True, False])
+def test_an_unassembled_package_of_ours_is_replaced_not_waited_for(
+        list_status: bool, compat: Callable[..., CompatHandle], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], canary: str) -> None:
+    """UNASSEMBLED (saved in the UI without assembling) never changes on its own: waiting for
+    it would hang apply until the assembly timeout. It is re-made like a failed assembly."""
+    server = compat(list_status=list_status)
+    repo = new_repo(tmp_path, server)
+    repo.put("agency.yaml", package_doc("Agency Onboarding", ("TMPL", AGENCY),
+                                        status="TESTING"))
+    _ok(repo, capsys, canary, "apply", "--auto-approve")
+    (package,) = server.state.packages.values()
+    package["status"] = "UNASSEMBLED"
+    out = _ok(repo, capsys, canary, "plan")
+    assert "1 to replace" in out
+    _ok(repo, capsys, canary, "apply", "--auto-approve")
+    assert "No changes." in _ok(repo, capsys, canary, "plan")
+    assert sorted(p["status"] for p in server.state.packages.values()) == \
+        ["DISABLED", "TESTING"]
