@@ -308,6 +308,7 @@ def test_bad_input_is_one_clear_error(repo: Repo, case: Case, command: str) -> N
     outcome = repo.cli(*_argv(case, command))
     assert outcome.code == 1, outcome.text
     assert "Traceback" not in outcome.text
+    assert "internal error" not in outcome.text, outcome.err  # the CLI's catch-all for bugs
     assert case.where in outcome.err, outcome.err
     assert "hint:" in outcome.err or "Try 'wfpromote" in outcome.err, outcome.err
     assert CANARY not in outcome.text and "hunter2" not in outcome.text
@@ -388,3 +389,10 @@ def test_write_failure_of_the_plan_is_an_error(repo: Repo, monkeypatch: pytest.M
     outcome = repo.cli("plan", "--out", "plan.json")
     assert outcome.code == 1 and "Traceback" not in outcome.text
     assert "No space left on device" in outcome.err and not Path("plan.json").exists()
+
+
+def test_tags_on_keys_are_refused_too() -> None:
+    from reconciler.sources import SourceError, parse_yaml
+
+    with pytest.raises(SourceError, match="tag '!!python/name:os.system' is not allowed"):
+        parse_yaml("!!python/name:os.system : x\n", "k.yaml")
