@@ -82,6 +82,11 @@ def load_config(path: str | None) -> Config:
                                      "remove the '---' and the document after it")])
     doc = docs[0]
     problems = check_config_document(doc)
+    state = doc.data.get("simulator", {}).get("state") if not problems else None
+    if isinstance(state, str) and (file.parent / state).is_dir():
+        problems.append(Problem("'state' is a folder; the simulator keeps its state in a file",
+                                doc.location(("simulator", "state")),
+                                "e.g. state: .wfpromote/simulator.json"))
     if problems:
         raise ConfigInvalid(problems)
     return _to_model(doc, file)
@@ -248,7 +253,8 @@ def _check_environments(doc: Document) -> list[Problem]:
                         "must be https:// (or http:// to a loopback host)"),
                     doc.location((*where, "auth", mode, "token_url")),
                     "the client ID and secret are sent in the form body, never in the URL"
-                    if token_why and "query" in token_why else None))
+                    if token_why and "query" in token_why else
+                    "e.g. token_url: https://ims-na1.adobelogin.com/ims/token/v3"))
     return problems
 
 

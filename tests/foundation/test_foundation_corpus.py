@@ -111,7 +111,7 @@ CASES = [
     bad("deep-flow", "name: " + "[" * 5000 + "]" * 5000 + "\n", BAD),
     bad("deep-block", "".join("  " * i + "k:\n" for i in range(100)) + "  " * 100 + "k: v\n",
         f"{BAD}:"),
-    bad("huge-line", "name: " + "x" * 1_000_000 + f"\nsource: sandbox\n", f"{BAD}:1:"),
+    bad("huge-line", "name: " + "x" * 1_000_000 + "\nsource: sandbox\n", f"{BAD}:1:"),
     # encodings and empty documents
     bad("latin-1", "name: Caf\xe9 Package\n".encode("latin-1"), f"{BAD}:1:10"),
     bad("utf-16-bom", "name: Corpus Package\n".encode("utf-16"), f"{BAD}:1:1"),
@@ -238,6 +238,11 @@ CASES = [
     conf("packages-absolute", cfg("packages: packages/", "packages: /etc"), "$.packages"),
     conf("simulator-state-outside", CONFIG + "simulator: {state: ../../evil.json}\n",
          "$.simulator.state"),
+    conf("simulator-state-folder", CONFIG + "simulator: {state: packages}\n",
+         "$.simulator.state"),
+    conf("oauth-token-url-http", remote("{oauth: {client_id_env: A, client_secret_env: B, "
+                                        "token_url: 'http://evil.example.com'}}"),
+         "$.environments.sandbox.auth.oauth.token_url"),
     # the command line
     Case("path-nonexistent", {}, "packages/nope.yaml", args=("packages/nope.yaml",)),
     Case("path-is-config", {}, "wfpromote.yaml", args=("wfpromote.yaml",)),
@@ -394,5 +399,5 @@ def test_write_failure_of_the_plan_is_an_error(repo: Repo, monkeypatch: pytest.M
 def test_tags_on_keys_are_refused_too() -> None:
     from reconciler.sources import SourceError, parse_yaml
 
-    with pytest.raises(SourceError, match="tag '!!python/name:os.system' is not allowed"):
+    with pytest.raises(SourceError, match=r"tag '!!python/name:os\.system' is not allowed"):
         parse_yaml("!!python/name:os.system : x\n", "k.yaml")
