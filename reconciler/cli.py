@@ -80,6 +80,11 @@ def main(argv: list[str] | None = None) -> None:
 def run(argv: list[str] | None = None) -> int:
     from reconciler.errors import WfpromoteError  # light module
 
+    # Each call is a run and must announce the embedded simulator again; the factory is
+    # only touched when already imported, so `--help` stays free of httpx.
+    factory = sys.modules.get("reconciler.api.factory")
+    if factory is not None:
+        factory.reset_simulator_notice()
     try:
         result = cli.main(args=argv, prog_name="wfpromote", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 HEX32 = r"^[0-9a-fA-F]{32}$"
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# Where clients address an environment with ``url: simulator`` (served in-process, no socket).
+SIMULATOR_ROOT = "http://simulator.local"
 
 
 class Status(StrEnum):
@@ -138,6 +140,10 @@ class EnvironmentConfig(_Strict):
     @property
     def is_simulator(self) -> bool:
         return self.url == "simulator"
+
+    def base_url(self, name: str) -> str:
+        """The URL this environment (called ``name``) is reached at, without a trailing '/'."""
+        return f"{SIMULATOR_ROOT}/{name}" if self.is_simulator else self.url.rstrip("/")
 
 
 class Timeouts(_Strict):

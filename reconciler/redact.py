@@ -53,11 +53,6 @@ def redact(text: str) -> str:
     return text
 
 
-def redact_mapping(data: dict[str, object]) -> dict[str, object]:
-    """A copy of a flat mapping (headers, form fields) with secret-named values masked."""
-    return {k: (MASK if SECRET_KEYS.search(k) else v) for k, v in data.items()}
-
-
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -26,6 +27,7 @@ from reconciler.errors import ApiError, WfpromoteError
 log = logging.getLogger("reconciler.api")
 
 _HEADERS = {"Accept": "application/json"}
+T = TypeVar("T")
 
 
 class PromotionClient:
@@ -190,7 +192,7 @@ class PromotionClient:
                     "<!doctype" in text[:200].lower() else "invalid JSON")
             raise self._shape_error(response, f"expected JSON, got {kind}") from None
 
-    def _read(self, response: httpx.Response, parse: Any) -> Any:
+    def _read(self, response: httpx.Response, parse: Callable[[Any], T]) -> T:
         payload = self._json(response)
         try:
             return parse(payload)

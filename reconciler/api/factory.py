@@ -14,20 +14,14 @@ from reconciler.api.client import PromotionClient
 from reconciler.api.profiles import get_profile
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock
+from reconciler.console import in_ci
 from reconciler.errors import WfpromoteError
 from reconciler.model import Config, EnvironmentConfig
 
-SIMULATOR_ROOT = "http://simulator.local"
 # (environment name, its config) -> a transport to use instead of the network, or None.
 TransportFactory = Callable[[str, EnvironmentConfig], httpx.AsyncBaseTransport | None]
 
 _announced = False
-
-
-def _in_ci(environ: Mapping[str, str]) -> bool:
-    # Most CI services set CI=true, but some set another value (Woodpecker: CI=woodpecker);
-    # only an explicit "no" counts as a local run.
-    return environ.get("CI", "").strip().lower() not in ("", "false", "0", "no", "off")
 
 
 def _announce_simulator(state: str) -> None:
@@ -57,7 +51,7 @@ async def open_clients(config: Config, *, allow_simulator: bool = False,
     env = os.environ if environ is None else environ
     profile = get_profile(config.api)
     simulated = [name for name, e in config.environments.items() if e.is_simulator]
-    if simulated and _in_ci(env) and not allow_simulator:
+    if simulated and in_ci(env) and not allow_simulator:
         raise WfpromoteError(
             f"environment(s) {', '.join(simulated)} use the embedded simulator, which is "
             "refused in CI", hint="if a simulated run is really wanted, pass --allow-simulator "
@@ -72,19 +66,15 @@ async def open_clients(config: Config, *, allow_simulator: bool = False,
         env_config = config.environments[name]
         auth = auth_from_config(env_config.auth, env, name, clock=clock)
         transport = transport_factory(name, env_config) if transport_factory else None
-        if env_config.is_simulator:
-            if transport is None:
-                if sim_transport is None:
-                    from reconciler.simulator.embedded import embedded_transport, state_file
+        if env_config.is_simulator and transport is None:
+            if sim_transport is None:
+                from reconciler.simulator.embedded import embedded_transport, state_file
 
-                    _announce_simulator(state_file(config))
-                    sim_transport = embedded_transport(config, clock=clock)
-                transport = sim_transport
-            root = f"{SIMULATOR_ROOT}/{name}"
-        else:
-            root = env_config.url
-        return PromotionClient(name, profile.api_root(root), profile, auth=auth,
-                               transport=transport, timeout=config.timeouts.request,
+                _announce_simulator(state_file(config))
+                sim_transport = embedded_transport(config, clock=clock)
+            transport = sim_transport
+        return PromotionClient(name, profile.api_root(env_config.base_url(name)), profile,
+                               auth=auth, transport=transport, timeout=config.timeouts.request,
                                clock=clock, limits=limits)
 
     clients = LazyClients(tuple(config.environments), build)

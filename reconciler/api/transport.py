@@ -71,9 +71,6 @@ class RetryPolicy:
         return self.backoff(retry_number)
 
 
-NO_RETRY = RetryPolicy(max_attempts=1)
-
-
 def parse_retry_after(value: str | None, now: float) -> float | None:
     """``Retry-After`` as seconds to wait: delta-seconds or an HTTP date; None if unreadable."""
     if not value:

@@ -212,12 +212,3 @@ class ApplyEngine:
                              else f"skipped ({reason})")
         return ActionResult(action, Outcome.SKIPPED, package_id=action.package_id,
                             error=reason)
-
-
-async def apply_plan(plan: Plan, clients: Mapping[str, PromotionAPI], *, default_env: str,
-                     clock: Clock | None = None, settings: ApplySettings | None = None,
-                     progress: Progress | None = None) -> ApplyReport:
-    """Convenience: run a plan with a fresh engine."""
-    engine = ApplyEngine(clients, default_env=default_env, clock=clock, settings=settings,
-                         progress=progress)
-    return await engine.run(plan)

@@ -5,11 +5,11 @@ stdout carries only the result (the report), so progress never mixes with it.
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from typing import Any, Protocol, TextIO
 
+from reconciler.console import in_ci, is_terminal
 from reconciler.plan.model import Action
 from reconciler.redact import redact
 
@@ -97,7 +97,6 @@ class RichProgress:
 def choose_progress(stream: TextIO | None = None) -> Progress:
     """Live progress on an interactive terminal outside CI, plain lines otherwise."""
     target = stream or sys.stderr
-    interactive = bool(getattr(target, "isatty", lambda: False)())
-    if interactive and not os.environ.get("CI"):
+    if is_terminal(target) and not in_ci():
         return RichProgress(stream)
     return PlainProgress(stream)

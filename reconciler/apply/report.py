@@ -7,11 +7,8 @@ and ``--report FILE``). Error messages pass through ``redact`` on the way in.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from reconciler.plan.model import Action
@@ -103,19 +100,3 @@ class ApplyReport:
         hints = sorted({redact(r.hint) for r in self.failed if r.hint})
         tail = [f"  hint: {h}" for h in hints]
         return "\n".join([*lines, "", summary, *tail]) + "\n"
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write a file so readers see the old content or the new, never half of it."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

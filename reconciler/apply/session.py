@@ -10,7 +10,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 from urllib.parse import urlsplit
 
 from reconciler.api.protocol import PromotionAPI
@@ -19,20 +19,25 @@ from reconciler.apply.interrupt import stop_on_signals
 from reconciler.apply.lock import ApplyLock
 from reconciler.apply.poll import PollPolicy
 from reconciler.apply.progress import Progress, choose_progress
-from reconciler.apply.report import ApplyReport, write_atomic
+from reconciler.apply.report import ApplyReport
 from reconciler.apply.stale import check_fresh
+from reconciler.atomic_write import write_atomic
 from reconciler.clock import Clock, RealClock
 from reconciler.config import is_loopback
+from reconciler.console import is_terminal
 from reconciler.errors import Location, StalePlan, WfpromoteError
 from reconciler.model import Config, PackageSpec
 from reconciler.plan.model import Plan
+from reconciler.plan.pipeline import PlanOptions, build_plan
 from reconciler.redact import redact
 
 PROMPT = "Do you want to apply these changes? Only 'yes' will be accepted"
 
 
 @dataclass(frozen=True)
-class ApplyRequest:
+class ApplyRequest(PlanOptions):
+    """The plan's options (selection and safety flags) plus apply's own."""
+
     paths: tuple[str, ...] = ()
     auto_approve: bool = False
     concurrency: int | None = None
@@ -40,12 +45,6 @@ class ApplyRequest:
     report_path: str | None = None
     output_format: str = "text"          # "text" | "json"
     lock_timeout: float | None = None
-    targets: tuple[str, ...] = ()
-    excludes: tuple[str, ...] = ()
-    replaces: tuple[str, ...] = ()
-    adopt: bool = False
-    allow_empty: bool = False
-    force: bool = False
     allow_simulator: bool = False
     color: bool = False
 
@@ -97,7 +96,7 @@ def run_apply(config: Config, request: ApplyRequest, *, stdin: TextIO | None = N
     """The whole command; returns the exit code."""
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     saved = read_saved_plan(request.paths)
-    if saved is None and not request.auto_approve and not _isatty(stdin):
+    if saved is None and not request.auto_approve and not is_terminal(stdin):
         raise NoConfirmation(
             "apply needs a confirmation and there is no terminal to ask on",
             hint="review the plan, then run `wfpromote apply --auto-approve` (CI), or apply "
@@ -132,7 +131,7 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
             await check_fresh(saved, config, clients)
             plan = saved
         else:
-            plan = await make_plan(config, clients, request, clock, specs)
+            plan = await _new_plan(config, clients, request, clock, specs)
         plan_stream.write(redact(render_text(plan, color=request.color)))
         plan_stream.flush()
         if plan.has_changes and saved is None and not request.auto_approve:
@@ -143,18 +142,13 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
     return report.exit_code
 
 
-async def make_plan(config: Config, clients: Mapping[str, PromotionAPI],
+async def _new_plan(config: Config, clients: Mapping[str, PromotionAPI],
                     request: ApplyRequest, clock: Clock,
                     specs: Sequence[PackageSpec] | None = None) -> Plan:
     """The plan to apply, made by the planner's pipeline with the command's selection."""
-    from reconciler.plan.pipeline import PlanOptions, build_plan
-
     if specs is None:
         specs = _load(config, request)
-    options = PlanOptions(targets=request.targets, excludes=request.excludes,
-                          replaces=request.replaces, adopt=request.adopt,
-                          allow_empty=request.allow_empty, force=request.force)
-    return await build_plan(config, specs, clients, options, clock)
+    return await build_plan(config, specs, clients, request, clock)
 
 
 async def _execute(plan: Plan, config: Config, clients: Mapping[str, PromotionAPI],
@@ -188,10 +182,3 @@ def _emit(report: ApplyReport, request: ApplyRequest, stdout: TextIO) -> None:
                                  f"{exc.strerror or exc}",
                                  hint="the report above is complete; the changes were made"
                                  ) from None
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False

@@ -46,6 +46,7 @@ async def _moved_keys(plan: Plan, config: Config,
     """Keys whose fingerprint moved, judged on the listing and, where the listing lacks the
     status (a slim list item), on the full record the planner would have fetched."""
     from reconciler.plan.fingerprint import stale_keys
+    from reconciler.plan.pipeline import fetch_details
 
     api = clients[config.listing_environment()]
     remote = await api.list_packages()
@@ -53,6 +54,7 @@ async def _moved_keys(plan: Plan, config: Config,
     slim = {p.id.lower() for p in remote if p.status is None and p.id.lower() in moved}
     if not slim:
         return moved
-    detailed = [await api.get_package(p.id) if p.id.lower() in slim else p for p in remote]
+    detailed = await fetch_details(api, remote, {p.id for p in remote if p.id.lower() in slim},
+                                   config.concurrency)
     again = set(stale_keys(plan.remote_fingerprints, detailed, plan.owner))
     return [key for key in moved if key in again]

@@ -11,10 +11,10 @@ install: pre-run, optional translation-map overrides, install, wait.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from reconciler.api.models import RemotePackage
+from reconciler.api.models import RemotePackage, TranslationMap
 from reconciler.api.protocol import PromotionAPI
 from reconciler.apply.idempotent import create_once
 from reconciler.apply.poll import (
@@ -46,7 +46,6 @@ class StepContext:
     say: Callable[[str], None] = lambda text: None
     wrote: bool = False                       # a write request was sent for this action
     package_id: str | None = None             # the id the action ended up touching
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def api_for(self, action: Action) -> PromotionAPI:
         env = action.environment if action.kind is ActionKind.INSTALL else action.source_env
@@ -130,8 +129,6 @@ async def _settle(api: PromotionAPI, package: RemotePackage,
 async def _set_status(api: PromotionAPI, package: RemotePackage, desired: str | None,
                       ctx: StepContext) -> RemotePackage:
     if not desired or desired.upper() == (package.status or "").upper():
-        return package
-    if desired.upper() == "DRAFT" and (package.status or "").upper() == "DRAFT":
         return package
     ctx.checkpoint()
     patched = await api.patch_package(package.id, {"status": desired})
@@ -254,12 +251,7 @@ async def _install(action: Action, ctx: StepContext) -> None:
     ctx.say(f"pre-run in {api.environment} (installation {prepared.id})")
     overrides = (action.after or {}).get("overrides") or {}
     if overrides:
-        tmap = dict(prepared.translationMap)
-        for code, records in overrides.items():
-            for source_id, install_action in records.items():
-                entry = tmap.get(code, {}).get(source_id)
-                if entry is not None:
-                    tmap[code][source_id] = entry.model_copy(update={"action": install_action})
+        tmap = with_overrides(prepared.translationMap, overrides)
         installation_id = await api.install_with_map(package_id, tmap) or prepared.id
     else:
         await api.install(prepared.id)
@@ -269,6 +261,22 @@ async def _install(action: Action, ctx: StepContext) -> None:
                                 timeout=ctx.install_timeout, policy=ctx.policy,
                                 stopping=ctx.stopping)
     ctx.say(f"installed in {api.environment}")
+
+
+def with_overrides(tmap: TranslationMap,
+                   overrides: Mapping[str, Mapping[str, str]]) -> TranslationMap:
+    """A copy of the pre-run's translation map with the declared install actions put in.
+
+    An override for a record the pre-run did not list is ignored: the map sent back may only
+    hold what the service proposed.
+    """
+    out = {code: dict(records) for code, records in tmap.items()}
+    for code, records in overrides.items():
+        for source_id, install_action in records.items():
+            entry = out.get(code, {}).get(source_id)
+            if entry is not None:
+                out[code][source_id] = entry.model_copy(update={"action": install_action})
+    return out
 
 
 async def _noop(action: Action, ctx: StepContext) -> None:

@@ -43,7 +43,7 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
                   concurrency: int | None, fail_fast: bool, report_path: str | None,
                   output_format: str, lock_timeout: float | None, targets: tuple[str, ...],
                   excludes: tuple[str, ...], replaces: tuple[str, ...], adopt: bool,
-                  allow_empty: bool, force: bool) -> None:
+                  allow_empty: bool, force: bool) -> int:
     """Create, update, replace, disable or delete packages so the remote matches the files.
 
     PATHS are package files or folders (default: `packages` in wfpromote.yaml), or one saved
@@ -64,4 +64,4 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
         targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
         allow_empty=allow_empty, force=force, allow_simulator=options.allow_simulator,
         color=options.use_color(sys.stderr if output_format == "json" else sys.stdout))
-    ctx.exit(run_apply(config, request))
+    return run_apply(config, request)

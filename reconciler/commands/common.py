@@ -37,8 +37,9 @@ class GlobalOptions:
             return False
         if os.environ.get("FORCE_COLOR"):
             return True
-        stream = stream or sys.stdout
-        return bool(getattr(stream, "isatty", lambda: False)())
+        from reconciler.console import is_terminal
+
+        return is_terminal(stream or sys.stdout)
 
 
 def global_options(ctx: click.Context) -> GlobalOptions:

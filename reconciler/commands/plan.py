@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -57,11 +55,12 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
         check_output_file(out_path, "--out")
     options = PlanOptions(targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
                           allow_empty=allow_empty, force=force)
-    _, _, plan = make_plan(opts, paths, options)
+    plan = make_plan(opts.load_config(), paths, options,
+                     allow_simulator=opts.allow_simulator)
     if out_path:
         from reconciler.plan.render_json import render_json
 
-        _write_atomic(Path(out_path), redact(render_json(plan)))
+        _write_plan(Path(out_path), redact(render_json(plan)))
         click.echo(f"Saved the plan to {out_path}.", err=True)
     color = False
     if output_format == "json":
@@ -84,23 +83,13 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
     return 0
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write next to the target, then rename: a reader never sees half a plan."""
+def _write_plan(path: Path, text: str) -> None:
+    """Save the plan whole or not at all; a full disk is the user's to fix, not a traceback."""
+    from reconciler.atomic_write import write_atomic
     from reconciler.errors import WfpromoteError
 
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        write_atomic(path, text)
     except OSError as exc:
         raise WfpromoteError(f"cannot write the plan to {path}: {exc.strerror or exc}",
                              hint="check the --out path") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise WfpromoteError(f"cannot write the plan to {path}: {exc.strerror or exc}",
-                             hint="check the --out path") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

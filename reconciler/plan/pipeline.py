@@ -1,7 +1,7 @@
 """The I/O around the pure planner: load, list once, fetch only what the list cannot tell.
 
-``make_plan`` is what the ``plan`` and ``apply`` commands call; ``build_plan`` is the async
-part, given open clients, so tests and the apply engine can reuse it.
+``make_plan`` is what the ``plan`` command calls; ``build_plan`` is the async part, given
+open clients, which ``apply`` (it keeps the clients open to apply the plan) and tests reuse.
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ from dataclasses import dataclass
 from reconciler.api.models import RemotePackage
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock, RealClock
-from reconciler.commands.common import GlobalOptions
 from reconciler.model import Config, PackageSpec
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import needs_detail, plan
 from reconciler.plan.settings import PlanSettings
 
 log = logging.getLogger(__name__)
-SIMULATOR_ROOT = "http://simulator.local"  # as reconciler.api.factory addresses it
 
 
 @dataclass(frozen=True)
@@ -40,8 +38,7 @@ class PlanOptions:
 
 def environment_urls(config: Config) -> dict[str, str]:
     """Environment name -> the URL sent as a package ``source``."""
-    return {name: f"{SIMULATOR_ROOT}/{name}" if env.is_simulator else env.url.rstrip("/")
-            for name, env in config.environments.items()}
+    return {name: env.base_url(name) for name, env in config.environments.items()}
 
 
 def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
@@ -93,23 +90,22 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     return dataclasses.replace(result, timings=timings)
 
 
-def make_plan(global_opts: GlobalOptions, paths: Sequence[str],
-              options: PlanOptions) -> tuple[Config, list[PackageSpec], Plan]:
-    """Load the config and the package files, then plan against the listing environment."""
+def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
+              allow_simulator: bool = False) -> Plan:
+    """Load the package files, then plan against the listing environment."""
     from reconciler.api.factory import open_clients
     from reconciler.loader import load_packages
 
     started = time.monotonic()
-    config = global_opts.load_config()
     specs = list(load_packages(config, list(paths)))
     load_seconds = time.monotonic() - started
     clock = RealClock()
 
     async def run() -> Plan:
-        async with open_clients(config, allow_simulator=global_opts.allow_simulator,
+        async with open_clients(config, allow_simulator=allow_simulator,
                                 clock=clock) as clients:
             return await build_plan(config, specs, clients, options, clock)
 
     result = asyncio.run(run())
     timings = {"load": load_seconds, **result.timings}
-    return config, specs, dataclasses.replace(result, timings=timings, paths=tuple(paths))
+    return dataclasses.replace(result, timings=timings, paths=tuple(paths))

@@ -15,8 +15,6 @@ from reconciler.plan.model import (
     ReplaceStrategy,
 )
 
-TIMING_PHASES = ("load", "list", "fetch", "diff")
-
 
 def summary(plan: Plan) -> dict[str, int]:
     counts = plan.counts()

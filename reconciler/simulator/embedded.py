@@ -1,6 +1,7 @@
 """The simulator in-process: an httpx transport that serves a config's "simulator" environments.
 
-Clients use the base URL ``http://simulator.local/<env>``; nothing listens on a socket.
+Clients use the base URL ``http://simulator.local/<env>`` (``reconciler.model.SIMULATOR_ROOT``);
+nothing listens on a socket.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from reconciler.simulator.factory import make_simulator
 from reconciler.simulator.faults import FaultInjector, Faults
 from reconciler.simulator.middleware import ConnectionDropped
 from reconciler.simulator.profiles import get_profile
-
-EMBEDDED_BASE_URL = "http://simulator.local"
 
 
 class EmbeddedTransport(httpx.AsyncBaseTransport):

@@ -91,6 +91,17 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _served_app(profile: str, *, state_path: str | None, environments: dict[str, str] | None,
+                faults: Faults | None, clock: Clock | None, assembly_seconds: float,
+                install_seconds: float) -> tuple[Simulator, FaultInjector, ASGIApp]:
+    """The simulator core, its fault knobs and the app serving them, for either way of serving."""
+    sim = make_simulator(state_path=state_path, environments=environments, clock=clock,
+                         assembly_seconds=assembly_seconds, install_seconds=install_seconds,
+                         faults=faults)
+    injector = FaultInjector(faults)
+    return sim, injector, build_app(sim, get_profile(profile), injector)
+
+
 @contextlib.contextmanager
 def serve_in_thread(*, profile: str = "current", state_path: str | None = None,
                     environments: dict[str, str] | None = None, faults: Faults | None = None,
@@ -98,11 +109,9 @@ def serve_in_thread(*, profile: str = "current", state_path: str | None = None,
                     install_seconds: float = 0.0, host: str = "127.0.0.1",
                     port: int = 0) -> Iterator[SimulatorHandle]:
     """Run the simulator on a real socket in a background thread; stop it on exit."""
-    sim = make_simulator(state_path=state_path, environments=environments, clock=clock,
-                         assembly_seconds=assembly_seconds, install_seconds=install_seconds,
-                         faults=faults)
-    injector = FaultInjector(faults)
-    app = build_app(sim, get_profile(profile), injector)
+    sim, injector, app = _served_app(
+        profile, state_path=state_path, environments=environments, faults=faults, clock=clock,
+        assembly_seconds=assembly_seconds, install_seconds=install_seconds)
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn_config(app, host, bound_port, log_level="critical",
@@ -126,11 +135,9 @@ def serve_forever(*, profile: str, state_path: str | None, environments: dict[st
                   faults: Faults, assembly_seconds: float, install_seconds: float, host: str,
                   port: int, announce: Callable[[SimulatorHandle], None]) -> None:
     """Serve in the foreground until interrupted (``wfpromote simulator serve``)."""
-    sim = make_simulator(state_path=state_path, environments=environments, clock=None,
-                         assembly_seconds=assembly_seconds, install_seconds=install_seconds,
-                         faults=faults)
-    injector = FaultInjector(faults)
-    app = build_app(sim, get_profile(profile), injector)
+    sim, injector, app = _served_app(
+        profile, state_path=state_path, environments=environments, faults=faults, clock=None,
+        assembly_seconds=assembly_seconds, install_seconds=install_seconds)
     sock = bind_socket(host, port)
     try:
         announce(SimulatorHandle(host, sock.getsockname()[1], profile, sim, injector))

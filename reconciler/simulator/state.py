@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler.atomic_write import write_atomic
 from reconciler.simulator.seed import SourceRecord, seed_records
 
 STATE_VERSION = 1
@@ -127,21 +127,7 @@ def world_from_json(doc: dict[str, Any]) -> World:
 
 
 def save_world(world: World, path: str | os.PathLike[str]) -> None:
-    """Write atomically: a temporary file in the same directory, then ``os.replace``."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(world_to_json(world), separators=(",", ":"))
-    fd, tmp = tempfile.mkstemp(prefix=".simulator-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, json.dumps(world_to_json(world), separators=(",", ":")), durable=False)
 
 
 def load_world(path: str | os.PathLike[str]) -> World | None:

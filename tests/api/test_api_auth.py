@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from urllib.parse import parse_qs
 
 import httpx
@@ -25,15 +24,6 @@ from reconciler.model import AuthConfig, OAuthClientCredentials, OAuthRefreshTok
 TOKEN_URL = "https://ims.example.test/ims/token/v3"
 
 
-@pytest.fixture(autouse=True)
-def _restore_secret_registry() -> Iterator[None]:
-    """The registry is process-wide: keep this module's fake secrets out of other tests."""
-    from reconciler import redact
-
-    before = set(redact._secrets)
-    yield
-    with redact._lock:
-        redact._secrets.intersection_update(before)
 LIST: dict[str, list[object]] = {"data": []}
 
 

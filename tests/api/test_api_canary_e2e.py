@@ -104,17 +104,6 @@ def echo() -> Iterator[Echo]:
         thread.join(timeout=5)
 
 
-@pytest.fixture(autouse=True)
-def _restore_secret_registry() -> Iterator[None]:
-    """The registry is process-wide: keep this module's fake secrets out of other tests."""
-    from reconciler import redact
-
-    before = set(redact._secrets)
-    yield
-    with redact._lock:
-        redact._secrets.intersection_update(before)
-
-
 class Records(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)

@@ -12,7 +12,8 @@ import pytest
 from apply_fakes import create
 
 from reconciler.apply.lock import ApplyLock
-from reconciler.apply.report import ActionResult, ApplyReport, Outcome, write_atomic
+from reconciler.apply.report import ActionResult, ApplyReport, Outcome
+from reconciler.atomic_write import write_atomic
 from reconciler.errors import LockHeld
 from reconciler.redact import register
 

@@ -1,0 +1,27 @@
+"""What a run is attached to: a CI job, or a person at a terminal.
+
+One answer for every part that behaves differently: the embedded simulator is refused in CI,
+progress is a live table only on a terminal outside CI, colour and the confirmation prompt
+need a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+
+def in_ci(environ: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if environ is None else environ
+    # Most CI services set CI=true, but some set another value (Woodpecker: CI=woodpecker);
+    # only an explicit "no" counts as a local run.
+    return env.get("CI", "").strip().lower() not in ("", "false", "0", "no", "off")
+
+
+def is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal; False for anything without ``isatty`` or closed."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
