@@ -14,6 +14,7 @@ from reconciler.errors import UnsafePlan, WfpromoteError
 from reconciler.model import PackageSpec
 from reconciler.plan import bodies, fingerprint, normalise, safety
 from reconciler.plan.content import entity_diffs, same_content
+from reconciler.plan.definition_diff import definition_diffs
 from reconciler.plan.identity import Match, match_packages
 from reconciler.plan.model import Action, ActionKind, FieldDiff, Plan, Reason, ReplaceStrategy
 from reconciler.plan.ownership import Marker, parse_marker, with_marker
@@ -88,10 +89,14 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
         if package is None:
             continue
         claimed.add(package.id)
-        unmarked = parse_marker(package.description) is None
-        if package.status is None or (settings.adopt and unmarked
+        marker = parse_marker(package.description)
+        if package.status is None or (settings.adopt and marker is None
                                       and package.packageEntities is None):
             wanted.add(package.id)
+        elif (marker is not None and marker.digest != match.spec.digest()
+              and match.spec.definition_content is not None
+              and package.packageEntities is None):
+            wanted.add(package.id)  # a changed definition is shown record by record
     if settings.prune == "disable":
         wanted.update(r.id for r in remote
                       if not r.deleted and r.status is None and r.id not in claimed
@@ -194,7 +199,10 @@ def _patch_value(diff: FieldDiff, spec: PackageSpec, settings: PlanSettings) -> 
 def _replace(spec: PackageSpec, package: RemotePackage, marker: Marker | None, reason: Reason,
              diffs: list[FieldDiff], settings: PlanSettings, draft: _Draft) -> Action:
     if marker is not None and marker.digest != spec.digest():
-        diffs = [FieldDiff("content", marker.digest, spec.digest()), *diffs]
+        diffs = [FieldDiff("content", marker.digest, spec.digest()),
+                 *definition_diffs(spec.definition_content, package.packageEntities,
+                                   compare_fields=settings.capabilities.replace_with_put),
+                 *diffs]
     elif marker is None:
         diffs = [*entity_diffs(spec, package), *diffs]
     if settings.capabilities.replace_with_put:
