@@ -85,7 +85,8 @@ class ApplyEngine:
         """Start nothing new; in-flight work finishes (bounded by settings.grace)."""
         if self._stop_reason is None:
             self._stop_reason = reason
-            log.warning("stop requested (%s): finishing requests in flight", reason)
+            # The signal handler already told the user; repeating it as a WARNING is noise.
+            log.info("stop requested (%s): finishing requests in flight", reason)
         if self._stop_event is not None:
             self._stop_event.set()
 

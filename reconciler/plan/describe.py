@@ -52,12 +52,17 @@ def headline(action: Action) -> str:
     return f"{action.kind.value} ({', '.join(extra)})"
 
 
-def _body_lines(body: dict[str, Any]) -> list[Detail]:
+def _body_lines(body: dict[str, Any], source_env: str | None = None) -> list[Detail]:
     lines: list[Detail] = []
     for key in ("name", "description", "source", "status", "desired_status"):
         if key in body:
             shown = strip_marker(body[key]) if key == "description" else body[key]
-            lines.append(Detail("+", key, new=value(shown)))
+            text = value(shown)
+            if key == "source" and source_env:
+                # Reviewers wrote (and know) the environment's name; the URL says where.
+                text = f"{value(source_env)} ({shown})"
+            # The body's desired_status is PATCHed after assembly: to a reader it is the status.
+            lines.append(Detail("+", "status" if key == "desired_status" else key, new=text))
     for collection in body.get("objectCollections") or ():
         for entity in collection.get("entities", ()):
             label = f"{collection.get('objCode')} {entity.get('ID')}"
@@ -80,9 +85,9 @@ def _disable(action: Action) -> list[Detail]:
 
 
 _DETAIL: dict[ActionKind, Callable[[Action], list[Detail]]] = {
-    ActionKind.CREATE: lambda a: _body_lines(a.after or {}),
+    ActionKind.CREATE: lambda a: _body_lines(a.after or {}, a.source_env),
     ActionKind.UPDATE: _diff_lines,
-    ActionKind.REPLACE: lambda a: _diff_lines(a) + _body_lines(a.after or {}),
+    ActionKind.REPLACE: lambda a: _diff_lines(a) + _body_lines(a.after or {}, a.source_env),
     ActionKind.DISABLE: _disable,
     ActionKind.DELETE: lambda a: [Detail("-", "id", old=value(a.package_id))],
     ActionKind.INSTALL: lambda a: [Detail("+", "environment", new=value(a.environment))],

@@ -22,6 +22,13 @@ class Match:
     spec: PackageSpec
     remote: RemotePackage | None          # None: nothing remote yet
     superseded: tuple[RemotePackage, ...] = ()
+    # Other live versions of ours left by an unfinished create-then-disable replace (stopped
+    # before its disable, or its new package failed to assemble): the planner disables them,
+    # the step that replace never reached.
+    leftovers: tuple[RemotePackage, ...] = ()
+    # The pinned id, when it names a version a create-then-disable replace retired and the
+    # match followed it to its successor: the file's `id:` line needs the new id.
+    stale_pin: str | None = None
 
 
 def _where(spec: PackageSpec) -> str:
@@ -50,7 +57,12 @@ def match_packages(desired: Sequence[PackageSpec], remote: Sequence[RemotePackag
                 f"packages {pinned[found.id.lower()].name!r} and {spec.name!r} pin the same "
                 f"id {spec.id}", hint="each package may pin a different id only")
         pinned[found.id.lower()] = spec
-        matches[index] = Match(spec, found)
+        successor = _successor(spec, found, live, owner)
+        if successor is not None and successor.id.lower() not in pinned:
+            pinned[successor.id.lower()] = spec
+            matches[index] = Match(spec, successor, (found,), stale_pin=found.id)
+        else:
+            matches[index] = Match(spec, found)
 
     by_name: dict[str, list[RemotePackage]] = {}
     for package in live:
@@ -79,6 +91,10 @@ def _choose(spec: PackageSpec, candidates: list[RemotePackage], owner: str) -> M
     if len(chosen) == 1:
         rest = tuple(c for c in candidates if c is not chosen[0])
         return Match(spec, chosen[0], rest)
+    if len(active) > 1 and (resumed := _interrupted_replace(spec, active, owner)) is not None:
+        newest, older = resumed
+        disabled = tuple(c for c in candidates if c not in active)
+        return Match(spec, newest, disabled, older)
     if not active and not chosen and all(
             (m := parse_marker(c.description)) and m.owner == owner for c in candidates):
         # Only our own retired versions, none with this content (replaced, then pruned, now
@@ -88,3 +104,50 @@ def _choose(spec: PackageSpec, candidates: list[RemotePackage], owner: str) -> M
     raise WfpromoteError(
         f"package {spec.name!r}{_where(spec)} matches several remote packages by name: {ids}",
         hint="pin the one to manage with `id: <uuid>` in the package file")
+
+
+def _interrupted_replace(spec: PackageSpec, active: list[RemotePackage], owner: str,
+                         ) -> tuple[RemotePackage, tuple[RemotePackage, ...]] | None:
+    """Which of several live packages of ours by this name is the package, if that is clear.
+
+    A create-then-disable replace leaves such a set when it is stopped after the create (the
+    new version carries the declared digest) or when the new version fails to assemble (the
+    old one stays live, beside an ASSEMBLING_FAILED one). Failed versions never win: the one
+    healthy version with the declared content does, else the only healthy version at all.
+    """
+    if any(c.status is None for c in active):
+        return None  # a slim list item may be a DISABLED version: fetched, then judged again
+    markers = [parse_marker(c.description) for c in active]
+    if not all(m is not None and m.owner == owner for m in markers):
+        return None
+    digest = spec.digest()
+    healthy = [c for c in active if normalise.status(c.status) != "ASSEMBLING_FAILED"]
+    current = [c for c, m in zip(active, markers, strict=True)
+               if m and m.digest == digest and c in healthy]
+    if len(current) == 1:
+        chosen = current[0]
+    elif not current and len(healthy) == 1:
+        chosen = healthy[0]
+    else:
+        return None
+    return chosen, tuple(c for c in active if c is not chosen)
+
+
+def _successor(spec: PackageSpec, pinned: RemotePackage, live: Sequence[RemotePackage],
+               owner: str) -> RemotePackage | None:
+    """The package that replaced a pinned one, when the pin names a retired version.
+
+    A create-then-disable replace gives the package a new id and disables the pinned one;
+    following the pin blindly would re-enable the old version and disable the new one on the
+    next run. The successor is the one live package of ours with the declared name and
+    content; anything less certain keeps the pin as written.
+    """
+    marker = parse_marker(pinned.description)
+    if normalise.status(pinned.status) != "DISABLED" or marker is None or marker.owner != owner:
+        return None
+    digest, name = spec.digest(), normalise.name(spec.name)
+    found = [r for r in live if r is not pinned and normalise.name(r.name) == name
+             and normalise.status(r.status) not in ("DISABLED", "ASSEMBLING_FAILED")
+             and (m := parse_marker(r.description)) is not None
+             and m.owner == owner and m.digest == digest]
+    return found[0] if len(found) == 1 else None

@@ -39,6 +39,8 @@ class Reason(StrEnum):
     REPLACE_REQUESTED = "replace_requested"          # replace: --replace NAME
     ASSEMBLY_FAILED = "assembly_failed"              # replace: remote is ASSEMBLING_FAILED
     NOT_DECLARED = "not_declared"                    # disable/delete: owned, gone from files
+    SUPERSEDED = "superseded"                        # disable: older version an unfinished
+                                                     # create-then-disable replace left live
     INSTALL_REQUESTED = "install_requested"          # install: declared, not yet installed
     ADOPTED = "adopted"                              # update: --adopt writes our marker
     UP_TO_DATE = "up_to_date"                        # no-op

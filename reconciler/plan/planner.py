@@ -20,6 +20,7 @@ from reconciler.plan.model import Action, ActionKind, FieldDiff, Plan, Reason, R
 from reconciler.plan.ownership import Marker, parse_marker, with_marker
 from reconciler.plan.selection import Selection
 from reconciler.plan.settings import PlanSettings
+from reconciler.suggest import did_you_mean
 
 
 @dataclass
@@ -36,20 +37,30 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
     managed = [r for r in remote if not r.deleted and _owner_of(r) == settings.owner]
     safety.check_not_empty(len(desired), len(managed), settings)
     selection = Selection(settings.targets, settings.excludes)
+    _check_replace_names(desired, selection, settings.replaces)
     matches = match_packages([s for s in desired if selection.includes(s.name)], remote,
                              settings.owner)
     draft = _Draft()
     for match in matches:
         _plan_declared(match, settings, draft)
+        _finish_replace(match, draft)
+        if match.stale_pin is not None and match.remote is not None:
+            where = f" in {match.spec.origin.file}" if match.spec.origin else ""
+            draft.warnings.append(
+                f"package {match.spec.name!r} pins id {match.stale_pin}, a version an earlier "
+                f"replace disabled; following it to {match.remote.id}: change the line to "
+                f"`id: {match.remote.id}`{where}")
     if draft.conflicts:
         raise UnsafePlan(
             "remote packages with a declared name are not managed by owner "
             f"{settings.owner!r}: " + "; ".join(draft.conflicts),
             hint="pass --adopt to take them over, or rename the declared packages")
-    claimed = {r.id for m in matches for r in ((m.remote,) if m.remote else ()) + m.superseded}
+    claimed = {r.id for m in matches
+               for r in ((m.remote,) if m.remote else ()) + m.superseded + m.leftovers}
     for package in managed:
         if package.id not in claimed and selection.includes(package.name):
             _plan_prune(package, settings, draft)
+    _note_renames(matches, managed, draft)
     actions = sorted(draft.actions, key=lambda a: (*a.sort_key(), a.package_id or ""))
     safety.check_threshold(actions, len(managed), settings)
     if (warning := selection.warning()) is not None:
@@ -85,7 +96,7 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
     claimed: set[str] = set()
     for match in matches:
         package = match.remote
-        claimed.update(r.id for r in match.superseded)
+        claimed.update(r.id for r in match.superseded + match.leftovers)
         if package is None:
             continue
         claimed.add(package.id)
@@ -102,6 +113,64 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
                       if not r.deleted and r.status is None and r.id not in claimed
                       and _owner_of(r) == settings.owner and selection.includes(r.name))
     return wanted
+
+
+def _check_replace_names(desired: Sequence[PackageSpec], selection: Selection,
+                         replaces: frozenset[str]) -> None:
+    """A --replace NAME that names no selected package would silently do nothing."""
+    chosen = [s.name for s in desired if selection.includes(s.name)]
+    for name in sorted(replaces):
+        if name in chosen:
+            continue
+        if any(s.name == name for s in desired):
+            raise WfpromoteError(f"--replace {name!r}: the package is left out by "
+                                 "--target/--exclude",
+                                 hint="widen the selection, or drop --replace")
+        raise WfpromoteError(
+            f"--replace {name!r}: no declared package has this name",
+            hint=did_you_mean(name, chosen, noun="names") or
+            "give the exact `name:` of a package file (see wfpromote validate)")
+
+
+def _note_renames(matches: Sequence[Match], managed: Sequence[RemotePackage],
+                  draft: _Draft) -> None:
+    """A create and a prune with the same content is most likely a rename: say how to keep it."""
+    pruned = {a.package_id for a in draft.actions
+              if a.kind in (ActionKind.DISABLE, ActionKind.DELETE)}
+    by_digest: dict[str, list[RemotePackage]] = {}
+    for package in managed:
+        if package.id in pruned and (marker := parse_marker(package.description)):
+            by_digest.setdefault(marker.digest, []).append(package)
+    created: dict[str, list[PackageSpec]] = {}
+    for match in matches:
+        if match.remote is None:
+            created.setdefault(match.spec.digest(), []).append(match.spec)
+    for digest, specs in sorted(created.items(), key=lambda item: item[1][0].name):
+        olds = by_digest.get(digest, [])
+        if len(specs) != 1 or len(olds) != 1:
+            continue  # only a one-to-one pairing is a believable rename
+        (new,), (old,) = specs, olds
+        where = f" in {new.origin.file}" if new.origin else ""
+        draft.warnings.append(
+            f"{new.name!r} declares the same content as {old.name!r} ({old.id}), "
+            f"which is no longer declared; if this is a rename, add `id: {old.id}`"
+            f"{where} to rename that package in place instead")
+
+
+def _finish_replace(match: Match, draft: _Draft) -> None:
+    """Disable the other live versions an unfinished replace left, whatever ``prune`` says:
+    a finished replace would have disabled them too."""
+    if not match.leftovers or match.remote is None:
+        return
+    ids = ", ".join(p.id for p in match.leftovers)
+    draft.warnings.append(
+        f"package {match.spec.name!r}: an earlier replace did not finish; "
+        f"{match.remote.id} is kept and the other live version(s) ({ids}) are disabled, "
+        "as that replace would have done")
+    for package in match.leftovers:
+        draft.actions.append(Action(
+            kind=ActionKind.DISABLE, name=package.name, reason=Reason.SUPERSEDED,
+            package_id=package.id, after={"status": "DISABLED"}, before=_before(package)))
 
 
 def _owner_of(package: RemotePackage) -> str | None:

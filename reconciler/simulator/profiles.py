@@ -41,6 +41,10 @@ class Profile:
             "publishedAt": pkg.publishedAt, "retiredAt": pkg.retiredAt,
             "customerId": pkg.customerId,
         }
+        if pkg.failure and pkg.status == "ASSEMBLING_FAILED":
+            # The docs name no field for why assembly failed; the client reads this one (and
+            # a few other spellings), so a failed create can say which object is missing.
+            out["failureReason"] = pkg.failure
         if self.old_status_names:
             out["installationCounts"] = {}
             out["isPrivate"] = False

@@ -1,0 +1,75 @@
+"""A create-then-disable replace stopped between its create and its disable converges.
+
+The stop leaves two live packages of ours under one name: the old version (old digest) and
+the new one (declared digest). The next plan must pick the new one and retire the old one,
+as the apply hint promises ("run apply again"), rather than refuse the name as ambiguous.
+"""
+
+from __future__ import annotations
+
+import pytest
+from plan_factories import pkg_id, remote_of, settings, spec
+
+from reconciler.errors import WfpromoteError
+from reconciler.plan.model import ActionKind, Reason
+from reconciler.plan.planner import plan
+
+
+def _half_replaced(status_new: str = "DRAFT"):  # type: ignore[no-untyped-def]
+    old_spec = spec("Risk Register", status="ACTIVE", entities=("New Agency Onboarding",))
+    new_spec = spec("Risk Register", status="ACTIVE",
+                    entities=("New Agency Onboarding", "Campaign Launch"))
+    old = remote_of(old_spec, id=pkg_id("old"))
+    new = remote_of(new_spec, id=pkg_id("new"), status=status_new)
+    return new_spec, old, new
+
+
+@pytest.mark.parametrize("prune", ["disable", "delete", "off"])
+def test_interrupted_replace_keeps_new_version_and_disables_old(prune: str) -> None:
+    declared, old, new = _half_replaced()
+    p = plan([declared], [old, new], settings(prune=prune))
+    by_id = {a.package_id: a for a in p.actions}
+    assert by_id[new.id].kind is ActionKind.UPDATE        # DRAFT -> ACTIVE, no second create
+    # The replace's own last step, whatever prune says (a replace never deletes the old one).
+    assert (by_id[old.id].kind, by_id[old.id].reason) == (ActionKind.DISABLE,
+                                                          Reason.SUPERSEDED)
+    assert not any(a.kind is ActionKind.CREATE for a in p.actions)
+    assert any("did not finish" in w and old.id in w for w in p.warnings)
+    assert [a.package_id for a in p.changes] == [new.id, old.id]  # disable after the update
+
+
+def test_replace_whose_new_version_failed_to_assemble_is_retried() -> None:
+    # The old version stays live when the new one fails; the failed one never wins.
+    declared, old, failed = _half_replaced(status_new="ASSEMBLING_FAILED")
+    p = plan([declared], [old, failed], settings())
+    by_id = {a.package_id: a for a in p.actions}
+    assert (by_id[old.id].kind, by_id[old.id].reason) == (ActionKind.REPLACE,
+                                                          Reason.CONTENT_CHANGED)
+    assert (by_id[failed.id].kind, by_id[failed.id].reason) == (ActionKind.DISABLE,
+                                                                Reason.SUPERSEDED)
+
+
+def test_failed_attempt_beside_the_live_version_after_a_further_edit() -> None:
+    # v1 live, v2 failed to assemble, and the file changed again: v1 is the package.
+    _, old, failed = _half_replaced(status_new="ASSEMBLING_FAILED")
+    edited = spec("Risk Register", status="ACTIVE", entities=("Campaign Launch",))
+    p = plan([edited], [old, failed], settings())
+    by_id = {a.package_id: a for a in p.actions}
+    assert (by_id[old.id].kind, by_id[old.id].reason) == (ActionKind.REPLACE,
+                                                          Reason.CONTENT_CHANGED)
+    assert (by_id[failed.id].kind, by_id[failed.id].reason) == (ActionKind.DISABLE,
+                                                                Reason.SUPERSEDED)
+
+
+def test_two_live_versions_without_the_declared_content_stay_ambiguous() -> None:
+    declared, old, _ = _half_replaced()
+    other = remote_of(spec("Risk Register", entities=("Campaign Launch",)), id=pkg_id("x"))
+    with pytest.raises(WfpromoteError, match="matches several remote packages"):
+        plan([declared], [old, other], settings())
+
+
+def test_a_foreign_same_named_package_is_never_retired() -> None:
+    declared, _, new = _half_replaced()
+    foreign = remote_of(spec("Risk Register"), id=pkg_id("foreign"), owner=None)
+    with pytest.raises(WfpromoteError, match="matches several remote packages"):
+        plan([declared], [foreign, new], settings())
