@@ -8,7 +8,11 @@ wf="$root/.venv/bin/wfpromote"
 cd "$root/examples/promotions"
 export WFPROMOTE_ALLOW_SIMULATOR=1   # the demo is meant to run on the simulator, in CI too
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Bold headings on a terminal only: piped or redirected output (and NO_COLOR) stays plain.
+step() {
+  if [[ -t 2 && -z "${NO_COLOR:-}" ]]; then printf '\n\033[1m==> %s\033[0m\n' "$*" >&2
+  else printf '\n==> %s\n' "$*" >&2; fi
+}
 
 step "wfpromote simulator reset   (start from an empty simulated Workfront)"
 "$wf" simulator reset

@@ -122,7 +122,7 @@ async def _settle(api: PromotionAPI, package: RemotePackage,
     settled = await wait_for_assembly(
         api, package.id, clock=ctx.clock, timeout=ctx.assembly_timeout, policy=ctx.policy,
         stopping=ctx.stopping)
-    ctx.say(settled.status or "settled")
+    ctx.say(f"assembled ({settled.status or 'settled'})")
     return settled
 
 
@@ -150,7 +150,7 @@ async def _update(action: Action, ctx: StepContext) -> None:
         settled = await wait_for_assembly(api, package_id, clock=ctx.clock,
                                           timeout=ctx.assembly_timeout, policy=ctx.policy,
                                           stopping=ctx.stopping)
-        ctx.say(settled.status or "settled")
+        ctx.say(f"assembled ({settled.status or 'settled'})")
         if str(fields.get("status") or "").upper() == (settled.status or "").upper():
             fields.pop("status")  # the plan compared ASSEMBLING with DRAFT: nothing to do
     status = fields.pop("status", None) if "objectCollections" in fields else None

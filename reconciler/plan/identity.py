@@ -147,6 +147,7 @@ def _successor(spec: PackageSpec, pinned: RemotePackage, live: Sequence[RemotePa
         return None
     digest, name = spec.digest(), normalise.name(spec.name)
     found = [r for r in live if r is not pinned and normalise.name(r.name) == name
+             and r.status is not None
              and normalise.status(r.status) not in ("DISABLED", "ASSEMBLING_FAILED")
              and (m := parse_marker(r.description)) is not None
              and m.owner == owner and m.digest == digest]

@@ -46,7 +46,8 @@ def test_create_waits_for_assembly_then_sets_the_status() -> None:
     assert report.results[0].package_id == package["id"]
     states = progress.states("Agency Onboarding")
     assert states[0] == "started" and states[1].startswith("posted (id ")
-    assert states[2:] == ["assembling", "DRAFT", "status TESTING", "done"]
+    assert states[2:] == ["assembling", "assembled (DRAFT)", "status TESTING",
+                          "done"]
     assert report.exit_code == 0
 
 

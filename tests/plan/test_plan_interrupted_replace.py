@@ -73,3 +73,12 @@ def test_a_foreign_same_named_package_is_never_retired() -> None:
     foreign = remote_of(spec("Risk Register"), id=pkg_id("foreign"), owner=None)
     with pytest.raises(WfpromoteError, match="matches several remote packages"):
         plan([declared], [foreign, new], settings())
+
+
+def test_slim_list_items_are_fetched_before_judging() -> None:
+    # Without a status, the old version may be a DISABLED one: the planner must ask for the
+    # details (needs_detail) instead of guessing and disabling it again.
+    from reconciler.plan.planner import needs_detail
+    declared, old, new = _half_replaced(status_new="ACTIVE")
+    slim_old = old.model_copy(update={"status": None})
+    assert needs_detail([declared], [slim_old, new], settings()) >= {slim_old.id}
