@@ -52,6 +52,9 @@ class ApplyReport:
     results: list[ActionResult] = field(default_factory=list)
     interrupted: str | None = None      # "SIGINT" / "SIGTERM" when the run was stopped
     duration: float = 0.0
+    # The plan's warnings, repeated here: in the terminal they were printed above the
+    # progress lines and have scrolled away by the time the run ends.
+    warnings: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counts = {o.value: 0 for o in Outcome}
@@ -75,12 +78,24 @@ class ApplyReport:
             "summary": {**self.counts(), "interrupted": self.interrupted,
                         "duration": round(self.duration, 3), "exit_code": self.exit_code},
             "results": [r.data() for r in self.results],
+            "warnings": [redact(w) for w in self.warnings],
         }
 
     def to_json(self) -> str:
         return json.dumps(self.data(), indent=2, sort_keys=False) + "\n"
 
     def render_text(self) -> str:
+        return self._render_table() + self._render_warnings()
+
+    def _render_warnings(self) -> str:
+        if not self.warnings:
+            return ""
+        # Names in warnings come from files and the server: no control characters.
+        lines = ["".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in
+                         f"  - {redact(w)}") for w in self.warnings]
+        return "\n".join(["", "Warnings:", *lines]) + "\n"
+
+    def _render_table(self) -> str:
         if not self.results:
             return "Apply: nothing to do.\n"
         rows = [("ACTION", "NAME", "OUTCOME", "PACKAGE ID", "TIME", "ERROR")]

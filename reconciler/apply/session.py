@@ -138,6 +138,7 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
             _confirm(stdin, stderr)
         progress = choose_progress(stderr) if plan.has_changes else None
         report = await _execute(plan, config, clients, request, clock, progress)
+        report.warnings = list(plan.warnings)
     _emit(report, request, stdout)
     return report.exit_code
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from reconciler.model import Config
+    from reconciler.simulator.seed import SourceRecord
 
 DEFAULT_STATE = os.path.join(".wfpromote", "simulator.json")
 SERVE_EPILOG = """\b
@@ -17,12 +22,19 @@ RESET_EPILOG = """\b
 Example:
   wfpromote simulator reset --state .wfpromote/simulator.json
 """
+OBJECTS_EPILOG = """\b
+Examples:
+  wfpromote simulator objects
+  wfpromote simulator objects --env sandbox --code TMPL
+  wfpromote simulator objects --format json
+"""
 
 
 GROUP_EPILOG = """\b
 Examples:
   wfpromote simulator serve --port 8765      then url: http://127.0.0.1:8765/sandbox
   wfpromote simulator reset                  forget the embedded simulator's packages
+  wfpromote simulator objects --code TMPL    seeded objects to name in package files
 """
 
 
@@ -148,12 +160,112 @@ def _configured_state(ctx: click.Context) -> str:
     Without this, `wfpromote --config other/wfpromote.yaml simulator reset` would delete a
     different file from the one `plan` and `apply` use.
     """
+    config = _config_if_any(ctx)
+    if config is None:
+        return DEFAULT_STATE
+    from reconciler.simulator.embedded import state_file
+
+    return state_file(config)
+
+
+def _config_if_any(ctx: click.Context) -> Config | None:
+    """The configuration in use: --config / WFPROMOTE_CONFIG, else ./wfpromote.yaml if any."""
     from reconciler.commands.common import global_options
     from reconciler.config import DEFAULT_NAME
 
     options = global_options(ctx)
     if options.config_path is None and not os.path.isfile(DEFAULT_NAME):
-        return DEFAULT_STATE
-    from reconciler.simulator.embedded import state_file
+        return None
+    return options.load_config()
 
-    return state_file(options.load_config())
+
+@simulator_group.command("objects", epilog=OBJECTS_EPILOG)
+@click.option("--env", "env_name", default=None, metavar="NAME",
+              help="Only this environment [default: every one].")
+@click.option("--code", "obj_code", default=None, metavar="OBJCODE",
+              help="Only objects of this objCode, e.g. TMPL.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+              default="text", show_default=True, help="Output format.")
+@click.pass_context
+def objects_command(ctx: click.Context, env_name: str | None, obj_code: str | None,
+                    output_format: str) -> None:
+    """List the seeded source objects (objCode, ID, name, parent) to put in package files.
+
+    The environments are the configuration's simulator environments (their kinds from the
+    configuration) when there is one, else sandbox, preview and production. IDs depend on the
+    environment's name, so they hold for a simulator whose environments have these names.
+    """
+    from reconciler.errors import WfpromoteError
+    from reconciler.simulator.seed import listed_records, seed_records
+    from reconciler.suggest import did_you_mean
+
+    envs = _simulated_environments(_config_if_any(ctx))
+    if env_name is not None:
+        chosen = [e for e in envs if env_name in (e[0], e[1])]
+        if not chosen:
+            raise WfpromoteError(f"--env {env_name!r}: no such simulator environment",
+                                 hint=did_you_mean(env_name, [e[0] for e in envs],
+                                                   noun="environments"))
+        envs = chosen
+    code = obj_code.strip().upper() if obj_code is not None else None
+    listing = [(label, kind, listed_records(sim_name, kind, code))
+               for label, sim_name, kind in envs]
+    if code is not None and not any(records for _, _, records in listing):
+        seeded = {r.objCode for _, sim_name, kind in envs
+                  for r in seed_records(sim_name, kind)}
+        raise WfpromoteError(f"--code {obj_code!r}: no seeded object has this objCode",
+                             hint=did_you_mean(code, seeded, noun="objCodes")
+                             or "allowed objCodes: " + ", ".join(sorted(seeded)))
+    if output_format == "json":
+        click.echo(_objects_json(listing))
+        return
+    # Parents by objCode and name, looked up in the whole seed: --code may filter them out.
+    parents = {r.ID: f"{r.objCode} {r.name}" for _, sim_name, kind in envs
+               for r in seed_records(sim_name, kind)}
+    click.echo(_objects_text(listing, parents))
+
+
+def _simulated_environments(config: Config | None) -> list[tuple[str, str, str]]:
+    """(name in the configuration, name in the simulator, kind) of each simulated environment.
+
+    A served simulator (a loopback URL) knows an environment by the first segment of the URL
+    path, and the seeded IDs depend on that name, not on the configuration's key.
+    """
+    from urllib.parse import urlsplit
+
+    from reconciler.config import is_loopback
+    from reconciler.simulator.state import DEFAULT_ENVIRONMENTS
+
+    out: list[tuple[str, str, str]] = []
+    for name, env in (config.environments.items() if config is not None else ()):
+        if env.is_simulator:
+            out.append((name, name, env.kind))
+        elif is_loopback((parts := urlsplit(env.url)).hostname):
+            out.append((name, parts.path.strip("/").split("/")[0] or name, env.kind))
+    return out or [(name, name, kind) for name, kind in DEFAULT_ENVIRONMENTS.items()]
+
+
+def _objects_text(listing: list[tuple[str, str, list[SourceRecord]]],
+                  parents: dict[str, str]) -> str:
+    blocks = []
+    for label, kind, records in listing:
+        rows = [("OBJCODE", "ID", "NAME", "PARENT")]
+        rows += [(r.objCode, r.ID, r.name, parents.get(r.parentID or "", r.parentID or ""))
+                 for r in records]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        lines = [f"{label} (kind {kind}): {len(records)} object(s)"]
+        if records:
+            lines += ["  " + "  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)),
+                                        row[3]]).rstrip() for row in rows]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _objects_json(listing: list[tuple[str, str, list[SourceRecord]]]) -> str:
+    import json
+
+    return json.dumps({"environments": [
+        {"name": label, "kind": kind, "objects": [
+            {"objCode": r.objCode, "ID": r.ID, "name": r.name, "parentID": r.parentID}
+            for r in records]}
+        for label, kind, records in listing]}, indent=2)

@@ -84,12 +84,18 @@ def _disable(action: Action) -> list[Detail]:
     return [Detail("~", "status", value((action.before or {}).get("status")), '"DISABLED"')]
 
 
+def _delete(action: Action) -> list[Detail]:
+    # The header line already names the id: say instead which status goes away with it.
+    status = (action.before or {}).get("status")
+    return [Detail("-", "status", old=value(status) if status else "(not listed)")]
+
+
 _DETAIL: dict[ActionKind, Callable[[Action], list[Detail]]] = {
     ActionKind.CREATE: lambda a: _body_lines(a.after or {}, a.source_env),
     ActionKind.UPDATE: _diff_lines,
     ActionKind.REPLACE: lambda a: _diff_lines(a) + _body_lines(a.after or {}, a.source_env),
     ActionKind.DISABLE: _disable,
-    ActionKind.DELETE: lambda a: [Detail("-", "id", old=value(a.package_id))],
+    ActionKind.DELETE: _delete,
     ActionKind.INSTALL: lambda a: [Detail("+", "environment", new=value(a.environment))],
     ActionKind.NOOP: lambda a: [],
 }

@@ -64,7 +64,8 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
     actions = sorted(draft.actions, key=lambda a: (*a.sort_key(), a.package_id or ""))
     safety.check_threshold(actions, len(managed), settings)
     if (warning := selection.warning()) is not None:
-        draft.warnings.insert(0, warning)
+        draft.warnings[:0] = [warning, *selection.unmatched(
+            [s.name for s in desired] + [r.name for r in managed])]
     touched = [a.package_id for a in actions if a.package_id]
     touched += [m.remote.id for m in matches if m.remote is not None]
     created = [a.name for a in actions if a.kind is ActionKind.CREATE]

@@ -47,6 +47,10 @@ def _section(action_index: int, plan: Plan) -> str:
     symbol = SYMBOLS[action.kind]
     title = (f"<code>{escape_html(symbol)}</code> <b>{escape_html(_clip(action.name, 200))}</b>"
              f" {escape_html(headline(action))}")
+    if action.origin:
+        # Keep the end of a long path: the line number is what a reviewer jumps to.
+        where = action.origin if len(action.origin) <= 200 else "…" + action.origin[-199:]
+        title += f" at <code>{escape_html(where)}</code>"
     lines = [line for detail in details(action) for line in _diff_lines(detail)]
     if action.package_id:
         lines.insert(0, f"  id: {escape_code(action.package_id)}")

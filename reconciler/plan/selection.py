@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -19,6 +20,15 @@ class Selection:
         if self.targets and not any(fnmatchcase(name, g) for g in self.targets):
             return False
         return not any(fnmatchcase(name, g) for g in self.excludes)
+
+    def unmatched(self, names: Iterable[str]) -> list[str]:
+        """One warning per glob that matches none of ``names``: a typo in --target would
+        otherwise read as a clean "No changes."."""
+        pool = set(names)
+        return [f"--{flag} {glob!r} matches no package"
+                for flag, globs in (("target", self.targets), ("exclude", self.excludes))
+                for glob in dict.fromkeys(globs)
+                if not any(fnmatchcase(name, glob) for name in pool)]
 
     def warning(self) -> str | None:
         if not self.active:

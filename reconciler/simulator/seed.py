@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from reconciler.objcodes import PROMOTABLE
+
 # One catalog node: (objCode, name, children).
 Node = tuple[str, str, tuple["Node", ...]]
 
@@ -96,3 +98,11 @@ def seed_records(env: str, kind: str) -> list[SourceRecord]:
     for node in catalog:
         walk(node, None)
     return out
+
+
+def listed_records(env: str, kind: str, code: str | None = None) -> list[SourceRecord]:
+    """What ``wfpromote simulator objects`` shows for one environment: the seeded records
+    (optionally of one objCode), top-level promotable objects first, since those are what a
+    package names; sub-objects follow in catalog (tree) order, as the sort is stable."""
+    records = [r for r in seed_records(env, kind) if code is None or r.objCode == code]
+    return sorted(records, key=lambda r: not (r.parentID is None and r.objCode in PROMOTABLE))
