@@ -25,3 +25,12 @@ def is_terminal(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as escapes.
+
+    Package names and messages come from files and from the server; a stray escape sequence
+    or line break must not move the cursor or fake a line of output.
+    """
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from reconciler.console import printable
 from reconciler.plan.model import Action
 from reconciler.redact import redact
 
@@ -90,9 +91,7 @@ class ApplyReport:
     def _render_warnings(self) -> str:
         if not self.warnings:
             return ""
-        # Names in warnings come from files and the server: no control characters.
-        lines = ["".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in
-                         f"  - {redact(w)}") for w in self.warnings]
+        lines = [printable(f"  - {redact(w)}") for w in self.warnings]
         return "\n".join(["", "Warnings:", *lines]) + "\n"
 
     def _render_table(self) -> str:
@@ -102,8 +101,9 @@ class ApplyReport:
         for r in self.results:
             name = r.action.name + (f" -> {r.action.environment}"
                                     if r.action.environment else "")
-            rows.append((r.action.kind.value, name, r.outcome.value, r.package_id or "-",
-                         f"{r.duration:.1f}s", redact(r.error or "")))
+            rows.append((r.action.kind.value, printable(name), r.outcome.value,
+                         printable(r.package_id or "-"), f"{r.duration:.1f}s",
+                         printable(redact(r.error or ""))))
         widths = [max(len(row[i]) for row in rows) for i in range(5)]
         lines = ["  ".join(cell.ljust(widths[i]) if i < 5 else cell
                            for i, cell in enumerate(row)).rstrip() for row in rows]
@@ -112,6 +112,6 @@ class ApplyReport:
                    f"{counts['skipped']} skipped in {self.duration:.1f}s")
         if self.interrupted:
             summary += f" (interrupted by {self.interrupted})"
-        hints = sorted({redact(r.hint) for r in self.failed if r.hint})
+        hints = sorted({printable(redact(r.hint)) for r in self.failed if r.hint})
         tail = [f"  hint: {h}" for h in hints]
         return "\n".join([*lines, "", summary, *tail]) + "\n"

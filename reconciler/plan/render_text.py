@@ -6,15 +6,11 @@ a PATCH of the status), ``-`` delete, ``>`` install. Colour only when the caller
 
 from __future__ import annotations
 
+from reconciler.console import printable
 from reconciler.plan.describe import SYMBOLS, details, headline, summary_line
 from reconciler.plan.model import ActionKind, Plan
 
 _COLOURS = {"+": "32", "-": "31", "~": "33", "-/+": "35", ">": "36"}
-
-
-def _safe(text: str) -> str:
-    """Names come from files and the server: keep control characters off the terminal."""
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
 
 
 def _paint(text: str, sign: str, color: bool) -> str:
@@ -32,18 +28,18 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     for action in changes:
         symbol = SYMBOLS[action.kind]
         where = f"  id {action.package_id}" if action.package_id else ""
-        origin = f"  [{_safe(action.origin)}]" if action.origin else ""
-        out.append(_paint(f"  {symbol} {_safe(action.name)}", symbol, color)
+        origin = f"  [{printable(action.origin)}]" if action.origin else ""
+        out.append(_paint(f"  {symbol} {printable(action.name)}", symbol, color)
                    + f"  {headline(action)}{where}{origin}")
         for detail in details(action):
-            line = _safe(f"{detail.sign} {detail.text()}")
+            line = printable(f"{detail.sign} {detail.text()}")
             out.append("      " + _paint(line, detail.sign, color))
         out.append("")
     unchanged = sum(1 for a in plan.actions if a.kind is ActionKind.NOOP)
     if unchanged:
         out.append(f"{unchanged} package(s) unchanged.")
     for warning in plan.warnings:
-        out.append(_paint(f"Warning: {_safe(warning)}", "~", color))
+        out.append(_paint(f"Warning: {printable(warning)}", "~", color))
     if unchanged or plan.warnings:
         out.append("")
     out.append(summary_line(plan))
