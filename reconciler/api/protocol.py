@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from reconciler.api.models import Installation, RemotePackage, TranslationMap
+from reconciler.domain.remote import Installation, RemotePackage, TranslationMap
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
-from reconciler.api.models import RemotePackage, normalise_text
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock
+from reconciler.domain.remote import RemotePackage, normalise_text
 from reconciler.errors import ApiError, AuthError
 from reconciler.plan.ownership import parse_marker
 

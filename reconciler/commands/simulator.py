@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from reconciler.model import Config
+    from reconciler.domain.declared import Config
     from reconciler.simulator.seed import SourceRecord
 
 DEFAULT_STATE = os.path.join(".wfpromote", "simulator.json")
@@ -171,7 +171,7 @@ def _configured_state(ctx: click.Context) -> str:
 def _config_if_any(ctx: click.Context) -> Config | None:
     """The configuration in use: --config / WFPROMOTE_CONFIG, else ./wfpromote.yaml if any."""
     from reconciler.commands.common import global_options
-    from reconciler.config import DEFAULT_NAME
+    from reconciler.desired.config import DEFAULT_NAME
 
     options = global_options(ctx)
     if options.config_path is None and not os.path.isfile(DEFAULT_NAME):
@@ -233,7 +233,7 @@ def _simulated_environments(config: Config | None) -> list[tuple[str, str, str]]
     """
     from urllib.parse import urlsplit
 
-    from reconciler.config import is_loopback
+    from reconciler.desired.config import is_loopback
     from reconciler.simulator.state import DEFAULT_ENVIRONMENTS
 
     out: list[tuple[str, str, str]] = []

@@ -32,7 +32,7 @@ def validate_command(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> in
     Reports every problem at once, each with file:line:column and a hint; exits 1 when
     there is any.
     """
-    from reconciler.config import ConfigInvalid
+    from reconciler.desired.config import ConfigInvalid
     from reconciler.errors import ConfigError, Location, Problem
     from reconciler.redact import redact
 
@@ -50,7 +50,7 @@ def validate_command(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> in
                                                                   or "wfpromote.yaml"),
                             exc.hint)]
     else:
-        from reconciler.loader import collect
+        from reconciler.desired.loader import collect
 
         found, problems, files = collect(config, paths)
         packages = len(found)

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from reconciler.api.models import PACKAGE_STATUSES
 from reconciler.clock import Clock, RealClock
+from reconciler.domain.remote import PACKAGE_STATUSES
 from reconciler.errors import ConfigError
 from reconciler.simulator.assembly import check_collections, expand, records_from_entities
 from reconciler.simulator.errors import SimError

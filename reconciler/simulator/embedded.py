@@ -1,6 +1,6 @@
 """The simulator in-process: an httpx transport that serves a config's "simulator" environments.
 
-Clients use the base URL ``http://simulator.local/<env>`` (``reconciler.model.SIMULATOR_ROOT``);
+Clients use the base URL ``http://simulator.local/<env>`` (``declared.SIMULATOR_ROOT``);
 nothing listens on a socket.
 """
 
@@ -11,8 +11,8 @@ import os
 import httpx
 
 from reconciler.clock import Clock
+from reconciler.domain.declared import Config
 from reconciler.errors import ConfigError
-from reconciler.model import Config
 from reconciler.simulator.app import build_app
 from reconciler.simulator.core import Simulator
 from reconciler.simulator.factory import make_simulator

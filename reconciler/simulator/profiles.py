@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.api.models import CURRENT_TO_OLD, OLD_STATUS_NAMES
+from reconciler.domain.remote import CURRENT_TO_OLD, OLD_STATUS_NAMES
 from reconciler.simulator.assembly import entities_map
 from reconciler.simulator.state import Installation, Package
 

@@ -10,9 +10,9 @@ import pytest
 from conftest import Repo
 from jsonschema import Draft202012Validator
 
-from reconciler import model
-from reconciler.objcodes import INSTALL_ACTIONS, PROMOTABLE_CODES
-from reconciler.schemas import load_schema
+from reconciler.desired.schemas import load_schema
+from reconciler.domain import declared as model
+from reconciler.domain.objcodes import INSTALL_ACTIONS, PROMOTABLE_CODES
 
 LOADER_ONLY = {"definition_content", "origin", "root", "path"}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.api.models import normalise_status, normalise_text
+from reconciler.domain.remote import normalise_status, normalise_text
 from reconciler.plan.ownership import strip_marker
 
 # While a package assembles it is on its way to DRAFT; compare it as that.

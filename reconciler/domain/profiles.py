@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from reconciler.api.models import CURRENT_TO_OLD
 from reconciler.api.protocol import Capabilities
+from reconciler.domain.remote import CURRENT_TO_OLD
 from reconciler.errors import ConfigError
 
 

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 from reconciler.errors import ConfigError, Problem
 
 if TYPE_CHECKING:
-    from reconciler.model import Config
-    from reconciler.sources import Document, KeyPath
+    from reconciler.desired.sources import Document, KeyPath
+    from reconciler.domain.declared import Config
 
 DEFAULT_NAME = "wfpromote.yaml"
 PROFILES = ("current", "2023")
@@ -68,7 +68,7 @@ def config_file(path: str | None) -> Path:
 
 def load_config(path: str | None) -> Config:
     """Read and check the configuration; raise ConfigError/ConfigInvalid when it is wrong."""
-    from reconciler.sources import SourceError, display_path, read_documents
+    from reconciler.desired.sources import SourceError, display_path, read_documents
 
     file = config_file(path)
     shown = display_path(file)
@@ -94,7 +94,7 @@ def load_config(path: str | None) -> Config:
 
 def check_config_document(doc: Document) -> list[Problem]:
     """Every problem of one configuration document (secrets first, never echoed)."""
-    from reconciler.schemas import problems_from_schema
+    from reconciler.desired.schemas import problems_from_schema
 
     if not isinstance(doc.data, dict):
         return [Problem("the configuration must be a mapping of settings", doc.location(),
@@ -261,7 +261,7 @@ def _check_environments(doc: Document) -> list[Problem]:
 def _to_model(doc: Document, file: Path) -> Config:
     from pydantic import ValidationError
 
-    from reconciler.model import Config
+    from reconciler.domain.declared import Config
 
     try:
         return Config(**doc.data, root=str(file.resolve().parent), path=str(file))

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.api.models import (
+from reconciler.domain.remote import (
     Installation,
     RemotePackage,
     TranslationEntry,
