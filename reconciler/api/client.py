@@ -17,10 +17,9 @@ import httpx
 
 from reconciler.api import decode
 from reconciler.api.auth import auth_hint
-from reconciler.api.protocol import Capabilities
 from reconciler.api.transport import RetryPolicy, Sender, excerpt, safe_url
 from reconciler.clock import Clock, RealClock
-from reconciler.domain.profiles import Profile
+from reconciler.domain.profiles import Capabilities, Profile
 from reconciler.domain.remote import Installation, RemotePackage, TranslationMap
 from reconciler.errors import ApiError, WfpromoteError
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock
-from reconciler.domain.remote import Installation, RemotePackage, installation_phase
+from reconciler.domain.remote import Installation, RemotePackage
+from reconciler.domain.statuses import installation_phase
 from reconciler.errors import WfpromoteError
 
 ASSEMBLING = frozenset({"ASSEMBLING", "UNASSEMBLED"})

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.domain.profiles import DEFAULT_PROFILE, PROFILE_NAMES
+
 if TYPE_CHECKING:
     from reconciler.domain.declared import Config
     from reconciler.simulator.seed import SourceRecord
@@ -60,7 +62,7 @@ def _parse_envs(values: tuple[str, ...]) -> dict[str, str] | None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8765, show_default=True, type=int,
               help="Port to listen on (0: any free port).")
-@click.option("--profile", type=click.Choice(["current", "2023"]), default="current",
+@click.option("--profile", type=click.Choice(PROFILE_NAMES), default=DEFAULT_PROFILE,
               show_default=True, help="Which API generation to imitate.")
 @click.option("--state", "state_path", default=DEFAULT_STATE, show_default=True,
               metavar="FILE", help="State file (created when missing).")

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reconciler.domain.declared import PackageSpec
-from reconciler.domain.remote import RemotePackage, normalise_status
+from reconciler.domain.remote import RemotePackage
+from reconciler.domain.statuses import status_name
 from reconciler.errors import UnsafePlan, WfpromoteError
 from reconciler.plan import bodies, canonical, fingerprint, safety
 from reconciler.plan.content import entity_diffs, same_content
@@ -183,7 +184,7 @@ def _before(package: RemotePackage) -> dict[str, object]:
     out: dict[str, object] = {
         "id": package.id, "name": package.name,
         "description": canonical.description(package.description),
-        "status": normalise_status(package.status)}  # raw: the apply engine waits on ASSEMBLING
+        "status": status_name(package.status)}  # raw: the apply engine waits on ASSEMBLING
     if package.source:
         out["source"] = package.source
     return out
@@ -204,7 +205,7 @@ def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft) -> None:
         who = f"owner {marker.owner!r}" if marker else "no marker"
         draft.conflicts.append(f"{spec.name!r} (id {package.id}, {who})")
         return
-    if canonical.status(package.status) == "ASSEMBLING" or package.status == "ASSEMBLING":
+    if status_name(package.status) == "ASSEMBLING":
         draft.warnings.append(f"package {spec.name!r} is still assembling; compared as DRAFT")
     reason = _replace_reason(spec, package, marker, owned, settings, draft)
     diffs = _field_diffs(spec, package)

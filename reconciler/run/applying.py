@@ -20,7 +20,6 @@ from reconciler.apply.lock import ApplyLock
 from reconciler.apply.poll import PollPolicy
 from reconciler.apply.progress import Progress, choose_progress
 from reconciler.apply.report import ApplyReport
-from reconciler.apply.stale import check_fresh
 from reconciler.atomic_write import write_atomic
 from reconciler.clock import Clock, RealClock
 from reconciler.console import is_terminal
@@ -30,6 +29,7 @@ from reconciler.errors import Location, StalePlan, WfpromoteError
 from reconciler.plan.model import Plan
 from reconciler.redact import redact
 from reconciler.run.planning import PlanOptions, build_plan
+from reconciler.run.stale import check_fresh
 
 PROMPT = "Do you want to apply these changes? Only 'yes' will be accepted"
 

@@ -18,7 +18,7 @@ from reconciler.simulator.core import Simulator
 from reconciler.simulator.factory import make_simulator
 from reconciler.simulator.faults import FaultInjector, Faults
 from reconciler.simulator.middleware import ConnectionDropped
-from reconciler.simulator.profiles import get_profile
+from reconciler.simulator.profiles import wire_format
 
 
 class EmbeddedTransport(httpx.AsyncBaseTransport):
@@ -28,7 +28,7 @@ class EmbeddedTransport(httpx.AsyncBaseTransport):
     def __init__(self, simulator: Simulator, injector: FaultInjector, profile: str) -> None:
         self.simulator = simulator
         self.injector = injector
-        self._inner = httpx.ASGITransport(app=build_app(simulator, get_profile(profile),
+        self._inner = httpx.ASGITransport(app=build_app(simulator, wire_format(profile),
                                                         injector))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -13,7 +13,7 @@ from reconciler.api.client import PromotionClient
 from reconciler.api.decode import bare_host
 from reconciler.api.transport import RetryPolicy
 from reconciler.domain.profiles import get_profile
-from reconciler.domain.remote import installation_phase
+from reconciler.domain.statuses import installation_phase
 from reconciler.errors import ApiError, WfpromoteError
 
 

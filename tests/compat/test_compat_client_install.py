@@ -18,7 +18,7 @@ from reconciler.apply.engine import ApplyEngine, ApplySettings
 from reconciler.apply.poll import PollPolicy
 from reconciler.clock import FakeClock
 from reconciler.domain.profiles import get_profile
-from reconciler.domain.remote import installation_phase
+from reconciler.domain.statuses import installation_phase
 from reconciler.plan.model import Action, ActionKind, Plan, Reason
 
 BODY = {"name": "Agency Onboarding", "description": "", "source": "https://acme.sb01.test",

@@ -6,8 +6,8 @@ import hashlib
 import uuid
 from typing import Any
 
-from reconciler.api.protocol import Capabilities
 from reconciler.domain.declared import PackageSpec
+from reconciler.domain.profiles import Capabilities
 from reconciler.domain.remote import RemotePackage
 from reconciler.plan.ownership import with_marker
 from reconciler.plan.settings import PlanSettings
