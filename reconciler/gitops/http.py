@@ -48,7 +48,7 @@ class ApiSession:
                       allow: tuple[int, ...] = ()) -> httpx.Response:
         """Send one request; wait out rate limits; raise on refusals except ``allow``ed."""
         write = method not in ("GET", "HEAD")
-        attempt = 0
+        blind = 0  # waits so far for rate limits that named no time
         while True:
             if write:
                 await self._space_writes()
@@ -61,10 +61,11 @@ class ApiSession:
                     hint="check the API URL (--api-url) and the network") from None
             if write:
                 self._last_write = self.clock.monotonic()
-            wait = rate_limit_wait(response, self.clock.now(), attempt)
+            wait = rate_limit_wait(response, self.clock.now(), blind)
             if wait is None:
                 break
-            attempt += 1
+            if not _names_time(response):
+                blind += 1
             if self.waited + wait > self.wait_budget:
                 raise RateLimited(
                     f"{self.provider} rate limit: {method} {_path(url)} would need another "
@@ -130,8 +131,15 @@ class ApiSession:
         return ProviderError(f"{where}: HTTP {status}{': ' + message if message else ''}")
 
 
-def rate_limit_wait(response: httpx.Response, now: float, attempt: int) -> float | None:
-    """Seconds to wait before repeating the request, or None when it is no rate limit."""
+def _names_time(response: httpx.Response) -> bool:
+    headers = response.headers
+    return "retry-after" in headers or "x-ratelimit-reset" in headers \
+        or "ratelimit-reset" in headers
+
+
+def rate_limit_wait(response: httpx.Response, now: float, blind: int) -> float | None:
+    """Seconds to wait before repeating the request, or None when it is no rate limit.
+    ``blind`` counts the earlier waits that named no time, for the exponential back-off."""
     status = response.status_code
     if status not in (403, 429):
         return None
@@ -150,7 +158,7 @@ def rate_limit_wait(response: httpx.Response, now: float, attempt: int) -> float
         except ValueError:
             pass
     if status == 429 or "rate limit" in _message(response).lower():
-        return SECONDARY_WAIT * (2 ** attempt)
+        return SECONDARY_WAIT * (2 ** blind)
     return None  # a plain 403: permissions, not a rate limit
 
 

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -253,10 +254,50 @@ def serve(kind: str, token: str) -> Iterator[Forge]:
     handler = type("Handler", (_Handler,), {"forge": forge})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     forge.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield forge
     finally:
         server.shutdown()
         server.server_close()
+
+
+def github_env(forge: Forge, tmp_path: Path, *, number: int | None = 7, fork: bool = False,
+               token: str | None = None) -> dict[str, str]:
+    event: dict[str, Any] = {}
+    if number is not None:
+        head = "someone/fork" if fork else "acme/promotions"
+        event = {"number": number, "pull_request": {
+            "number": number, "head": {"sha": "a" * 40, "repo": {"full_name": head}},
+            "base": {"repo": {"full_name": "acme/promotions"}}}}
+    event_path = tmp_path / "event.json"
+    event_path.write_text(json.dumps(event))
+    env = {"GITHUB_ACTIONS": "true", "CI": "true", "GITHUB_REPOSITORY": "acme/promotions",
+           "GITHUB_EVENT_PATH": str(event_path), "GITHUB_API_URL": forge.api_url,
+           "GITHUB_SERVER_URL": "https://github.test", "GITHUB_RUN_ID": "4242",
+           "GITHUB_SHA": "b" * 40, "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    env["GITHUB_TOKEN"] = forge.token if token is None else token
+    return env
+
+
+def gitlab_env(forge: Forge, *, iid: int | None = 5, token_env: str = "GITLAB_TOKEN"
+               ) -> dict[str, str]:
+    env = {"GITLAB_CI": "true", "CI": "true", "CI_PROJECT_ID": "42",
+           "CI_API_V4_URL": forge.api_url, "CI_COMMIT_SHA": "c" * 40,
+           "CI_PIPELINE_URL": "https://gitlab.test/acme/promotions/-/pipelines/9",
+           token_env: forge.token}
+    if iid is not None:
+        env["CI_MERGE_REQUEST_IID"] = str(iid)
+    return env
+
+
+def assert_token_only_in_auth(forge: Forge) -> None:
+    """The token went out in the auth header and nowhere else (path, query, body)."""
+    assert forge.log, "no request reached the fake"
+    for method, path, headers, body in forge.log:
+        assert forge.token not in path, (method, path)
+        assert forge.token not in body, (method, path)
+        others = {k: v for k, v in headers.items()
+                  if k.lower() not in ("authorization", "private-token")}
+        assert forge.token not in json.dumps(others)
