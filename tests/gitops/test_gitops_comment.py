@@ -308,8 +308,8 @@ def test_drift_issue_opened_updated_closed(kind: str, github: Forge, gitlab: For
     [issue] = forge.open_issues()
     assert "wfpromote-drift" in issue["labels"]
     assert forge.issue_body(issue).startswith(marker("drift", "wfpromote.yaml"))
-    assert post(saved_plan, {**env, "GITHUB_RUN_ID": "4243",
-                                   "CI_PIPELINE_URL": "https://gitlab.test/p/10"}, drift=True, lines=lines) == 0
+    later = {**env, "GITHUB_RUN_ID": "4243", "CI_PIPELINE_URL": "https://gitlab.test/p/10"}
+    assert post(saved_plan, later, drift=True, lines=lines) == 0
     assert len(forge.issues) == 1 and forge.open_issues() == [issue]
     assert post(empty_plan, env, drift=True, lines=lines) == 0
     assert forge.open_issues() == [] and len(forge.issues) == 1
