@@ -1,7 +1,7 @@
 # Every target bootstraps .venv from nothing: a machine with Python 3.11+ is enough.
-PYTHON ?= python3
+PYTHON ?= $(if $(filter Windows_NT,$(OS)),python,python3)
 VENV   := .venv
-BIN    := $(VENV)/bin
+BIN    := $(VENV)/$(if $(filter Windows_NT,$(OS)),Scripts,bin)
 STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint bench clean install
