@@ -23,6 +23,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml examples/github/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci examples/gitlab/.gitlab-ci.yml
+	$(BIN)/zizmor --offline --no-progress --quiet action.yml .github/workflows examples/github
+	$(BIN)/zizmor --offline --no-progress --quiet --persona auditor action.yml .github/workflows examples/github
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

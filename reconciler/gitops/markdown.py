@@ -110,5 +110,5 @@ def fit(text: str, budget: int, note: str) -> tuple[str, bool]:
 
 
 def cut_note(pointer: str) -> str:
-    return (f"\n> [!NOTE]\n> The plan was cut here to fit the comment size limit. "
-            f"{pointer}\n")
+    return (f"\n> [!NOTE]\n> The plan was cut here to fit the comment size limit; for the "
+            f"full plan, {pointer}.\n")

@@ -80,7 +80,7 @@ def load_document(path: str) -> Document:
         raise WfpromoteError(f"{path}: not UTF-8 text",
                              hint="pass a saved plan or the Markdown of plan --format markdown"
                              ) from None
-    if text.lstrip().startswith("{"):
+    if text.lstrip().startswith(("{", "[")):
         try:
             data = json.loads(text)
         except ValueError:
@@ -89,6 +89,10 @@ def load_document(path: str) -> Document:
             from reconciler.apply.session import read_saved_plan
 
             return Document(read_saved_plan((path,)), None)
+        if data is not None:
+            raise WfpromoteError(f"{path}: JSON, but not a saved plan (no format_version)",
+                                 hint="pass the file of plan --out, or the Markdown of "
+                                      "plan --format markdown")
     return Document(None, redact(text))
 
 
@@ -131,7 +135,7 @@ def _stderr(message: str) -> None:
 def _pointer(request: CommentRequest, context: Context) -> str:
     where = f"this run ({context.run_url})" if context.run_url else "this run"
     summary = "the job summary and " if context.provider == "github" else ""
-    return f"the full plan is in {summary}the {request.artifact} artifact of {where}"
+    return f"see {summary}the {request.artifact} artifact of {where}"
 
 
 def _footer(context: Context) -> str:
@@ -226,7 +230,7 @@ def _write_summary(request: CommentRequest, document: Document, env: Mapping[str
     if room < 4096:
         say("The job summary is nearly full (1 MiB); the plan was not added to it.")
         return
-    hint = pointer or "the full plan is in the uploaded plan artifact"
+    hint = pointer or "see the uploaded plan artifact"
     context = Context("github", "", None, "", "", "", False,
                       env.get("GITHUB_SHA", ""), "")
     text = compose(request, document, context, room, hint, with_marker=False)

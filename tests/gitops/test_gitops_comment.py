@@ -365,3 +365,41 @@ def test_cli_comment_end_to_end(github: Forge, saved_plan: Path, tmp_path: Path,
     assert canary not in out.err + body
     data = json.loads(saved_plan.read_text())
     assert re.search(rf"\| {data['summary']['create']} \|", body)
+
+
+def test_an_oversized_saved_plan_drops_whole_sections_with_a_pointer(
+        github: Forge, saved_plan: Path, tmp_path: Path) -> None:
+    data = json.loads(saved_plan.read_text())
+    actions = data["actions"]
+    data["actions"] = [{**a, "name": f"{a['name']} {i}"} for i in range(150) for a in actions]
+    data["summary"]["create"] = len(data["actions"])
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps(data))
+    assert post(big, github_env(github, tmp_path)) == 0
+    [body] = github.bodies(7)
+    assert size(body) <= 65_000
+    assert body.count("<details>") == body.count("</details>") > 10
+    assert "| 1200 |" in body
+    assert re.search(r"\d+ of 1200 package section\(s\) left out to fit the comment size "
+                     r"limit; for the full plan, see the job summary and the wfpromote-plan "
+                     r"artifact of this run \(https://github.test/acme/promotions/actions/"
+                     r"runs/4242\)", body)
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.count("<details>") > body.count("<details>")
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ('{"plan": 1}', "JSON, but not a saved plan"),
+    (b"\xff\xfe", "not UTF-8 text"),
+    ('{"format_version": "9.0"}', "format version 9.0"),
+])
+def test_bad_files_are_one_message(github: Forge, tmp_path: Path, content: str | bytes,
+                                   message: str) -> None:
+    bad = tmp_path / "bad"
+    if isinstance(content, bytes):
+        bad.write_bytes(content)
+    else:
+        bad.write_text(content)
+    with pytest.raises(WfpromoteError, match=re.escape(message)):
+        post(bad, github_env(github, tmp_path))
+    assert github.log == []
