@@ -148,7 +148,7 @@ def _int(value: object) -> int | None:
 
 
 def _check_url(url: str) -> None:
-    from reconciler.config import is_loopback
+    from reconciler.desired.config import is_loopback
 
     parts = urlsplit(url)
     if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname)):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reconciler.plan.render_markdown import escape_html
+from reconciler.output.markdown import escape_html
 
 MARKER_PREFIX = "<!-- wfpromote:"
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9._/@+-]")

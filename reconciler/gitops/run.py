@@ -56,7 +56,7 @@ class Document:
 
     def render(self, budget: int, pointer: str) -> str:
         if self.plan is not None:
-            from reconciler.plan.render_markdown import MIN_BUDGET, render_markdown
+            from reconciler.output.markdown import MIN_BUDGET, render_markdown
 
             return render_markdown(self.plan, budget=max(budget, MIN_BUDGET),
                                    full_plan_hint=pointer)
@@ -86,14 +86,26 @@ def load_document(path: str) -> Document:
         except ValueError:
             data = None
         if isinstance(data, dict) and "format_version" in data:
-            from reconciler.apply.session import read_saved_plan
-
-            return Document(read_saved_plan((path,)), None)
+            return Document(_saved_plan(data, path), None)
         if data is not None:
             raise WfpromoteError(f"{path}: JSON, but not a saved plan (no format_version)",
                                  hint="pass the file of plan --out, or the Markdown of "
                                       "plan --format markdown")
     return Document(None, redact(text))
+
+
+def _saved_plan(data: dict[str, object], path: str) -> Plan:
+    from reconciler.errors import Location, StalePlan
+    from reconciler.output.saved import plan_from_data
+
+    try:
+        return plan_from_data(data)
+    except StalePlan as exc:  # name the file: the message alone does not say which
+        raise StalePlan(exc.message, hint=exc.hint, location=exc.location or Location(path)
+                        ) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise WfpromoteError(f"{path}: not a readable saved plan ({exc})",
+                             hint="make it again with: wfpromote plan --out FILE") from None
 
 
 def run_comment(request: CommentRequest, *, environ: Mapping[str, str] | None = None,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.gitops.action import build_argv, main, option_value, outputs, write_outputs
+from reconciler.action import build_argv, main, option_value, outputs, write_outputs
 
 
 def test_inputs_become_argv_without_a_shell() -> None:

@@ -71,7 +71,7 @@ class Runner:
         output.write_text("")
         env = {**self.env, **step_env, "GITHUB_OUTPUT": str(output)}
         if uses.startswith("OWNER/wfpromote@"):
-            from reconciler.gitops.action import main
+            from reconciler.action import main
 
             inputs = {f"INPUT_{k.upper().replace('-', '_')}": v for k, v in with_.items()}
             with self.monkeypatch.context() as patch:

@@ -114,7 +114,13 @@ def test_examples_pin_this_repository_at_a_real_commit() -> None:
         result = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-t", ref],
                                 capture_output=True, text=True)
         assert result.stdout.strip() == "commit", f"{ref} is not a commit of this repository"
-        for needed in ("action.yml", ".pre-commit-hooks.yaml", "reconciler/gitops/action.py"):
-            shown = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e",
-                                    f"{ref}:{needed}"], capture_output=True)
-            assert shown.returncode == 0, f"{ref} has no {needed}"
+        action = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:action.yml"],
+                                capture_output=True, text=True)
+        assert action.returncode == 0, f"{ref} has no action.yml"
+        [module] = re.findall(r"-m (reconciler[\w.]*)", action.stdout)
+        needed = [".pre-commit-hooks.yaml", module.replace(".", "/") + ".py",
+                  "reconciler/commands/comment.py"]
+        for path in needed:
+            shown = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{ref}:{path}"],
+                                   capture_output=True)
+            assert shown.returncode == 0, f"{ref} has no {path}"

@@ -61,7 +61,7 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
 
 
 def _check_schema(data: dict[str, Any]) -> None:
-    from reconciler.schemas import validator
+    from reconciler.desired.schemas import validator
 
     error = next(iter(validator("plan").iter_errors(data)), None)
     if error is not None:
