@@ -109,9 +109,9 @@ def _with_token(context: Context) -> Context:
         register(context.token)
         return context
     if context.fork:
+        where = "the job summary" if context.provider == "github" else "the job's artifact"
         raise ReadOnlyToken(f"this {_request(context)} comes from a fork and gets no "
-                            f"{context.token_env}: not commenting; the plan is in the job "
-                            "summary")
+                            f"{context.token_env}: not commenting; the plan is in {where}")
     raise WfpromoteError(f"no {context.provider} token: {context.token_env} is not set",
                          hint=_token_hint(context))
 

@@ -150,6 +150,10 @@ def _pointer(request: CommentRequest, context: Context) -> str:
     return f"see {summary}the {request.artifact} artifact of {where}"
 
 
+def _fallback(provider: str) -> str:
+    return "the job summary" if provider == "github" else "the job's plan artifact"
+
+
 def _footer(context: Context) -> str:
     parts = [f"wfpromote {__version__}"]
     if context.sha:
@@ -183,8 +187,8 @@ async def _post(request: CommentRequest, document: Document, context: Context, p
         session = ApiSession(client, clock, provider=context.provider,
                              wait_budget=request.wait_budget,
                              notify=lambda m: say(redact(m)),
-                             read_only_hint=f"{hint}; not commenting (the plan is in the job "
-                                            "summary)")
+                             read_only_hint=f"{hint}; not commenting (the plan is in "
+                                            f"{_fallback(context.provider)})")
         provider: ReviewProvider
         if context.provider == "github":
             provider = github.GitHubProvider(session, context.api_url, context.repo,

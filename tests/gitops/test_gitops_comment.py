@@ -403,3 +403,24 @@ def test_bad_files_are_one_message(github: Forge, tmp_path: Path, content: str |
     with pytest.raises(WfpromoteError, match=re.escape(message)):
         post(bad, github_env(github, tmp_path))
     assert github.log == []
+
+
+def test_gitlab_fork_without_the_token_is_one_line_and_exit_0(gitlab: Forge,
+                                                              saved_plan: Path) -> None:
+    env = {**gitlab_env(gitlab), "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "77",
+           "CI_MERGE_REQUEST_PROJECT_ID": "42"}
+    del env["GITLAB_TOKEN"]
+    lines: list[str] = []
+    assert post(saved_plan, env, lines=lines) == 0
+    assert lines == ["this merge request comes from a fork and gets no GITLAB_TOKEN: not "
+                     "commenting; the plan is in the job's artifact"]
+    assert gitlab.log == []
+
+
+def test_gitlab_read_only_token_is_one_line_and_exit_0(gitlab: Forge, saved_plan: Path,
+                                                       canary: str) -> None:
+    gitlab.read_only = True
+    lines: list[str] = []
+    assert post(saved_plan, gitlab_env(gitlab), lines=lines) == 0
+    assert len(lines) == 1 and "cannot write here" in lines[0]
+    assert "job's plan artifact" in lines[0] and canary not in lines[0]
