@@ -62,7 +62,7 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
         if package.id not in claimed and selection.includes(package.name):
             _plan_prune(package, settings, draft)
     _note_renames(matches, managed, draft)
-    actions = sorted(draft.actions, key=lambda a: (*a.sort_key(), a.package_id or ""))
+    actions = sorted(draft.actions, key=Action.sort_key)
     safety.check_threshold(actions, len(managed), settings)
     if (warning := selection.warning()) is not None:
         draft.warnings[:0] = [warning, *selection.unmatched(
