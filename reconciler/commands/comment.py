@@ -76,7 +76,7 @@ def comment_command(ctx: click.Context, file: str, provider: str | None, repo: s
                             token_env=token_env),
         key=key or default_key, author=author, drift=drift, label=label, artifact=artifact,
         wait_budget=wait_budget, summary=summary, target=_target(opts, file))
-    return run_comment(request)
+    return run_comment(request, clock=opts.clock)
 
 
 def _target(opts: GlobalOptions, file: str) -> Target:

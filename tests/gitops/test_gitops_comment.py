@@ -424,3 +424,18 @@ def test_gitlab_read_only_token_is_one_line_and_exit_0(gitlab: Forge, saved_plan
     assert post(saved_plan, gitlab_env(gitlab), lines=lines) == 0
     assert len(lines) == 1 and "cannot write here" in lines[0]
     assert "job's plan artifact" in lines[0] and canary not in lines[0]
+
+
+def test_cli_rate_limit_waits_use_the_clock_given_to_cli_run(
+        github: Forge, saved_plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from reconciler.cli import run
+
+    for key, value in github_env(github, tmp_path).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(saved_plan.parent)
+    github.rate_limits = [(429, {"retry-after": "45"})]
+    clock = FakeClock()
+    assert run(["comment", "plan.json"], clock=clock) == 0
+    assert clock.sleeps == [45.0]
+    assert "waiting 45 s" in capsys.readouterr().err
