@@ -15,6 +15,7 @@ import click
 
 from reconciler import __version__
 from reconciler.commands.apply import apply_command
+from reconciler.commands.comment import comment_command
 from reconciler.commands.common import GlobalOptions
 from reconciler.commands.plan import plan_command
 from reconciler.commands.schema import schema_command
@@ -29,6 +30,7 @@ Examples:
   wfpromote validate                 check every package file offline
   wfpromote plan                     show what would change
   wfpromote apply --auto-approve     make the change (CI)
+  wfpromote comment plan.json        post a saved plan to the pull request (CI)
 """
 
 
@@ -75,6 +77,7 @@ cli.add_command(validate_command)
 cli.add_command(schema_command)
 cli.add_command(plan_command)
 cli.add_command(apply_command)
+cli.add_command(comment_command)
 cli.add_command(simulator_group)
 
 

@@ -8,7 +8,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -47,6 +47,7 @@ class ApplyRequest(PlanOptions):
     lock_timeout: float | None = None
     allow_simulator: bool = False
     color: bool = False
+    replan_if_stale: bool = False        # a stale saved plan is replaced by a new plan
 
 
 class NoConfirmation(WfpromoteError):
@@ -129,8 +130,7 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
     async with open_clients(config, allow_simulator=request.allow_simulator,
                             clock=clock) as clients:
         if saved is not None:
-            await check_fresh(saved, config, clients)
-            plan = saved
+            plan = await _fresh_or_replan(saved, config, clients, request, clock, stderr)
         else:
             plan = await _new_plan(config, clients, request, clock, specs)
         plan_stream.write(redact(render(plan, "text", RenderOptions(color=request.color))))
@@ -142,6 +142,27 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
         report.warnings = list(plan.warnings)
     _emit(report, request, stdout)
     return report.exit_code
+
+
+async def _fresh_or_replan(saved: Plan, config: Config, clients: Mapping[str, PromotionAPI],
+                           request: ApplyRequest, clock: Clock, stderr: TextIO) -> Plan:
+    """The saved plan when it is still fresh; with ``replan_if_stale``, a new plan of the
+    same files when it is not. Either way the run says which one it applies."""
+    source = request.paths[0]
+    try:
+        await check_fresh(saved, config, clients)
+    except StalePlan as exc:
+        if not request.replan_if_stale:
+            raise
+        stderr.write(redact(f"The reviewed plan {source} is stale ({exc.message}); applying a "
+                            "new plan of the same files instead.\n"))
+        stderr.flush()
+        replan = replace(request, paths=saved.paths)
+        return await _new_plan(config, clients, replan, clock)
+    if request.replan_if_stale:
+        stderr.write(redact(f"The reviewed plan {source} is still fresh; applying it.\n"))
+        stderr.flush()
+    return saved
 
 
 async def _new_plan(config: Config, clients: Mapping[str, PromotionAPI],
