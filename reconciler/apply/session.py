@@ -25,7 +25,7 @@ from reconciler.atomic_write import write_atomic
 from reconciler.clock import Clock, RealClock
 from reconciler.config import is_loopback
 from reconciler.console import is_terminal
-from reconciler.errors import Location, StalePlan, WfpromoteError
+from reconciler.errors import Location, StalePlan, UnsafePlan, WfpromoteError
 from reconciler.model import Config, PackageSpec
 from reconciler.plan.model import Plan
 from reconciler.plan.pipeline import PlanOptions, build_plan
@@ -134,6 +134,7 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
             plan = await _new_plan(config, clients, request, clock, specs)
         plan_stream.write(redact(render_text(plan, color=request.color)))
         plan_stream.flush()
+        check_verdict(plan, request)
         if plan.has_changes and saved is None and not request.auto_approve:
             _confirm(stdin, stderr)
         progress = choose_progress(stderr) if plan.has_changes else None
@@ -141,6 +142,20 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
         report.warnings = list(plan.warnings)
     _emit(report, request, stdout)
     return report.exit_code
+
+
+def check_verdict(plan: Plan, request: ApplyRequest) -> None:
+    """Refuse a plan whose safety verdict is not lifted by the flag it names. A saved plan
+    made with the flag was reviewed with it and carries "allowed"."""
+    verdict = plan.verdict
+    if verdict is None or verdict.allowed:
+        return
+    given = request.force if verdict.flag == "--force" else request.allow_empty
+    if given:
+        return
+    raise UnsafePlan(f"apply refused by the safety check: {verdict.message}; nothing was "
+                     "changed", hint=f"review the plan above; pass {verdict.flag} to apply it "
+                                     "anyway")
 
 
 async def _new_plan(config: Config, clients: Mapping[str, PromotionAPI],

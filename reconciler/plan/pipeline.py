@@ -34,6 +34,11 @@ class PlanOptions:
     adopt: bool = False
     allow_empty: bool = False
     force: bool = False
+    paths: tuple[str, ...] = ()          # PATHS: a partial scope never prunes
+
+
+PARTIAL_REASON = ("the given PATHS do not cover the packages folder; only a run over the "
+                  "whole folder disables or deletes packages that are not declared")
 
 
 def environment_urls(config: Config) -> dict[str, str]:
@@ -43,6 +48,9 @@ def environment_urls(config: Config) -> dict[str, str]:
 
 def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
                   digest: str) -> PlanSettings:
+    from reconciler.loader import covers_packages
+
+    complete = covers_packages(config, options.paths)
     return PlanSettings(
         owner=config.owner, capabilities=api.capabilities, profile=config.api,
         prune=config.prune, environments=environment_urls(config),
@@ -50,7 +58,9 @@ def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
         replaces=frozenset(options.replaces), adopt=options.adopt,
         allow_empty=options.allow_empty, force=options.force,
         max_change_percent=config.safety.max_change_percent,
-        min_managed=config.safety.min_managed, desired_digest=digest)
+        min_managed=config.safety.min_managed,
+        small_set_percent=config.safety.small_set_percent, desired_digest=digest,
+        complete_scope=complete, scope_reason=None if complete else PARTIAL_REASON)
 
 
 async def fetch_details(api: PromotionAPI, remote: Sequence[RemotePackage], ids: set[str],
@@ -87,7 +97,7 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     result = plan(specs, remote, settings)
     done = clock.monotonic()
     timings = {"list": listed - started, "fetch": fetched - listed, "diff": done - fetched}
-    return dataclasses.replace(result, timings=timings)
+    return dataclasses.replace(result, timings=timings, paths=tuple(options.paths))
 
 
 def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
@@ -98,6 +108,7 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
 
     started = time.monotonic()
     specs = list(load_packages(config, list(paths)))
+    options = dataclasses.replace(options, paths=tuple(paths))
     load_seconds = time.monotonic() - started
     clock = RealClock()
 
@@ -108,4 +119,4 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
 
     result = asyncio.run(run())
     timings = {"load": load_seconds, **result.timings}
-    return dataclasses.replace(result, timings=timings, paths=tuple(paths))
+    return dataclasses.replace(result, timings=timings)

@@ -81,16 +81,23 @@ def _header(plan: Plan, budget: int) -> str:
              + "| " + " | ".join(str(counts[k]) for k in kinds) + " |\n")
     head = (f"### wfpromote plan\n\nOwner <code>{escape_html(_clip(plan.owner, 100))}</code>, "
             f"API profile <code>{escape_html(_clip(plan.profile, 40))}</code>\n\n{table}\n")
+    if plan.verdict is not None:
+        kind = "CAUTION" if plan.verdict.refused else "WARNING"
+        head += (f"> [!{kind}]\n> **{escape_html(plan.verdict.headline())}**\n\n")
+    from reconciler.plan.render_text import scope_note
+
+    note = scope_note(plan)
+    warnings = (*plan.warnings, *((note,) if note else ()))
     shown = 0
-    for warning in plan.warnings:
+    for warning in warnings:
         line = f"> **Warning:** {escape_html(_clip(warning, 300))}\n"
         if _size(head + line) > budget // 4:
             break
         head += line
         shown += 1
-    if shown < len(plan.warnings):
-        head += f"> {len(plan.warnings) - shown} more warning(s) in the full plan.\n"
-    return head + ("\n" if plan.warnings else "")
+    if shown < len(warnings):
+        head += f"> {len(warnings) - shown} more warning(s) in the full plan.\n"
+    return head + ("\n" if warnings else "")
 
 
 def render_markdown(plan: Plan, *, budget: int = DEFAULT_BUDGET,

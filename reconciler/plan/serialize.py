@@ -13,6 +13,8 @@ from reconciler.plan.model import (
     Plan,
     Reason,
     ReplaceStrategy,
+    SafetyVerdict,
+    Scope,
 )
 
 
@@ -33,6 +35,8 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "desired_digest": plan.desired_digest,
         "paths": list(plan.paths),
         "warnings": list(plan.warnings),
+        "scope": plan.scope.data(),
+        "safety": plan.verdict.data() if plan.verdict else None,
         "timings": {k: round(v, 6) for k, v in plan.timings.items()},
     }
 
@@ -57,7 +61,24 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
         remote_fingerprints={str(k): str(v)
                              for k, v in data.get("remote_fingerprints", {}).items()},
         warnings=tuple(str(w) for w in data.get("warnings", [])),
-        timings={str(k): float(v) for k, v in data.get("timings", {}).items()})
+        timings={str(k): float(v) for k, v in data.get("timings", {}).items()},
+        scope=_scope(data.get("scope")), verdict=_verdict(data.get("safety")))
+
+
+def _scope(item: dict[str, Any] | None) -> Scope:
+    if item is None:  # format 1.0: no scope recorded, a complete run
+        return Scope()
+    return Scope(complete=bool(item["complete"]), out_of_scope=int(item["out_of_scope"]),
+                 reason=item.get("reason"))
+
+
+def _verdict(item: dict[str, Any] | None) -> SafetyVerdict | None:
+    if item is None:
+        return None
+    return SafetyVerdict(
+        rule=str(item["rule"]), message=str(item["message"]), flag=str(item["flag"]),
+        affected=int(item["affected"]), managed=int(item["managed"]),
+        limit_percent=item.get("limit_percent"), allowed=item["status"] == "allowed")
 
 
 def _check_schema(data: dict[str, Any]) -> None:
