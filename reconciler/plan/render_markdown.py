@@ -79,11 +79,13 @@ def _header(plan: Plan, budget: int) -> str:
     table = ("| " + " | ".join(k.capitalize() for k in kinds) + " |\n"
              + "|" + "---:|" * len(kinds) + "\n"
              + "| " + " | ".join(str(counts[k]) for k in kinds) + " |\n")
-    head = (f"### wfpromote plan\n\nOwner <code>{escape_html(_clip(plan.owner, 100))}</code>, "
-            f"API profile <code>{escape_html(_clip(plan.profile, 40))}</code>\n\n{table}\n")
-    if plan.verdict is not None:
+    verdict = ""
+    if plan.verdict is not None:  # first thing a reviewer reads
         kind = "CAUTION" if plan.verdict.refused else "WARNING"
-        head += (f"> [!{kind}]\n> **{escape_html(plan.verdict.headline())}**\n\n")
+        verdict = f"> [!{kind}]\n> **{escape_html(plan.verdict.headline())}**\n\n"
+    head = (f"### wfpromote plan\n\n{verdict}"
+            f"Owner <code>{escape_html(_clip(plan.owner, 100))}</code>, "
+            f"API profile <code>{escape_html(_clip(plan.profile, 40))}</code>\n\n{table}\n")
     from reconciler.plan.render_text import scope_note
 
     note = scope_note(plan)

@@ -45,14 +45,23 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
     """Rebuild a plan saved by ``plan --out``; refuses other major format versions and
     documents that do not follow ``schemas/plan.schema.json``."""
     if not isinstance(data, dict):
-        raise StalePlan("the saved plan is not a JSON object",
+        raise StalePlan("not a valid saved plan: not a JSON object",
                         hint="make a new plan: wfpromote plan --out plan.json")
     version = str(data.get("format_version", ""))
     if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
         raise StalePlan(
-            f"the saved plan has format version {version or 'unknown'}; this wfpromote "
+            f"not a valid saved plan: format version {version or 'unknown'}; this wfpromote "
             f"reads {FORMAT_VERSION}", hint="make a new plan with this version: wfpromote plan")
     _check_schema(data)
+    plan = _plan(data)
+    if not plan.scope.complete and any(a.reason is Reason.NOT_DECLARED for a in plan.actions):
+        raise StalePlan("not a valid saved plan: it was made from part of the packages "
+                        "folder, yet disables or deletes undeclared packages",
+                        hint="make a new plan: wfpromote plan --out plan.json")
+    return plan
+
+
+def _plan(data: dict[str, Any]) -> Plan:
     return Plan(
         actions=tuple(_action(item) for item in data.get("actions", [])),
         owner=str(data["owner"]), profile=str(data["profile"]),
@@ -87,7 +96,7 @@ def _check_schema(data: dict[str, Any]) -> None:
     error = next(iter(validator("plan").iter_errors(data)), None)
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "the top level"
-        raise StalePlan(f"the saved plan is not a valid wfpromote plan (at {where})",
+        raise StalePlan(f"not a valid saved plan: {error.message[:160]} (at {where})",
                         hint="make a new plan: wfpromote plan --out plan.json")
 
 
