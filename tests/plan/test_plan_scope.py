@@ -104,7 +104,7 @@ def test_saved_partial_plan_records_scope_and_apply_keeps_to_it(
     assert len(disabled(data)) == 1  # the people package was left alone by the saved plan
 
     # an edited partial plan that prunes is not a valid saved plan
-    code, whole, _ = plan_json(capsys)
+    _code, whole, _ = plan_json(capsys)
     whole["scope"] = {"complete": False, "out_of_scope": 3, "reason": "edited"}
     (repo / "edited.json").write_text(json.dumps(whole))
     assert run(["apply", "edited.json"]) == 1
