@@ -100,11 +100,11 @@ def test_saved_partial_plan_records_scope_and_apply_keeps_to_it(
     assert saved["scope"]["complete"] is False and saved["scope"]["out_of_scope"] == TOTAL - 2
     assert run(["apply", "plan.json"]) == 0
     capsys.readouterr()
-    code, data, _ = plan_json(capsys)
+    _, data, _ = plan_json(capsys)
     assert len(disabled(data)) == 1  # the people package was left alone by the saved plan
 
     # an edited partial plan that prunes is not a valid saved plan
-    _code, whole, _ = plan_json(capsys)
+    _, whole, _ = plan_json(capsys)
     whole["scope"] = {"complete": False, "out_of_scope": 3, "reason": "edited"}
     (repo / "edited.json").write_text(json.dumps(whole))
     assert run(["apply", "edited.json"]) == 1
