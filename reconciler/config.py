@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from reconciler.errors import ConfigError, Problem
+from reconciler.errors import ConfigError, Location, Problem
 
 if TYPE_CHECKING:
     from reconciler.model import Config
@@ -75,6 +75,12 @@ def load_config(path: str | None) -> Config:
     try:
         docs = read_documents(file, shown)
     except SourceError as exc:
+        if exc.message == "empty file":  # the package-file wording would mislead here
+            raise ConfigInvalid([Problem(
+                "the configuration file is empty (or holds only comments)",
+                exc.location or Location(shown),
+                "set at least owner: and environments: (see examples/promotions/"
+                "wfpromote.yaml), or scaffold one with: wfpromote init")]) from None
         raise ConfigInvalid([exc.problem()]) from None
     if len(docs) > 1:
         raise ConfigInvalid([Problem("the configuration must be a single YAML document",
