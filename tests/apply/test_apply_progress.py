@@ -10,8 +10,8 @@ import pytest
 from apply_fakes import OWNER, create, plan_of
 
 from reconciler.apply.progress import PlainProgress, RichProgress, choose_progress
-from reconciler.plan.saved import read_saved_plan
 from reconciler.errors import StalePlan, WfpromoteError
+from reconciler.plan.saved import read_saved_plan
 from reconciler.plan.serialize import plan_to_data
 from reconciler.redact import register
 
