@@ -15,8 +15,11 @@ import click
 from reconciler import __version__
 from reconciler.commands.apply import apply_command
 from reconciler.commands.common import GlobalOptions
+from reconciler.commands.init import init_command
 from reconciler.commands.plan import plan_command
+from reconciler.commands.release import release_command
 from reconciler.commands.schema import schema_command
+from reconciler.commands.show import show_command
 from reconciler.commands.simulator import simulator_group
 from reconciler.commands.validate import validate_command
 
@@ -25,6 +28,7 @@ Examples:
   wfpromote validate                 check every package file offline
   wfpromote plan                     show what would change
   wfpromote apply --auto-approve     make the change (CI)
+  wfpromote init my-promotions       start a new configuration repository
 """
 
 
@@ -119,10 +123,13 @@ def _setup_logging(verbose: int) -> None:
     root.propagate = False
 
 
+cli.add_command(init_command)
 cli.add_command(validate_command)
 cli.add_command(schema_command)
 cli.add_command(plan_command)
 cli.add_command(apply_command)
+cli.add_command(show_command)
+cli.add_command(release_command)
 cli.add_command(simulator_group)
 
 
