@@ -144,7 +144,7 @@ def run(argv: list[str] | None = None) -> int:
 
     # Each call is a run and must announce the embedded simulator again; the factory is
     # only touched when already imported, so `--help` stays free of httpx.
-    factory = sys.modules.get("reconciler.api.factory")
+    factory = sys.modules.get("reconciler.run.clients")
     if factory is not None:
         factory.reset_simulator_notice()
     try:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.api.models import RemotePackage, TranslationMap
 from reconciler.api.protocol import PromotionAPI
 from reconciler.apply.idempotent import create_once
 from reconciler.apply.poll import (
@@ -26,6 +25,7 @@ from reconciler.apply.poll import (
     wait_for_installation,
 )
 from reconciler.clock import Clock
+from reconciler.domain.remote import RemotePackage, TranslationMap
 from reconciler.plan.bodies import PUT_KEYS, post_body
 from reconciler.plan.model import Action, ActionKind, ReplaceStrategy
 

@@ -52,7 +52,7 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
     """
     import sys
 
-    from reconciler.apply.session import ApplyRequest, run_apply
+    from reconciler.run.applying import ApplyRequest, run_apply
 
     options = global_options(ctx)
     if report_path:

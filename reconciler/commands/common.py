@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from reconciler.model import Config
+    from reconciler.domain.declared import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,7 +25,7 @@ class GlobalOptions:
     verbose: int
 
     def load_config(self) -> Config:
-        from reconciler.config import load_config
+        from reconciler.desired.config import load_config
 
         return load_config(self.config_path)
 

@@ -34,7 +34,7 @@ def init_command(directory: str, owner: str | None, envs: tuple[str, ...]) -> in
     from pathlib import Path
 
     from reconciler.console import is_terminal
-    from reconciler.scaffold import (
+    from reconciler.run.scaffold import (
         Environment,
         default_environments,
         parse_env_option,

@@ -50,8 +50,8 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
     elsewhere. A plan that trips a safety rule is shown whole with its verdict on top, and
     the command exits 1 (pass the flag the verdict names to accept it).
     """
-    from reconciler.plan.pipeline import PlanOptions, make_plan
     from reconciler.redact import redact
+    from reconciler.run.planning import PlanOptions, make_plan
 
     opts = global_options(ctx)
     if out_path:
@@ -61,21 +61,21 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
     plan = make_plan(opts.load_config(), paths, options,
                      allow_simulator=opts.allow_simulator)
     if out_path:
-        from reconciler.plan.render_json import render_json
+        from reconciler.output.as_json import render_json
 
         _write_plan(Path(out_path), redact(render_json(plan)))
         click.echo(f"Saved the plan to {out_path}.", err=True)
     color = False
     if output_format == "json":
-        from reconciler.plan.render_json import render_json
+        from reconciler.output.as_json import render_json
 
         text = render_json(plan)
     elif output_format == "markdown":
-        from reconciler.plan.render_markdown import render_markdown
+        from reconciler.output.markdown import render_markdown
 
         text = render_markdown(plan, budget=markdown_budget)
     else:
-        from reconciler.plan.render_text import render_text
+        from reconciler.output.text import render_text
 
         color = opts.use_color(sys.stdout)
         text = render_text(plan, color=color)

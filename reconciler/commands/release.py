@@ -32,7 +32,7 @@ def release_command(ctx: click.Context, name: str, assume_yes: bool,
     """
     import sys
 
-    from reconciler.release import ReleaseRequest, run_release
+    from reconciler.run.releasing import ReleaseRequest, run_release
 
     options = global_options(ctx)
     config = options.load_config()

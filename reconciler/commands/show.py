@@ -36,7 +36,7 @@ def show_command(ctx: click.Context, plan_file: str, output_format: str,
     from pathlib import Path
 
     from reconciler.errors import WfpromoteError
-    from reconciler.plan.saved import is_saved_plan, read_saved_plan
+    from reconciler.output.saved import is_saved_plan, read_saved_plan
     from reconciler.redact import redact
 
     path = Path(plan_file)
@@ -50,16 +50,16 @@ def show_command(ctx: click.Context, plan_file: str, output_format: str,
     assert plan is not None
     color = False
     if output_format == "json":
-        from reconciler.plan.render_json import render_json
+        from reconciler.output.as_json import render_json
 
         text = render_json(plan)
     elif output_format == "markdown":
-        from reconciler.plan.render_markdown import render_markdown
+        from reconciler.output.markdown import render_markdown
 
         text = render_markdown(plan, budget=markdown_budget,
                                full_plan_hint=f"run wfpromote show {plan_file}")
     else:
-        from reconciler.plan.render_text import render_text
+        from reconciler.output.text import render_text
 
         color = global_options(ctx).use_color(sys.stdout)
         text = render_text(plan, color=color)

@@ -19,12 +19,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from reconciler.clock import Clock
+from reconciler.domain.profiles import DEFAULT_PROFILE
 from reconciler.simulator.app import build_app
 from reconciler.simulator.core import Simulator
 from reconciler.simulator.factory import make_simulator
 from reconciler.simulator.faults import FaultInjector, Faults
 from reconciler.simulator.middleware import ABORT_EXTENSION
-from reconciler.simulator.profiles import get_profile
+from reconciler.simulator.profiles import wire_format
 
 
 class AbortableH11Protocol(H11Protocol):
@@ -99,11 +100,11 @@ def _served_app(profile: str, *, state_path: str | None, environments: dict[str,
                          assembly_seconds=assembly_seconds, install_seconds=install_seconds,
                          faults=faults)
     injector = FaultInjector(faults)
-    return sim, injector, build_app(sim, get_profile(profile), injector)
+    return sim, injector, build_app(sim, wire_format(profile), injector)
 
 
 @contextlib.contextmanager
-def serve_in_thread(*, profile: str = "current", state_path: str | None = None,
+def serve_in_thread(*, profile: str = DEFAULT_PROFILE, state_path: str | None = None,
                     environments: dict[str, str] | None = None, faults: Faults | None = None,
                     clock: Clock | None = None, assembly_seconds: float = 0.0,
                     install_seconds: float = 0.0, host: str = "127.0.0.1",

@@ -11,8 +11,7 @@ from apply_fakes import OWNER, create, plan_of
 
 from reconciler.apply.progress import PlainProgress, RichProgress, choose_progress
 from reconciler.errors import StalePlan, WfpromoteError
-from reconciler.plan.saved import read_saved_plan
-from reconciler.plan.serialize import plan_to_data
+from reconciler.output.saved import plan_to_data, read_saved_plan
 from reconciler.redact import register
 
 

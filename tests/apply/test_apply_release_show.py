@@ -59,7 +59,7 @@ def test_release_removes_the_marker_and_nothing_else(
 def test_release_asks_and_a_no_changes_nothing(
         repo: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr("reconciler.release.is_terminal", lambda stream=None: True)
+    monkeypatch.setattr("reconciler.run.releasing.is_terminal", lambda stream=None: True)
     monkeypatch.setattr("sys.stdin", io.StringIO("no\n"))
     assert run(["release", NAME]) == 1
     assert "release cancelled: nothing was changed" in capsys.readouterr().err

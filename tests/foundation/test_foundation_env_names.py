@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import run
-from reconciler.config import credential_shape
+from reconciler.desired.config import credential_shape
 
 AUTHS = {
     "apikey_env": "{apikey_env: %s}",

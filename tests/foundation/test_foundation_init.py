@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import run
-from reconciler.config import load_config
+from reconciler.desired.config import load_config
 
 FILES = ("wfpromote.yaml", "promotions/example.yaml", ".github/workflows/wfpromote.yml",
          ".gitignore")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from reconciler.api.models import RemotePackage
 from reconciler.api.protocol import PromotionAPI
+from reconciler.domain.remote import RemotePackage
 from reconciler.plan.bodies import post_body
 from reconciler.plan.model import Action, ActionKind, Plan, ReplaceStrategy
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from plan_factories import ENVS, LEGACY, OWNER, pkg_id, remote_of, seed_id, settings, spec
 
-from reconciler.api.models import RemotePackage
+from reconciler.domain.remote import RemotePackage
 from reconciler.errors import UnsafePlan, WfpromoteError
 from reconciler.plan.model import ActionKind, Reason, ReplaceStrategy
 from reconciler.plan.ownership import parse_marker, strip_marker

@@ -12,12 +12,12 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from plan_factories import LEGACY, remote_of, settings, spec
 
+from reconciler.output.as_json import render_json
+from reconciler.output.markdown import MIN_BUDGET, render_markdown
+from reconciler.output.saved import plan_from_data, plan_to_data
+from reconciler.output.text import render_text
 from reconciler.plan.model import Action, ActionKind, FieldDiff, Plan, Reason
 from reconciler.plan.planner import plan
-from reconciler.plan.render_json import render_json
-from reconciler.plan.render_markdown import MIN_BUDGET, render_markdown
-from reconciler.plan.render_text import render_text
-from reconciler.plan.serialize import plan_from_data, plan_to_data
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from plan_factories import remote_of, settings, spec
 
-from reconciler.api.models import RemotePackage
-from reconciler.model import PackageSpec
+from reconciler.domain.declared import PackageSpec
+from reconciler.domain.remote import RemotePackage
 from reconciler.plan.model import ActionKind
 from reconciler.plan.planner import plan
 

@@ -18,17 +18,17 @@ from reconciler.apply.lock import ApplyLock
 from reconciler.apply.poll import PollPolicy
 from reconciler.apply.progress import Progress, choose_progress
 from reconciler.apply.report import ApplyReport
-from reconciler.apply.stale import check_fresh
 from reconciler.atomic_write import write_atomic
 from reconciler.clock import Clock, RealClock
-from reconciler.config import is_loopback
 from reconciler.console import is_terminal
+from reconciler.desired.config import is_loopback
+from reconciler.domain.declared import Config, PackageSpec
 from reconciler.errors import UnsafePlan, WfpromoteError
-from reconciler.model import Config, PackageSpec
+from reconciler.output.saved import read_saved_plan
 from reconciler.plan.model import Plan
-from reconciler.plan.pipeline import PlanOptions, build_plan
-from reconciler.plan.saved import read_saved_plan
 from reconciler.redact import redact
+from reconciler.run.planning import PlanOptions, build_plan
+from reconciler.run.stale import check_fresh
 
 PROMPT = "Do you want to apply these changes? Only 'yes' will be accepted"
 
@@ -89,7 +89,7 @@ def run_apply(config: Config, request: ApplyRequest, *, stdin: TextIO | None = N
 
 
 def _load(config: Config, request: ApplyRequest) -> list[PackageSpec]:
-    from reconciler.loader import load_packages
+    from reconciler.desired.loader import load_packages
 
     return load_packages(config, list(request.paths))
 
@@ -97,8 +97,8 @@ def _load(config: Config, request: ApplyRequest) -> list[PackageSpec]:
 async def _session(config: Config, request: ApplyRequest, saved: Plan | None, stdin: TextIO,
                    stdout: TextIO, stderr: TextIO, clock: Clock,
                    specs: Sequence[PackageSpec] | None = None) -> int:
-    from reconciler.api.factory import open_clients
-    from reconciler.plan.render_text import render_text
+    from reconciler.output.text import render_text
+    from reconciler.run.clients import open_clients
 
     plan_stream = stderr if request.output_format == "json" else stdout
     async with open_clients(config, allow_simulator=request.allow_simulator,

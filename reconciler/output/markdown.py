@@ -9,9 +9,9 @@ the characters that could close a fence or open a tag.
 
 from __future__ import annotations
 
+from reconciler.output.saved import summary
 from reconciler.plan.describe import SYMBOLS, Detail, details, headline, summary_line
 from reconciler.plan.model import Plan
-from reconciler.plan.serialize import summary
 
 DEFAULT_BUDGET = 65_000
 MIN_BUDGET = 1_024
@@ -86,7 +86,7 @@ def _header(plan: Plan, budget: int) -> str:
     head = (f"### wfpromote plan\n\n{verdict}"
             f"Owner <code>{escape_html(_clip(plan.owner, 100))}</code>, "
             f"API profile <code>{escape_html(_clip(plan.profile, 40))}</code>\n\n{table}\n")
-    from reconciler.plan.render_text import scope_note
+    from reconciler.output.text import scope_note
 
     note = scope_note(plan)
     warnings = (*plan.warnings, *((note,) if note else ()))

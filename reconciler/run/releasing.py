@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
-from reconciler.api.models import RemotePackage
 from reconciler.api.protocol import PromotionAPI
 from reconciler.console import is_terminal, printable
+from reconciler.domain.declared import Config
+from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
-from reconciler.model import Config
-from reconciler.plan import normalise
+from reconciler.plan import canonical
 from reconciler.plan.ownership import parse_marker, strip_marker
 from reconciler.redact import redact
 
@@ -49,7 +49,7 @@ def run_release(config: Config, request: ReleaseRequest, *, stdin: TextIO | None
 
 async def _session(config: Config, request: ReleaseRequest, stdin: TextIO, stdout: TextIO,
                    stderr: TextIO) -> int:
-    from reconciler.api.factory import open_clients
+    from reconciler.run.clients import open_clients
 
     async with open_clients(config, allow_simulator=request.allow_simulator) as clients:
         listing = clients[config.listing_environment()]
@@ -80,10 +80,10 @@ def _owned_by_name(remote: list[RemotePackage], owner: str, name: str) -> list[R
 
     managed = [p for p in remote if not p.deleted
                and (marker := parse_marker(p.description)) is not None and marker.owner == owner]
-    chosen = [p for p in managed if normalise.name(p.name) == normalise.name(name)]
+    chosen = [p for p in managed if canonical.name(p.name) == canonical.name(name)]
     if chosen:
         return sorted(chosen, key=lambda p: p.id)
-    foreign = any(normalise.name(p.name) == normalise.name(name) for p in remote
+    foreign = any(canonical.name(p.name) == canonical.name(name) for p in remote
                   if not p.deleted)
     raise WfpromoteError(
         f"no live package named {name!r} is managed by owner {owner!r}"
@@ -98,7 +98,7 @@ def _render(chosen: list[RemotePackage], config: Config, name: str) -> str:
              "marker is removed from the description; name, content and status stay as "
              "they are.", ""]
     for package in chosen:
-        status = normalise.status(package.status) or "unknown status"
+        status = canonical.status(package.status) or "unknown status"
         lines.append(f"  ~ {printable(package.name)}  release  id {package.id}  ({status})")
     lines += ["", f"Release: {len(chosen)} package(s) named {printable(name)!s}.", ""]
     return "\n".join(lines)
@@ -106,7 +106,7 @@ def _render(chosen: list[RemotePackage], config: Config, name: str) -> str:
 
 def _still_declared(config: Config, name: str) -> list[str]:
     """Declarations of ``name`` in the package files (best effort: broken files are skipped)."""
-    from reconciler.loader import collect
+    from reconciler.desired.loader import collect
 
     try:
         specs, _, _ = collect(config)
@@ -116,13 +116,13 @@ def _still_declared(config: Config, name: str) -> list[str]:
             + (f" in {s.origin.file}:{s.origin.line}" if s.origin else "")
             + "; remove that declaration, or the next plan refuses the package as not "
               "managed (wfpromote plan --adopt would take it back)"
-            for s in specs if normalise.name(s.name) == normalise.name(name)]
+            for s in specs if canonical.name(s.name) == canonical.name(name)]
 
 
 def _client_for(package: RemotePackage, config: Config,
                 clients: Mapping[str, PromotionAPI]) -> PromotionAPI:
     """The client of the environment the package was created from (its ``source``)."""
-    from reconciler.plan.pipeline import environment_urls
+    from reconciler.run.planning import environment_urls
 
     source = (package.source or "").rstrip("/")
     for env, url in environment_urls(config).items():

@@ -47,7 +47,7 @@ def parse_env_option(value: str) -> Environment:
 
 
 def _check_url(url: str, name: str) -> None:
-    from reconciler.config import url_problem
+    from reconciler.desired.config import url_problem
 
     why = url_problem(url)
     if why:  # the URL itself is not quoted: it could carry a secret
@@ -135,7 +135,7 @@ def workflow_text(environments: list[Environment]) -> str:
 
 
 def _workflow_template() -> str:
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the reconciler package
     for candidate in (here.parent / "examples" / "github" / "wfpromote.yml",
                       here / "_templates" / "wfpromote.yml"):
         if candidate.is_file():
