@@ -102,12 +102,14 @@ def json_path(path: KeyPath) -> str:
 
 
 def display_path(path: Path) -> str:
-    """A path as shown to the user: relative to the working directory when inside it."""
+    """A path as shown to the user: relative to the working directory when inside it, with
+    '/' as separator on every platform (it lands in plans and pull-request comments)."""
     try:  # links are not followed: the user knows the file by the name they gave
-        return os.path.relpath(os.path.abspath(path), Path.cwd()) \
+        shown = os.path.relpath(os.path.abspath(path), Path.cwd()) \
             if is_inside(Path(os.path.abspath(path)), Path.cwd()) else str(path)
     except ValueError:
-        return str(path)
+        shown = str(path)
+    return shown.replace(os.sep, "/") if os.sep != "/" else shown
 
 
 def is_inside(path: Path, root: Path) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -97,7 +98,9 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     result = plan(specs, remote, settings)
     done = clock.monotonic()
     timings = {"list": listed - started, "fetch": fetched - listed, "diff": done - fetched}
-    return dataclasses.replace(result, timings=timings, paths=tuple(options.paths))
+    # '/' on every platform: a plan saved on a Windows laptop applies in Linux CI.
+    paths = tuple(p.replace(os.sep, "/") if os.sep != "/" else p for p in options.paths)
+    return dataclasses.replace(result, timings=timings, paths=paths)
 
 
 def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
