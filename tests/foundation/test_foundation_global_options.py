@@ -43,3 +43,23 @@ def test_options_after_the_command_take_effect(tmp_path: Path,
     assert logging.getLogger("reconciler").level == logging.INFO
     assert run(["validate", f"--config={config}", "-vv"]) == 0
     assert logging.getLogger("reconciler").level == logging.DEBUG
+
+
+def test_shell_completion_as_the_readme_documents_it() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, _WFPROMOTE_COMPLETE="bash_source")
+    script = subprocess.run([sys.executable, "-m", "reconciler"], env=env, text=True,
+                            capture_output=True, check=True).stdout
+    assert "_wfpromote_completion" in script and "complete " in script
+    env = dict(os.environ, _WFPROMOTE_COMPLETE="bash_complete", COMP_WORDS="wfpromote re",
+               COMP_CWORD="1")
+    words = subprocess.run([sys.executable, "-m", "reconciler"], env=env, text=True,
+                           capture_output=True, check=True).stdout.split()
+    assert "plain,release" in words
+    env["COMP_WORDS"], env["COMP_CWORD"] = "wfpromote show plan.json --format m", "4"
+    words = subprocess.run([sys.executable, "-m", "reconciler"], env=env, text=True,
+                           capture_output=True, check=True).stdout.split()
+    assert words == ["plain,markdown"]
