@@ -97,3 +97,15 @@ def test_show_renders_a_saved_plan_offline(repo: Path,
     assert "cut.json:" in capsys.readouterr().err
     assert run(["show", "packages/approvals.yaml"]) == 1
     assert "not a saved plan" in capsys.readouterr().err
+
+
+def test_a_saved_plan_mixed_with_package_paths_is_refused_clearly(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["plan", "--out", "reviewed.txt"]) == 0  # any name: judged by content
+    capsys.readouterr()
+    assert run(["apply", "reviewed.txt", "packages/people.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1
+    assert "reviewed.txt is a saved plan; it cannot be given together with other paths" in err
+    assert run(["apply", "reviewed.txt"]) == 0
+    assert "No changes." in capsys.readouterr().out
