@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,6 +23,9 @@ from reconciler.commands.schema import schema_command
 from reconciler.commands.show import show_command
 from reconciler.commands.simulator import simulator_group
 from reconciler.commands.validate import validate_command
+
+if TYPE_CHECKING:
+    from reconciler.clock import Clock
 
 EPILOG = """\b
 Examples:
@@ -106,7 +110,10 @@ def cli(ctx: click.Context, config_path: str | None, allow_simulator: bool,
     """
     if os.environ.get("RUNNER_DEBUG") == "1":
         verbose = max(verbose, 2)
+    clock = ctx.obj.clock if isinstance(ctx.obj, GlobalOptions) else None
     ctx.obj = GlobalOptions(config_path, allow_simulator, color, verbose)
+    if clock is not None:
+        ctx.obj.clock = clock
     _setup_logging(verbose)
 
 
@@ -139,7 +146,8 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
-def run(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run one command; ``clock`` replaces the real clock (tests)."""
     from reconciler.errors import WfpromoteError  # light module
 
     # Each call is a run and must announce the embedded simulator again; the factory is
@@ -148,7 +156,8 @@ def run(argv: list[str] | None = None) -> int:
     if factory is not None:
         factory.reset_simulator_notice()
     try:
-        result = cli.main(args=argv, prog_name="wfpromote", standalone_mode=False)
+        seed = GlobalOptions(None, False, None, 0, clock) if clock is not None else None
+        result = cli.main(args=argv, prog_name="wfpromote", standalone_mode=False, obj=seed)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.Abort:

@@ -14,14 +14,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
 from filelock import FileLock, Timeout
 
+from reconciler.clock import Clock, RealClock
 from reconciler.errors import LockHeld
 
 LOCK_PATH = Path(".wfpromote") / "apply.lock"
@@ -32,32 +31,31 @@ class ApplyLock:
     """Context manager: take the lock (waiting up to ``timeout`` seconds) or raise LockHeld."""
 
     def __init__(self, root: str | Path, *, timeout: float = 0.0, interval: float = 0.2,
-                 sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 clock: Clock | None = None) -> None:
         self.path = Path(root) / LOCK_PATH
         self.holder_path = self.path.with_name(self.path.name + HOLDER_SUFFIX)
         self.timeout = max(0.0, timeout)
         self.interval = interval
-        self._sleep = sleep
-        self._monotonic = monotonic
+        self._clock: Clock = clock or RealClock()
         self._lock: FileLock | None = None
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # thread_local=False: the session's worker threads must see the same lock.
         lock = FileLock(str(self.path), thread_local=False)
-        deadline = self._monotonic() + self.timeout
+        deadline = self._clock.monotonic() + self.timeout
         while True:
             try:
                 lock.acquire(timeout=0)  # one try; the waiting uses the injected clock
                 break
             except Timeout:
-                if self._monotonic() >= deadline:
+                if self._clock.monotonic() >= deadline:
                     raise LockHeld(
                         f"another apply is running ({self.holder()}); lock file {self.path}",
                         hint="wait for it to finish, or pass --lock-timeout SECONDS to wait "
                              "(timeouts.lock in wfpromote.yaml)") from None
-                self._sleep(min(self.interval, max(0.0, deadline - self._monotonic())))
+                self._clock.sleep_blocking(
+                    min(self.interval, max(0.0, deadline - self._clock.monotonic())))
         self._lock = lock
         info = {"pid": os.getpid(), "host": socket.gethostname(),
                 "started": datetime.now(UTC).isoformat(timespec="seconds")}

@@ -67,4 +67,4 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
         targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
         allow_empty=allow_empty, force=force, allow_simulator=options.allow_simulator,
         color=options.use_color(sys.stderr if output_format == "json" else sys.stdout))
-    return run_apply(config, request)
+    return run_apply(config, request, clock=options.clock)

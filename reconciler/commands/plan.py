@@ -50,6 +50,7 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
     elsewhere. A plan that trips a safety rule is shown whole with its verdict on top, and
     the command exits 1 (pass the flag the verdict names to accept it).
     """
+    from reconciler.output.renderers import RenderOptions, render
     from reconciler.redact import redact
     from reconciler.run.planning import PlanOptions, make_plan
 
@@ -59,26 +60,12 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
     options = PlanOptions(targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
                           allow_empty=allow_empty, force=force)
     plan = make_plan(opts.load_config(), paths, options,
-                     allow_simulator=opts.allow_simulator)
+                     allow_simulator=opts.allow_simulator, clock=opts.clock)
     if out_path:
-        from reconciler.output.as_json import render_json
-
-        _write_plan(Path(out_path), redact(render_json(plan)))
+        _write_plan(Path(out_path), redact(render(plan, "json")))
         click.echo(f"Saved the plan to {out_path}.", err=True)
-    color = False
-    if output_format == "json":
-        from reconciler.output.as_json import render_json
-
-        text = render_json(plan)
-    elif output_format == "markdown":
-        from reconciler.output.markdown import render_markdown
-
-        text = render_markdown(plan, budget=markdown_budget)
-    else:
-        from reconciler.output.text import render_text
-
-        color = opts.use_color(sys.stdout)
-        text = render_text(plan, color=color)
+    color = output_format == "text" and opts.use_color(sys.stdout)
+    text = render(plan, output_format, RenderOptions(color=color, markdown_budget=markdown_budget))
     # click strips ANSI codes off a non-terminal unless told the caller decided.
     click.echo(redact(text), nl=False, color=color)
     if plan.refused:

@@ -221,7 +221,7 @@ def _random_looking(part: str) -> bool:
         return False
     counts = {c: part.count(c) for c in set(part)}
     entropy = -sum(n / len(part) * math.log2(n / len(part)) for n in counts.values())
-    return entropy >= 3.5
+    return entropy >= 3.0
 
 
 def is_loopback(host: str | None) -> bool:

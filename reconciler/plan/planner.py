@@ -76,7 +76,7 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
         scope = Scope(complete=False, out_of_scope=len(unclaimed),
                       reason=settings.scope_reason or "PATHS do not cover the packages folder")
     _note_renames(matches, managed, draft)
-    actions = sorted(draft.actions, key=lambda a: (*a.sort_key(), a.package_id or ""))
+    actions = sorted(draft.actions, key=Action.sort_key)
     if verdict is None or verdict.allowed:
         # --allow-empty consents to removing everything: the threshold does not ask again.
         verdict = verdict or safety.check_threshold(actions, len(managed), settings)

@@ -83,9 +83,10 @@ def run_apply(config: Config, request: ApplyRequest, *, stdin: TextIO | None = N
     # Bad files fail here, before the lock, any connection or any simulator state.
     specs = None if saved is not None else _load(config, request)
     timeout = config.timeouts.lock if request.lock_timeout is None else request.lock_timeout
-    with ApplyLock(config.root, timeout=timeout):
-        return asyncio.run(_session(config, request, saved, stdin, stdout, stderr,
-                                    clock or RealClock(), specs))
+    clock = clock or RealClock()
+    with ApplyLock(config.root, timeout=timeout, clock=clock):
+        return asyncio.run(_session(config, request, saved, stdin, stdout, stderr, clock,
+                                    specs))
 
 
 def _load(config: Config, request: ApplyRequest) -> list[PackageSpec]:
@@ -97,7 +98,7 @@ def _load(config: Config, request: ApplyRequest) -> list[PackageSpec]:
 async def _session(config: Config, request: ApplyRequest, saved: Plan | None, stdin: TextIO,
                    stdout: TextIO, stderr: TextIO, clock: Clock,
                    specs: Sequence[PackageSpec] | None = None) -> int:
-    from reconciler.output.text import render_text
+    from reconciler.output.renderers import RenderOptions, render
     from reconciler.run.clients import open_clients
 
     plan_stream = stderr if request.output_format == "json" else stdout
@@ -108,7 +109,7 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
             plan = saved
         else:
             plan = await _new_plan(config, clients, request, clock, specs)
-        plan_stream.write(redact(render_text(plan, color=request.color)))
+        plan_stream.write(redact(render(plan, "text", RenderOptions(color=request.color))))
         plan_stream.flush()
         check_verdict(plan, request)
         if plan.has_changes and saved is None and not request.auto_approve:

@@ -10,7 +10,6 @@ import asyncio
 import dataclasses
 import logging
 import os
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -104,16 +103,16 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
 
 
 def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
-              allow_simulator: bool = False) -> Plan:
+              allow_simulator: bool = False, clock: Clock | None = None) -> Plan:
     """Load the package files, then plan against the listing environment."""
     from reconciler.desired.loader import load_packages
     from reconciler.run.clients import open_clients
 
-    started = time.monotonic()
+    clock = clock or RealClock()
+    started = clock.monotonic()
     specs = list(load_packages(config, list(paths)))
     options = dataclasses.replace(options, paths=tuple(paths))
-    load_seconds = time.monotonic() - started
-    clock = RealClock()
+    load_seconds = clock.monotonic() - started
 
     async def run() -> Plan:
         async with open_clients(config, allow_simulator=allow_simulator,

@@ -113,19 +113,31 @@ def serve_in_thread(*, profile: str = DEFAULT_PROFILE, state_path: str | None = 
     sim, injector, app = _served_app(
         profile, state_path=state_path, environments=environments, faults=faults, clock=clock,
         assembly_seconds=assembly_seconds, install_seconds=install_seconds)
+    with app_in_thread(app, host=host, port=port, name="wfpromote-simulator") as bound_port:
+        yield SimulatorHandle(host, bound_port, profile, sim, injector)
+
+
+@contextlib.contextmanager
+def app_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
+                  name: str = "asgi", **options: Any) -> Iterator[int]:
+    """Serve any ASGI app on a real socket in a daemon thread; yields the bound port.
+
+    The one way wfpromote and its tests run a server in the background (the simulator, the
+    fakes of other APIs); it stops when the block exits.
+    """
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn_config(app, host, bound_port, log_level="critical",
-                                           access_log=False))
+    settings: dict[str, Any] = {"log_level": "critical", "access_log": False, **options}
+    server = uvicorn.Server(uvicorn_config(app, host, bound_port, **settings))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                              name=f"wfpromote-simulator-{bound_port}", daemon=True)
+                              name=f"{name}-{bound_port}", daemon=True)
     thread.start()
     try:
         while not server.started:
             if not thread.is_alive():
-                raise RuntimeError("the simulator server failed to start")
+                raise RuntimeError(f"the {name} server failed to start")
             threading.Event().wait(0.005)
-        yield SimulatorHandle(host, bound_port, profile, sim, injector)
+        yield bound_port
     finally:
         server.should_exit = True
         thread.join(timeout=10)

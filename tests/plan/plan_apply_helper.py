@@ -39,7 +39,7 @@ async def _create(api: PromotionAPI, after: dict[str, Any]) -> None:
 
 
 async def _replace(api: PromotionAPI, action: Action) -> None:
-    after, old = dict(action.after or {}), str(action.package_id)
+    after, old = action.body(), str(action.package_id)
     if action.strategy is ReplaceStrategy.CREATE_THEN_DISABLE:
         await _create(api, after)
         await api.patch_package(old, {"status": "DISABLED"})
@@ -58,9 +58,9 @@ async def perform(plan: Plan, clients: dict[str, PromotionAPI]) -> None:
     for action in plan.changes:
         api = clients[action.source_env or next(iter(clients))]
         if action.kind is ActionKind.CREATE:
-            await _create(api, dict(action.after or {}))
+            await _create(api, action.body())
         elif action.kind is ActionKind.UPDATE:
-            await api.patch_package(str(action.package_id), dict(action.after or {}))
+            await api.patch_package(str(action.package_id), action.body())
         elif action.kind is ActionKind.REPLACE:
             await _replace(api, action)
         elif action.kind is ActionKind.DISABLE:
