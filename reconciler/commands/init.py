@@ -14,7 +14,7 @@ Examples:
 """
 
 
-@click.command("init", epilog=EPILOG)
+@click.command("init", epilog=EPILOG, short_help="Scaffold a configuration repository.")
 @click.argument("directory", metavar="[DIR]", default=".", type=click.Path(file_okay=False))
 @click.option("--owner", metavar="NAME",
               help="Ownership marker written into every package (default: DIR's name).")

@@ -13,7 +13,8 @@ Examples:
 """
 
 
-@click.command("release", epilog=EPILOG)
+@click.command("release", epilog=EPILOG,
+               short_help="Stop managing a package without disabling it.")
 @click.argument("name")
 @click.option("--yes", "assume_yes", is_flag=True,
               help="Do not ask for confirmation (needed without a terminal, e.g. in CI).")

@@ -16,7 +16,7 @@ Examples:
 """
 
 
-@click.command("show", epilog=EPILOG)
+@click.command("show", epilog=EPILOG, short_help="Render a saved plan again, offline.")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="How to print the plan on stdout.")
