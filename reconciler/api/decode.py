@@ -1,4 +1,4 @@
-"""Turn whatever the service answers, in any doc era, into the models of ``api.models``.
+"""Turn whatever the service answers, in any doc era, into the values of ``domain.remote``.
 
 Liberal on input: ``{data: ...}`` or bare bodies, ``packageName`` or ``name``, old status
 names, ``displayEntities`` or ``packageEntities``, ``blueprintId`` or

@@ -1,4 +1,4 @@
-"""Normalisation of compared fields, so the plan shows only real changes.
+"""Canonical values of compared fields, so the plan shows only real changes.
 
 Both sides pass through the same functions: the server's additions (extra fields, the marker,
 old status names, the string "null", CRLF, surrounding whitespace, key and entity order) must

@@ -1,4 +1,4 @@
-"""The JSON Schemas (the source of truth) agree with the pydantic models and objcodes.py."""
+"""The JSON Schemas (the source of truth) agree with the pydantic models and domain.objcodes."""
 
 from __future__ import annotations
 
