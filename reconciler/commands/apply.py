@@ -51,9 +51,12 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
                   allow_empty: bool, force: bool, replan_if_stale: bool = False) -> int:
     """Create, update, replace, disable or delete packages so the remote matches the files.
 
-    PATHS are package files or folders (default: `packages` in wfpromote.yaml), or one saved
-    plan file from `wfpromote plan --out`, which is applied as reviewed after checking that
-    nothing changed since. Exit codes: 0 done, 1 something failed, 130/143 interrupted.
+    PATHS are package files or folders (default: `packages` in wfpromote.yaml); a run over
+    only part of that folder never disables or deletes packages declared elsewhere. Or PATHS
+    is one saved plan from `wfpromote plan --out` (recognised by its content), applied as
+    reviewed after checking that nothing changed since. A plan that trips a safety rule is
+    shown, then refused without the flag its verdict names (--force or --allow-empty).
+    Exit codes: 0 done, 1 something failed or refused, 130/143 interrupted.
     """
     import sys
 

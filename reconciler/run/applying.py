@@ -5,11 +5,9 @@ run, report. The command module only turns options into an :class:`ApplyRequest`
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
@@ -25,7 +23,8 @@ from reconciler.clock import Clock, RealClock
 from reconciler.console import is_terminal
 from reconciler.desired.config import is_loopback
 from reconciler.domain.declared import Config, PackageSpec
-from reconciler.errors import Location, StalePlan, WfpromoteError
+from reconciler.errors import StalePlan, UnsafePlan, WfpromoteError
+from reconciler.output.saved import read_saved_plan
 from reconciler.plan.model import Plan
 from reconciler.redact import redact
 from reconciler.run.planning import PlanOptions, build_plan
@@ -52,29 +51,6 @@ class ApplyRequest(PlanOptions):
 
 class NoConfirmation(WfpromoteError):
     """Apply needs a 'yes' and nobody can give one."""
-
-
-def read_saved_plan(paths: tuple[str, ...]) -> Plan | None:
-    """The plan in ``paths`` when it is exactly one saved-plan file (JSON with format_version)."""
-    if len(paths) != 1 or not Path(paths[0]).is_file():
-        return None
-    try:
-        data = json.loads(Path(paths[0]).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(data, dict) or "format_version" not in data:
-        return None
-    from reconciler.output.saved import plan_from_data
-
-    try:
-        return plan_from_data(data)
-    except StalePlan as exc:  # name the file: the message alone does not say which
-        if exc.location is not None:
-            raise
-        raise type(exc)(exc.message, hint=exc.hint, location=Location(paths[0])) from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise WfpromoteError(f"{paths[0]}: not a readable saved plan ({exc})",
-                             hint="make it again with: wfpromote plan --out FILE") from None
 
 
 def settings_for(config: Config, request: ApplyRequest) -> ApplySettings:
@@ -135,6 +111,7 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
             plan = await _new_plan(config, clients, request, clock, specs)
         plan_stream.write(redact(render(plan, "text", RenderOptions(color=request.color))))
         plan_stream.flush()
+        check_verdict(plan, request)
         if plan.has_changes and saved is None and not request.auto_approve:
             _confirm(stdin, stderr)
         progress = choose_progress(stderr) if plan.has_changes else None
@@ -163,6 +140,18 @@ async def _fresh_or_replan(saved: Plan, config: Config, clients: Mapping[str, Pr
         stderr.write(redact(f"The reviewed plan {source} is still fresh; applying it.\n"))
         stderr.flush()
     return saved
+def check_verdict(plan: Plan, request: ApplyRequest) -> None:
+    """Refuse a plan whose safety verdict is not lifted by the flag it names. A saved plan
+    made with the flag was reviewed with it and carries "allowed"."""
+    verdict = plan.verdict
+    if verdict is None or verdict.allowed:
+        return
+    given = request.force if verdict.flag == "--force" else request.allow_empty
+    if given:
+        return
+    raise UnsafePlan(f"apply refused by the safety check: {verdict.message}; nothing was "
+                     "changed", hint=f"review the plan above; pass {verdict.flag} to apply it "
+                                     "anyway")
 
 
 async def _new_plan(config: Config, clients: Mapping[str, PromotionAPI],
