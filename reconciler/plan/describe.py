@@ -110,6 +110,10 @@ def summary_line(plan: Plan) -> str:
     if not plan.has_changes:
         return "No changes."
     c = plan.counts()
-    return (f"Plan: {c['create']} to create, {c['update']} to update, "
+    line = (f"Plan: {c['create']} to create, {c['update']} to update, "
             f"{c['replace']} to replace, {c['disable']} to disable, "
-            f"{c['delete']} to delete.")
+            f"{c['delete']} to delete")
+    if c["install"]:
+        blocked = len(plan.blocked)
+        line += f", {c['install']} to install" + (f" ({blocked} blocked)" if blocked else "")
+    return line + "."
