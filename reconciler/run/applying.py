@@ -112,9 +112,9 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
         plan_stream.write(redact(render(plan, "text", RenderOptions(color=request.color))))
         plan_stream.flush()
         check_verdict(plan, request)
-        if plan.has_changes and saved is None and not request.auto_approve:
+        if plan.runnable and saved is None and not request.auto_approve:
             _confirm(stdin, stderr)
-        progress = choose_progress(stderr) if plan.has_changes else None
+        progress = choose_progress(stderr) if plan.runnable else None
         report = await _execute(plan, config, clients, request, clock, progress)
         report.warnings = list(plan.warnings)
     _emit(report, request, stdout)
