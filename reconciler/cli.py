@@ -22,6 +22,7 @@ from reconciler.commands.plan import plan_command
 from reconciler.commands.release import release_command
 from reconciler.commands.schema import schema_command
 from reconciler.commands.show import show_command
+from reconciler.commands.status import status_command
 from reconciler.commands.simulator import simulator_group
 from reconciler.commands.validate import validate_command
 
@@ -139,6 +140,7 @@ cli.add_command(plan_command)
 cli.add_command(apply_command)
 cli.add_command(comment_command)
 cli.add_command(show_command)
+cli.add_command(status_command)
 cli.add_command(release_command)
 cli.add_command(simulator_group)
 
