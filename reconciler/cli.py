@@ -22,8 +22,8 @@ from reconciler.commands.plan import plan_command
 from reconciler.commands.release import release_command
 from reconciler.commands.schema import schema_command
 from reconciler.commands.show import show_command
-from reconciler.commands.status import status_command
 from reconciler.commands.simulator import simulator_group
+from reconciler.commands.status import status_command
 from reconciler.commands.validate import validate_command
 
 if TYPE_CHECKING:

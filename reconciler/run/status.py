@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.api.protocol import PromotionAPI
@@ -98,25 +98,27 @@ def build_matrix(config: Config, specs: Sequence[PackageSpec],
             phase, inst = ("none", None)
             if package is not None:
                 phase, inst = last_outcome(histories.get(package.id, ()), package, urls[env])
-            shown = {"version": inst.environmentPromotionPackageVersion if inst else None,
-                     "at": (inst.updatedAt or inst.registeredAt) if inst else None,
-                     "outcome": inst.status if inst else None,
-                     "installation_id": inst.id if inst else None}
+            shown = Cell("none", env in declared,
+                         version=inst.environmentPromotionPackageVersion if inst else None,
+                         at=(inst.updatedAt or inst.registeredAt) if inst else None,
+                         outcome=inst.status if inst else None,
+                         installation_id=inst.id if inst else None)
             if action is not None and action.blocked is not None:
-                cells[env] = Cell("blocked", True, reason=action.blocked, **shown)
+                cell = replace(shown, state="blocked", reason=action.blocked)
             elif action is not None and phase in ("failed", "running"):
-                cells[env] = Cell(phase, True, reason="pending", **shown)
+                cell = replace(shown, state=phase, reason="pending")
             elif action is not None and phase == "succeeded":
                 # done, but the next apply installs again (new version or --reinstall)
-                cells[env] = Cell("installed", True, reason="pending", **shown)
+                cell = replace(shown, state="installed", reason="pending")
             elif action is not None:
-                cells[env] = Cell("pending", True, reason=action.reason.value, **shown)
+                cell = replace(shown, state="pending", reason=action.reason.value)
             elif phase == "succeeded":
-                cells[env] = Cell("installed", env in declared, **shown)
+                cell = replace(shown, state="installed")
             elif phase in ("failed", "running"):
-                cells[env] = Cell(phase, env in declared, **shown)
+                cell = replace(shown, state=phase)
             else:
-                cells[env] = Cell("none", env in declared)
+                cell = shown
+            cells[env] = cell
         rows.append(Row(spec.name, package.id if package else None,
                         package.status if package else None,
                         package.version if package else None, cells))

@@ -14,6 +14,7 @@ from apply_sim import Repo, new_repo, sid
 
 from reconciler.cli import run
 from reconciler.clock import FakeClock
+from reconciler.errors import WfpromoteError
 from reconciler.simulator.server import SimulatorHandle
 
 PROFILES = ["current", "2023"]
@@ -105,7 +106,7 @@ def test_existing_overwrite_updates_what_the_target_holds(
     repo = new_repo(tmp_path, sim_server(profile=profile))
     repo.put("a.yaml", doc("Campaign Launch", "Campaign Launch", install=[
         {"environment": "preview", "existing": existing}]))
-    code, plan = plan_json(repo, capsys)
+    code, _plan = plan_json(repo, capsys)
     assert code == 2
     code, out, err = repo.apply(output_format="json")
     assert code == 0, out + err
@@ -148,7 +149,7 @@ def test_an_unknown_override_id_names_the_file_and_line(
     repo.put("a.yaml", doc("Other", "Campaign Launch"),
              doc("Agency Onboarding", "New Agency Onboarding", install=[
                  {"environment": "preview", "overrides": {"TTSK": {"f" * 32: "IGNORE"}}}]))
-    code, out, err = repo.apply(output_format="json")
+    code, out, _err = repo.apply(output_format="json")
     assert code == 1
     result = installs(out)["preview"]
     assert result["outcome"] == "failed"
@@ -165,7 +166,7 @@ def test_ignoring_a_created_parent_needs_its_children_ignored(
     repo.put("a.yaml", doc("Agency Onboarding", "New Agency Onboarding", "Campaign Launch",
                            install=[{"environment": "preview",
                                      "overrides": {"TMPL": {template: "IGNORE"}}}]))
-    code, out, err = repo.apply(output_format="json")
+    code, out, _err = repo.apply(output_format="json")
     assert code == 1
     error = installs(out)["preview"]["error"]
     assert "children that are not ignored" in error
@@ -189,7 +190,7 @@ def test_a_failed_install_names_every_failed_record_and_is_retried(
                                                  "ROLE": {role: "CREATE"}}}])}
     package["objectCollections"].append({"objCode": "ROLE", "entities": [{"ID": role}]})
     repo.put("a.yaml", package)
-    code, out, err = repo.apply(output_format="json")
+    code, out, _err = repo.apply(output_format="json")
     assert code == 1
     result = installs(out)["preview"]
     assert result["outcome"] == "failed"
@@ -212,7 +213,7 @@ def test_a_stalled_install_hits_the_timeout_and_reports_the_raw_status(
     repo.put("a.yaml", doc("Campaign Launch", "Campaign Launch",
                            install=[{"environment": "preview"}]))
     start = clock.monotonic()
-    code, out, err = repo.apply(output_format="json", clock=clock)
+    code, out, _err = repo.apply(output_format="json", clock=clock)
     assert code == 1
     error = installs(out)["preview"]["error"]
     assert "timed out waiting for installation after 60 s" in error
@@ -227,11 +228,11 @@ def test_reinstall_installs_a_done_install_again(
     repo.put("a.yaml", doc("Campaign Launch", "Campaign Launch",
                            install=[{"environment": "preview"}]))
     assert repo.apply()[0] == 0
-    code, out, err = repo.apply(output_format="json")
+    code, out, _err = repo.apply(output_format="json")
     assert (code, results(out)) == (0, [])
-    code, out, err = repo.apply(output_format="json", reinstall=("preview",))
+    code, out, _err = repo.apply(output_format="json", reinstall=("preview",))
     assert code == 0 and installs(out)["preview"]["outcome"] == "applied"
-    with pytest.raises(Exception, match="--reinstall 'previw'"):
+    with pytest.raises(WfpromoteError, match="--reinstall 'previw'"):
         repo.apply(reinstall=("previw",))
 
 
@@ -249,7 +250,7 @@ def test_a_target_only_credential_is_read_only_when_talking_to_the_target(
     repo.put("a.yaml", doc("Campaign Launch", "Campaign Launch",
                            install=[{"environment": "production"}]))
     monkeypatch.delenv("WF_PROD_KEY", raising=False)
-    code, plan = plan_json(repo, capsys)      # no pre-run: only the listing environment
+    code, _plan = plan_json(repo, capsys)      # no pre-run: only the listing environment
     assert code == 2
     code, out, err = repo.apply(output_format="json")
     assert code == 1 and "WF_PROD_KEY" in installs(out)["production"]["error"]

@@ -103,9 +103,10 @@ def test_prerun_in_the_three_renderers(profile: str,
     assert preview["records"]["CREATE"] == ["TTSK Creative Brief"]
 
     code, out = cli(repo, capsys, "plan", "--prerun", "--reinstall", "preview")
+    assert code == 0
     assert "PACKAGE  ENVIRONMENT  CREATE  USEEXISTING  OVERWRITING  IGNORE" in out
     assert "Launch -> preview OVERWRITING: TMPL Campaign Launch" in out
-    code, out = cli(repo, capsys, "plan", "--prerun", "--reinstall", "preview",
+    _code, out = cli(repo, capsys, "plan", "--prerun", "--reinstall", "preview",
                     "--format", "markdown")
     assert "<details><summary>Pre-run of 1 install(s)</summary>" in out
     assert "| Launch | preview | 1 | 0 | 2 | 0 |" in out
