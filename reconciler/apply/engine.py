@@ -37,6 +37,9 @@ class ApplySettings:
     assembly_timeout: float = 900.0
     install_timeout: float = 1200.0
     grace: float = 35.0            # seconds in-flight work may take after a stop request
+    # Read the installation history again before an install the plan found missing: needed
+    # for a saved plan (an install may have been made since), not for a plan made just now.
+    recheck_installs: bool = True
     poll: PollPolicy = field(default_factory=PollPolicy)
 
 
@@ -206,7 +209,8 @@ class ApplyEngine:
             install_timeout=self.settings.install_timeout, known_ids=known_ids,
             group_ids=group_ids, stopping=lambda: self.stopping,
             say=lambda state: self.progress.update(action, state),
-            package_id=action.package_id, record_locks=locks)
+            package_id=action.package_id, record_locks=locks,
+            recheck_installs=self.settings.recheck_installs)
         self.progress.update(action, "started")
         try:
             await run_action(action, ctx)

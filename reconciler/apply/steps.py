@@ -59,6 +59,7 @@ class StepContext:
     wrote: bool = False                       # a write request was sent for this action
     package_id: str | None = None             # the id the action ended up touching
     record_locks: RecordLocks = field(default_factory=lambda: RecordLocks())
+    recheck_installs: bool = True             # look at the history before installing
     details: list[str] = field(default_factory=list)   # per-record results, for the report
 
     def api_for(self, action: Action) -> PromotionAPI:
@@ -278,7 +279,8 @@ async def _install(action: Action, ctx: StepContext) -> None:
     package_id = ctx.group_ids.get(action.name) or _require_id(action, ctx)
     ctx.package_id = package_id
     env = action.environment or api.environment
-    if action.reason in (Reason.INSTALL_REQUESTED, Reason.INSTALL_FAILED):
+    if ctx.recheck_installs and action.reason in (Reason.INSTALL_REQUESTED,
+                                                  Reason.INSTALL_FAILED):
         # A saved plan may be older than an install made since: never repeat a completed one.
         history = await api.list_installations(package_id)
         done = [i for i in history if installation_phase(i.status) == "succeeded"

@@ -53,7 +53,8 @@ class NoConfirmation(WfpromoteError):
     """Apply needs a 'yes' and nobody can give one."""
 
 
-def settings_for(config: Config, request: ApplyRequest) -> ApplySettings:
+def settings_for(config: Config, request: ApplyRequest, *,
+                 saved: bool = True) -> ApplySettings:
     # A simulator (embedded, or served on this machine) assembles in a known time: look then.
     expected = config.simulator.assembly_seconds if all(
         e.is_simulator or is_loopback(urlsplit(e.url).hostname)
@@ -64,7 +65,8 @@ def settings_for(config: Config, request: ApplyRequest) -> ApplySettings:
         assembly_timeout=config.timeouts.assembly,
         install_timeout=config.timeouts.install,
         grace=config.timeouts.request + 5.0,
-        poll=PollPolicy(first=max(0.2, min(expected, 10.0))))
+        poll=PollPolicy(first=max(0.2, min(expected, 10.0))),
+        recheck_installs=saved)
 
 
 def run_apply(config: Config, request: ApplyRequest, *, stdin: TextIO | None = None,
@@ -115,7 +117,8 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
         if plan.runnable and saved is None and not request.auto_approve:
             _confirm(stdin, stderr)
         progress = choose_progress(stderr) if plan.runnable else None
-        report = await _execute(plan, config, clients, request, clock, progress)
+        report = await _execute(plan, config, clients, request, clock, progress,
+                                saved=plan is saved)
         report.warnings = list(plan.warnings)
     _emit(report, request, stdout)
     return report.exit_code
@@ -165,9 +168,10 @@ async def _new_plan(config: Config, clients: Mapping[str, PromotionAPI],
 
 async def _execute(plan: Plan, config: Config, clients: Mapping[str, PromotionAPI],
                    request: ApplyRequest, clock: Clock,
-                   progress: Progress | None) -> ApplyReport:
+                   progress: Progress | None, *, saved: bool = True) -> ApplyReport:
     engine = ApplyEngine(clients, default_env=config.listing_environment(), clock=clock,
-                         settings=settings_for(config, request), progress=progress)
+                         settings=settings_for(config, request, saved=saved),
+                         progress=progress)
     with stop_on_signals(engine):
         return await engine.run(plan)
 

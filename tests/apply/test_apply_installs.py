@@ -264,3 +264,25 @@ def test_a_target_only_credential_is_read_only_when_talking_to_the_target(
     assert code == 0, out + err
     assert canary not in out + err
     assert installs(out)["production"]["outcome"] == "applied"
+
+
+def test_a_saved_plan_never_repeats_an_install_made_since(
+        sim_server: Callable[..., SimulatorHandle], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    repo = new_repo(tmp_path, sim_server())
+    repo.put("a.yaml", doc("Campaign Launch", "Campaign Launch",
+                           install=[{"environment": "preview"}]))
+    assert repo.apply()[0] == 0
+    repo.put("a.yaml", doc("Campaign Launch", "Campaign Launch",
+                           install=[{"environment": "preview"}, {"environment": "sandbox"}]))
+    saved = tmp_path / "plan.json"
+    assert run(["--config", str(repo.config_path), "plan", "--out", str(saved)]) == 0
+    capsys.readouterr()
+    assert repo.apply()[0] == 0          # someone installs into sandbox meanwhile
+    count = len(repo.sim.state.world.installations)
+    code, out, _err = repo.apply(str(saved), output_format="json")
+    assert code == 0, out
+    result = installs(out)["sandbox"]
+    assert result["outcome"] == "applied"
+    assert result["details"][0].startswith("already installed (installation ")
+    assert len(repo.sim.state.world.installations) == count   # no pre-run, no install
