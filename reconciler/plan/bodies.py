@@ -30,6 +30,11 @@ def source_url(spec: PackageSpec, environments: Mapping[str, str]) -> str:
             hint="use an environment name from wfpromote.yaml") from None
 
 
+def marked_description(spec: PackageSpec, owner: str) -> str:
+    """The description to send: the declared text and this owner's marker for ``spec``."""
+    return with_marker(spec.description, owner, spec.digest(), spec.revision)
+
+
 def object_collections(spec: PackageSpec) -> list[dict[str, Any]]:
     """The declared collections; a definition's records are listed by reference instead."""
     if spec.objectCollections is not None:
@@ -55,7 +60,7 @@ def create_body(spec: PackageSpec, owner: str, environments: Mapping[str, str],
                 put_definition: bool) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": spec.name,
-        "description": with_marker(spec.description, owner, spec.digest()),
+        "description": marked_description(spec, owner),
         "source": source_url(spec, environments),
         "objectCollections": object_collections(spec),
     }
@@ -69,7 +74,7 @@ def create_body(spec: PackageSpec, owner: str, environments: Mapping[str, str],
 def put_body(spec: PackageSpec, owner: str, environments: Mapping[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": spec.name,
-        "description": with_marker(spec.description, owner, spec.digest()),
+        "description": marked_description(spec, owner),
         "source": source_url(spec, environments),
         "status": spec.status.value,
     }

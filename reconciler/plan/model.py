@@ -41,6 +41,7 @@ class Reason(StrEnum):
     FIELDS_CHANGED = "fields_changed"                # update: description/status/name differ
     CONTENT_CHANGED = "content_changed"              # replace: declared content digest differs
     REPLACE_REQUESTED = "replace_requested"          # replace: --replace NAME
+    REVISION_RAISED = "revision_raised"              # replace: `revision:` changed, nothing else
     ASSEMBLY_FAILED = "assembly_failed"              # replace: remote is ASSEMBLING_FAILED
     NOT_DECLARED = "not_declared"                    # disable/delete: owned, gone from files
     SUPERSEDED = "superseded"                        # disable: older version an unfinished
