@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.domain.declared import PackageSpec
+from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
 from reconciler.plan.ownership import with_marker
 
@@ -88,3 +89,18 @@ def put_body(spec: PackageSpec, owner: str, environments: Mapping[str, str]) -> 
 def post_body(after: Mapping[str, Any]) -> dict[str, Any]:
     """The POST /packages body out of a create action's ``after`` (for the apply engine)."""
     return {k: after[k] for k in POST_KEYS if k in after}
+
+
+def full_put_body(after: Mapping[str, Any], current: RemotePackage) -> dict[str, Any]:
+    """The PUT /packages/{id} body (R2): a full replacement, so every editable field the
+    reference lists is sent: ``name``, ``description``, ``source``, ``status`` (the
+    planned one, else the package's own) and ``version`` as the package reports it now,
+    with the content (``packageEntities``, or ``objectCollections`` by reference)."""
+    out = {k: after[k] for k in PUT_KEYS if k in after}
+    if "packageEntities" in out:
+        out.pop("objectCollections", None)
+    out.setdefault("status", current.status or "DRAFT")
+    out.setdefault("description", current.description or "")
+    if current.version is not None:
+        out["version"] = current.version
+    return out
