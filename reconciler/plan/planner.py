@@ -14,7 +14,7 @@ from reconciler.domain.remote import RemotePackage
 from reconciler.domain.statuses import status_name
 from reconciler.errors import UnsafePlan, WfpromoteError
 from reconciler.plan import bodies, canonical, fingerprint, safety
-from reconciler.plan.content import entity_diffs, same_content
+from reconciler.plan.content import same_content
 from reconciler.plan.definition_diff import definition_diffs
 from reconciler.plan.identity import Match, match_packages
 from reconciler.plan.model import (
@@ -27,6 +27,7 @@ from reconciler.plan.model import (
     ReplaceStrategy,
     Scope,
 )
+from reconciler.plan.object_diff import object_diffs
 from reconciler.plan.ownership import Marker, parse_marker
 from reconciler.plan.selection import Selection
 from reconciler.plan.settings import PlanSettings
@@ -124,9 +125,8 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
                                       and package.packageEntities is None):
             wanted.add(package.id)
         elif (marker is not None and marker.digest != match.spec.digest()
-              and match.spec.definition_content is not None
               and package.packageEntities is None):
-            wanted.add(package.id)  # a changed definition is shown record by record
+            wanted.add(package.id)  # changed content is shown object by object
     if settings.prune == "disable" and settings.complete_scope:
         wanted.update(r.id for r in remote
                       if not r.deleted and r.status is None and r.id not in claimed
@@ -303,11 +303,12 @@ def _replace(spec: PackageSpec, package: RemotePackage, marker: Marker | None, r
             diffs = [FieldDiff("revision", marker.revision, spec.revision, op=DiffOp.CHANGE),
                      *diffs]
         diffs = [FieldDiff("content", marker.digest, spec.digest()),
+                 *object_diffs(spec, package.packageEntities),
                  *definition_diffs(spec.definition_content, package.packageEntities,
                                    compare_fields=settings.capabilities.replace_with_put),
                  *diffs]
     elif marker is None:
-        diffs = [*entity_diffs(spec, package), *diffs]
+        diffs = [*object_diffs(spec, package.packageEntities), *diffs]
     if settings.capabilities.replace_with_put:
         strategy = ReplaceStrategy.PUT
         after = bodies.put_body(spec, settings.owner, settings.environments)
