@@ -74,6 +74,10 @@ def _ident(item: Any) -> str | None:
     return None
 
 
+def _without_id(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in ID_KEYS}
+
+
 def _walk(path: str, old: Any, new: Any, out: list[FieldDiff]) -> None:
     """Every difference between two JSON values, as field diffs under ``path``.
 
@@ -99,6 +103,9 @@ def _walk(path: str, old: Any, new: Any, out: list[FieldDiff]) -> None:
         if all(olds) and all(news) and len(set(olds)) == len(olds) \
                 and len(set(news)) == len(news):
             before, after = dict(zip(olds, old, strict=True)), dict(zip(news, new, strict=True))
+            for ident in set(before) & set(after):  # matched: "ID" and "id" are one key
+                before[ident], after[ident] = _without_id(before[ident]), \
+                    _without_id(after[ident])
             _walk_records(path, before, after, out)
             return
         _walk_items(path, old, new, out)
