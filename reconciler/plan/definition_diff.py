@@ -99,8 +99,9 @@ def _walk(path: str, old: Any, new: Any, out: list[FieldDiff]) -> None:
     elif isinstance(old, list) and isinstance(new, list):
         if old == new:
             return
-        olds, news = [_ident(i) for i in old], [_ident(i) for i in new]
-        if all(olds) and all(news) and len(set(olds)) == len(olds) \
+        olds = [i for i in map(_ident, old) if i]
+        news = [i for i in map(_ident, new) if i]
+        if len(olds) == len(old) and len(news) == len(new) and len(set(olds)) == len(olds) \
                 and len(set(news)) == len(news):
             before, after = dict(zip(olds, old, strict=True)), dict(zip(news, new, strict=True))
             for ident in set(before) & set(after):  # matched: "ID" and "id" are one key
