@@ -36,7 +36,7 @@ from reconciler.plan.model import ActionKind, Reason
 from reconciler.plan.ownership import parse_marker
 from reconciler.redact import redact
 
-HEADER = "Imported by wfpromote import. Edit freely: this file is now the package's source."
+HEADER = "Imported by wfpromote import; from now on, plans are made from this file."
 DECLARABLE = tuple(s.value for s in Status)
 
 
@@ -106,7 +106,7 @@ async def _session(config: Config, request: ImportRequest, folder: Path, stdout:
         _check(files, config)
         for path, (draft, text, definition) in files.items():
             if definition is not None:
-                write_atomic(path.with_name(draft.doc["definition"]), definition)
+                write_atomic(path.with_name(f"{path.stem}.definition.json"), definition)
             write_atomic(path, text)
             outcome.written.append((path, draft.package))
             stdout.write(redact(f"  + {_shown(path, config)}  {printable(draft.package.name)}"
