@@ -30,7 +30,24 @@ def scalar(text: str) -> str:
     if (_PLAIN.match(text) and text == text.strip() and text.lower() not in _YAML_WORDS
             and "  " not in text and not text.endswith(("-", ":"))):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return quoted(text)
+
+
+def _hidden(ch: str) -> bool:
+    """Characters YAML refuses in a file, or that a reader would not see."""
+    code = ord(ch)
+    allowed = ch in "\t\n" or 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF \
+        or 0xE000 <= code <= 0xFFFD or code >= 0x10000
+    return not allowed or unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cn", "Zl", "Zp")
+
+
+def quoted(text: str) -> str:
+    """A double-quoted scalar: JSON escapes, plus \\u escapes for what a reader cannot see."""
+    out = json.dumps(text, ensure_ascii=False)
+    if not any(_hidden(ch) for ch in out):
+        return out
+    return "".join((f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+                   if _hidden(ch) else ch for ch in out)
 
 
 def _block(text: str, indent: str) -> str | None:
@@ -38,7 +55,7 @@ def _block(text: str, indent: str) -> str | None:
     lines = text.split("\n")
     if len(lines) < 2 or not lines[0].strip() or lines[0][0] in " \t":
         return None
-    if any(ch != "\n" and unicodedata.category(ch)[0] == "C" for ch in text):
+    if any(ch != "\n" and (_hidden(ch) or unicodedata.category(ch)[0] == "C") for ch in text):
         return None  # tabs, CR and other controls: JSON escapes show them
     if any(line != line.rstrip() for line in lines) or text != text.strip("\n"):
         return None
