@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import itertools
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,13 +28,14 @@ from reconciler.desired.writer import (
     package_yaml,
     unique_stems,
 )
-from reconciler.domain.declared import Config, Status
+from reconciler.domain.declared import Config, PackageSpec, Status
 from reconciler.domain.objcodes import PROMOTABLE_CODES
 from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
 from reconciler.plan import canonical
 from reconciler.plan.model import ActionKind, Reason
-from reconciler.plan.ownership import parse_marker
+from reconciler.plan.object_diff import served_objects, top_level
+from reconciler.plan.ownership import Marker, parse_marker
 from reconciler.redact import redact
 
 HEADER = "Imported by wfpromote import; from now on, plans are made from this file."
@@ -182,7 +184,14 @@ async def _drafts(api: PromotionAPI, config: Config, packages: Sequence[RemotePa
         if not doc["description"]:
             del doc["description"]
         definition = None
-        if api.capabilities.read_definition:
+        marker = parse_marker(package.description)
+        recovered = _marked_collections(package, source, marker) if marker else None
+        if recovered is not None and marker is not None:
+            # Made by a wfpromote: the objects its marker's digest was computed from.
+            doc["objectCollections"] = recovered
+            if marker.revision is not None:
+                doc["revision"] = marker.revision
+        elif api.capabilities.read_definition:
             definition = await api.get_definition(package.id)
             doc["definition"] = ""  # named once the file name is known
         else:
@@ -190,12 +199,47 @@ async def _drafts(api: PromotionAPI, config: Config, packages: Sequence[RemotePa
         if not (definition or doc.get("objectCollections")):
             outcome.refused.append(f"not imported {label}: it holds no promotable objects")
             continue
-        marker = parse_marker(package.description)
         if marker is not None and marker.owner != config.owner:
             outcome.skipped.append(f"note: {label} carries the marker of owner "
                                    f"{marker.owner!r}; --adopt takes it over")
         drafts.append(Draft(package, doc, definition))
     return drafts
+
+
+MAX_UNSURE = 12  # objects that may be sub-objects: up to 2**12 digests are tried
+
+
+def _marked_collections(package: RemotePackage, source: str,
+                        marker: Marker) -> list[dict[str, Any]] | None:
+    """The collections whose digest is the one the package's marker records, if any.
+
+    The served entities cannot tell an object the package named from one that came with its
+    parent (a dashboard's report); the marker's digest can. Every choice of those unsure
+    objects is tried, the fullest first; None when none matches (the files were by value,
+    or the package was changed since).
+    """
+    everything = object_collections(package.packageEntities or {})
+    named = top_level(served_objects(package.packageEntities))
+    unsure = [(c["objCode"], e) for c in everything for e in c["entities"]
+              if e["ID"].lower() not in named.get(c["objCode"], {})]
+    if len(unsure) > MAX_UNSURE:
+        return None
+    for size in range(len(unsure), -1, -1):
+        for dropped in itertools.combinations(range(len(unsure)), len(unsure) - size):
+            left_out = {(unsure[i][0], unsure[i][1]["ID"]) for i in dropped}
+            collections = [
+                {"objCode": c["objCode"],
+                 "entities": [e for e in c["entities"] if (c["objCode"], e["ID"]) not in left_out]}
+                for c in everything]
+            collections = [c for c in collections if c["entities"]]
+            if not collections:
+                continue
+            spec = PackageSpec.model_validate({
+                "name": package.name or "unnamed", "source": source,
+                "objectCollections": collections, "revision": marker.revision})
+            if spec.digest() == marker.digest:
+                return collections
+    return None
 
 
 def object_collections(entities: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -173,3 +173,29 @@ def test_export_names_the_package_it_cannot_find(repo: Repo,
     code, _, err = repo.cli(capsys, "export", "Agency Onboarding Kits")
     assert code == 1 and "no live package named" in err and "Agency Onboarding Kit" in err
     assert "Traceback" not in err
+
+
+def test_a_lost_file_of_a_managed_package_is_recovered_exactly(
+        repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """The served entities cannot tell a dashboard's own report from one named beside it;
+    the marker's digest can, so the import writes back exactly the objects declared."""
+    dashboard = seed_id("sandbox", "PTLTAB", "Agency Performance and Readiness")
+    report = seed_id("sandbox", "PTLSEC", "Open Requests by Agency")
+    original = ("name: Agency Dashboards\nsource: sandbox\nstatus: TESTING\nrevision: 2\n"
+                "objectCollections:\n"
+                f"  - objCode: PTLTAB\n    entities: [{{ID: {dashboard}}}]\n"
+                f"  - objCode: PTLSEC\n    entities: [{{ID: {report}}}]\n")
+    path = repo.root / "promotions" / "dashboards.yaml"
+    path.write_text(original)
+    code, out, err = repo.cli(capsys, "apply", "--auto-approve")
+    assert code == 0, out + err
+    path.unlink()
+
+    code, out, err = repo.cli(capsys, "import")
+    assert code == 0, out + err
+    text = (repo.root / "promotions" / "agency-dashboards.yaml").read_text()
+    assert "revision: 2" in text and report in text and dashboard in text
+    assert seed_id("sandbox", "PTLSEC", "Agency Throughput") not in text  # the dashboard's own
+    assert "definition:" not in text      # by reference, as it was declared, in both profiles
+    code, out, _ = repo.cli(capsys, "plan", "--detailed-exitcode")
+    assert code == 0 and "No changes." in out, out
