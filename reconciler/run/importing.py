@@ -339,9 +339,10 @@ async def _adopt(config: Config, clients: Mapping[str, PromotionAPI], paths: lis
     specs = load_packages(config, shown)
     plan = await build_plan(config, specs, clients, PlanOptions(adopt=True, paths=tuple(shown)),
                             clock)
-    adopted = 0
+    adopted = managed = 0
     for action in plan.actions:
         if action.kind is ActionKind.NOOP:
+            managed += 1
             continue
         only_marker = (action.kind is ActionKind.UPDATE and action.reason is Reason.ADOPTED
                        and [d.path for d in action.diffs] == ["ownership"])
@@ -355,7 +356,8 @@ async def _adopt(config: Config, clients: Mapping[str, PromotionAPI], paths: lis
         await api.patch_package(action.package_id, action.body())
         adopted += 1
         stdout.write(redact(f"  ~ {printable(action.name)}  adopted (owner {config.owner})\n"))
-    stdout.write(f"Adopted {adopted} package(s).\n")
+    note = f"; {managed} already carried this owner's marker" if managed else ""
+    stdout.write(f"Adopted {adopted} package(s){note}.\n")
 
 
 def _inside(path: Path, root: Path) -> bool:
