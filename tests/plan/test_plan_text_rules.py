@@ -1,0 +1,119 @@
+"""The small text rules of the planning core: normalised values, the ownership marker, the
+selection warning and the safety messages, each pinned to its exact result."""
+
+from __future__ import annotations
+
+import pytest
+from plan_factories import OWNER, remote_of, settings, spec
+
+from reconciler.errors import UnsafePlan
+from reconciler.plan import normalise
+from reconciler.plan.model import Action, ActionKind, Reason
+from reconciler.plan.ownership import Marker, parse_marker, strip_marker, with_marker
+from reconciler.plan.safety import check_not_empty, check_threshold
+from reconciler.plan.selection import Selection
+
+DIGEST = "ab" * 32
+MARKER = f"managed-by: wfpromote owner={OWNER} digest={DIGEST}"
+
+
+# --- normalise -------------------------------------------------------------------------------
+
+
+def test_description_trims_trailing_spaces_per_line_and_keeps_indentation() -> None:
+    assert normalise.description("first  \n  indented  \r\nlast\t\n\n") == \
+        "first\n  indented\nlast"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (None, None), ("", None), ("  ", None), ("null", None),
+    ("ASSEMBLING", "DRAFT"), ("extracting", "DRAFT"),   # on its way to DRAFT
+    ("retired", "DISABLED"), (" active ", "ACTIVE"),
+])
+def test_status(raw: str | None, expected: str | None) -> None:
+    assert normalise.status(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (" HTTPS://Acme.SB01.Workfront.com/ ", "https://acme.sb01.workfront.com"),
+    ("https://Acme.Workfront.com/Some/Path/", "https://acme.workfront.com/Some/Path"),
+    ("https://Acme.Workfront.com/Go?to=HTTP://Other", "https://acme.workfront.com/Go?to=HTTP://Other"),
+    ("https://acme.workfront.com/TAX", "https://acme.workfront.com/TAX"),
+    ("Acme.Workfront.com/", "acme.workfront.com"),
+    (None, ""),
+])
+def test_url(raw: str | None, expected: str) -> None:
+    assert normalise.url(raw) == expected
+
+
+def test_entity_ids_whatever_the_key_casing() -> None:
+    records = [{"ID": "ABC", "id": "ignored"}, {"id": " Def "}, {"name": "no id"}, "junk"]
+    assert normalise.entity_ids(records) == {"abc", "def"}
+    assert normalise.entity_ids(None) == set()
+
+
+# --- the ownership marker --------------------------------------------------------------------
+
+
+def test_marker_survives_a_service_that_joins_lines_with_spaces() -> None:
+    one_line = f"Templates for agencies.  {MARKER}"
+    assert parse_marker(one_line) == Marker(OWNER, DIGEST)
+    assert strip_marker(one_line) == "Templates for agencies."
+    assert strip_marker(f"First\nSecond\nThird {MARKER}  ") == "First\nSecond\nThird"
+
+
+def test_marker_line_endings_are_unified() -> None:
+    assert strip_marker(f"one\r\ntwo\r\n\r\n{MARKER}\r\n") == "one\ntwo"
+    assert strip_marker(f"one\rtwo\r\r{MARKER}") == "one\ntwo"
+    assert parse_marker(f"text\r{MARKER}\r") == Marker(OWNER, DIGEST)
+
+
+def test_marker_of_an_owner_with_a_space_round_trips() -> None:
+    text = with_marker("Hello", "web team", DIGEST.upper())
+    assert text == f"Hello\n\nmanaged-by: wfpromote owner=web team digest={DIGEST}"
+    assert parse_marker(text) == Marker("web team", DIGEST)
+    assert with_marker("", "XRAY", DIGEST).endswith("owner=XRAY digest=" + DIGEST)
+
+
+def test_marker_refuses_an_owner_it_cannot_write() -> None:
+    for owner in ("", "  ", "two\nlines", "cr\rhere"):
+        with pytest.raises(ValueError) as info:
+            with_marker("x", owner, DIGEST)
+        assert str(info.value) == f"owner {owner!r} cannot be written into a marker"
+
+
+# --- selection -------------------------------------------------------------------------------
+
+
+def test_selection_warning_names_every_glob() -> None:
+    selection = Selection(("Agency*", "Risk*"), ("*Old", "*Test"))
+    assert selection.warning() == (
+        "partial plan: only packages matching 'Agency*', 'Risk*' and not matching "
+        "'*Old', '*Test' are considered; every other package is left as it is")
+    assert Selection(excludes=("X",)).warning() == (
+        "partial plan: only packages not matching 'X' are considered; every other package is "
+        "left as it is")
+
+
+# --- safety ----------------------------------------------------------------------------------
+
+
+def test_an_empty_desired_set_is_refused_with_a_hint() -> None:
+    with pytest.raises(UnsafePlan) as info:
+        check_not_empty(0, 4, settings())
+    assert info.value.message == (f"no packages are declared; planning would remove all 4 "
+                                  f"package(s) owned by '{OWNER}'")
+    assert info.value.hint == ("check the `packages:` path in wfpromote.yaml; pass "
+                               "--allow-empty if this is really what you want")
+
+
+def test_a_plan_over_the_threshold_is_refused_with_a_hint() -> None:
+    managed = [remote_of(spec(f"P{n}")) for n in range(10)]
+    actions = [Action(kind=ActionKind.DISABLE, name=p.name, reason=Reason.NOT_DECLARED,
+                      package_id=p.id) for p in managed[:5]]
+    with pytest.raises(UnsafePlan) as info:
+        check_threshold(actions, len(managed), settings(max_change_percent=30))
+    assert info.value.message == ("the plan disables, deletes or replaces 5 of 10 managed "
+                                  "packages (50.0%), more than the limit of 30%")
+    assert info.value.hint == ("review the plan; pass --force to go ahead anyway, or raise "
+                               "safety.max_change_percent in wfpromote.yaml")
