@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reconciler.model import PackageSpec  # noqa: E402
+from reconciler.domain.declared import PackageSpec  # noqa: E402
 from reconciler.plan.ownership import with_marker  # noqa: E402
 
 OWNER = "bench-owner"
@@ -142,8 +142,8 @@ def wfpromote(root: Path, *args: str) -> tuple[float, subprocess.CompletedProces
 
 
 def floor_seconds() -> float:
-    imports = ("import reconciler.cli, reconciler.plan.pipeline, reconciler.api.factory, "
-               "reconciler.loader, reconciler.config, reconciler.plan.render_text")
+    imports = ("import reconciler.cli, reconciler.run.planning, reconciler.run.clients, "
+               "reconciler.desired.loader, reconciler.desired.config, reconciler.output.text")
     best = float("inf")
     for _ in range(3):
         started = time.perf_counter()

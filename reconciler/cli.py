@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +20,9 @@ from reconciler.commands.plan import plan_command
 from reconciler.commands.schema import schema_command
 from reconciler.commands.simulator import simulator_group
 from reconciler.commands.validate import validate_command
+
+if TYPE_CHECKING:
+    from reconciler.clock import Clock
 
 EPILOG = """\b
 Examples:
@@ -47,7 +51,10 @@ def cli(ctx: click.Context, config_path: str | None, allow_simulator: bool,
     """
     if os.environ.get("RUNNER_DEBUG") == "1":
         verbose = max(verbose, 2)
+    clock = ctx.obj.clock if isinstance(ctx.obj, GlobalOptions) else None
     ctx.obj = GlobalOptions(config_path, allow_simulator, color, verbose)
+    if clock is not None:
+        ctx.obj.clock = clock
     _setup_logging(verbose)
 
 
@@ -77,16 +84,18 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
-def run(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run one command; ``clock`` replaces the real clock (tests)."""
     from reconciler.errors import WfpromoteError  # light module
 
     # Each call is a run and must announce the embedded simulator again; the factory is
     # only touched when already imported, so `--help` stays free of httpx.
-    factory = sys.modules.get("reconciler.api.factory")
+    factory = sys.modules.get("reconciler.run.clients")
     if factory is not None:
         factory.reset_simulator_notice()
     try:
-        result = cli.main(args=argv, prog_name="wfpromote", standalone_mode=False)
+        seed = GlobalOptions(None, False, None, 0, clock) if clock is not None else None
+        result = cli.main(args=argv, prog_name="wfpromote", standalone_mode=False, obj=seed)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.Abort:

@@ -12,12 +12,11 @@ import fcntl
 import json
 import os
 import socket
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from reconciler.clock import Clock, RealClock
 from reconciler.errors import LockHeld
 
 LOCK_PATH = Path(".wfpromote") / "apply.lock"
@@ -27,32 +26,31 @@ class ApplyLock:
     """Context manager: take the lock (waiting up to ``timeout`` seconds) or raise LockHeld."""
 
     def __init__(self, root: str | Path, *, timeout: float = 0.0, interval: float = 0.2,
-                 sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 clock: Clock | None = None) -> None:
         self.path = Path(root) / LOCK_PATH
         self.timeout = max(0.0, timeout)
         self.interval = interval
-        self._sleep = sleep
-        self._monotonic = monotonic
+        self._clock: Clock = clock or RealClock()
         self._fd: int | None = None
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = self._monotonic() + self.timeout
+        deadline = self._clock.monotonic() + self.timeout
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if self._monotonic() >= deadline:
+                if self._clock.monotonic() >= deadline:
                     holder = self.holder()
                     os.close(fd)
                     raise LockHeld(
                         f"another apply is running ({holder}); lock file {self.path}",
                         hint="wait for it to finish, or pass --lock-timeout SECONDS to wait "
                              "(timeouts.lock in wfpromote.yaml)") from None
-                self._sleep(min(self.interval, max(0.0, deadline - self._monotonic())))
+                self._clock.sleep_blocking(
+                    min(self.interval, max(0.0, deadline - self._clock.monotonic())))
         info = {"pid": os.getpid(), "host": socket.gethostname(),
                 "started": datetime.now(UTC).isoformat(timespec="seconds")}
         os.ftruncate(fd, 0)

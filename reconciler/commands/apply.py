@@ -52,7 +52,7 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
     """
     import sys
 
-    from reconciler.apply.session import ApplyRequest, run_apply
+    from reconciler.run.applying import ApplyRequest, run_apply
 
     options = global_options(ctx)
     if report_path:
@@ -64,4 +64,4 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
         targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
         allow_empty=allow_empty, force=force, allow_simulator=options.allow_simulator,
         color=options.use_color(sys.stderr if output_format == "json" else sys.stdout))
-    return run_apply(config, request)
+    return run_apply(config, request, clock=options.clock)

@@ -47,8 +47,9 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
 
     PATHS narrows the package files read (default: the `packages:` folder of the config).
     """
-    from reconciler.plan.pipeline import PlanOptions, make_plan
+    from reconciler.output.renderers import RenderOptions, render
     from reconciler.redact import redact
+    from reconciler.run.planning import PlanOptions, make_plan
 
     opts = global_options(ctx)
     if out_path:
@@ -56,26 +57,12 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
     options = PlanOptions(targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
                           allow_empty=allow_empty, force=force)
     plan = make_plan(opts.load_config(), paths, options,
-                     allow_simulator=opts.allow_simulator)
+                     allow_simulator=opts.allow_simulator, clock=opts.clock)
     if out_path:
-        from reconciler.plan.render_json import render_json
-
-        _write_plan(Path(out_path), redact(render_json(plan)))
+        _write_plan(Path(out_path), redact(render(plan, "json")))
         click.echo(f"Saved the plan to {out_path}.", err=True)
-    color = False
-    if output_format == "json":
-        from reconciler.plan.render_json import render_json
-
-        text = render_json(plan)
-    elif output_format == "markdown":
-        from reconciler.plan.render_markdown import render_markdown
-
-        text = render_markdown(plan, budget=markdown_budget)
-    else:
-        from reconciler.plan.render_text import render_text
-
-        color = opts.use_color(sys.stdout)
-        text = render_text(plan, color=color)
+    color = output_format == "text" and opts.use_color(sys.stdout)
+    text = render(plan, output_format, RenderOptions(color=color, markdown_budget=markdown_budget))
     # click strips ANSI codes off a non-terminal unless told the caller decided.
     click.echo(redact(text), nl=False, color=color)
     if detailed_exitcode and plan.has_changes:

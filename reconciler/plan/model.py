@@ -6,11 +6,14 @@ as JSON. Nothing here does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any
 
-FORMAT_VERSION = "1.0"
+from reconciler.plan.values import FrozenMap, freeze, thaw
+
+FORMAT_VERSION = "1.1"  # 1.1: diffs carry "op"
 
 
 class ActionKind(StrEnum):
@@ -51,16 +54,38 @@ class ReplaceStrategy(StrEnum):
     CREATE_THEN_DISABLE = "create_then_disable"      # new package, wait, then disable old
 
 
+class DiffOp(StrEnum):
+    """What happened to one field or list item (after kopf's diff items)."""
+
+    ADD = "add"
+    REMOVE = "remove"
+    CHANGE = "change"
+
+
 @dataclass(frozen=True)
 class FieldDiff:
-    """One changed field: a path such as "description" or "packageEntities.TMPL[0].name"."""
+    """One changed field: a path such as "description" or "packageEntities.TMPL[0].name".
+
+    ``op`` says whether the value was added (``old`` is None), removed (``new`` is None) or
+    changed; when not given it follows from which side is missing.
+    """
 
     path: str
     old: Any
     new: Any
+    op: DiffOp | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "old", freeze(self.old))
+        object.__setattr__(self, "new", freeze(self.new))
+        if self.op is None:
+            op = DiffOp.ADD if self.old is None else DiffOp.REMOVE if self.new is None \
+                else DiffOp.CHANGE
+            object.__setattr__(self, "op", op)
 
     def data(self) -> dict[str, Any]:
-        return {"path": self.path, "old": self.old, "new": self.new}
+        op = self.op.value if self.op is not None else DiffOp.CHANGE.value
+        return {"path": self.path, "op": op, "old": thaw(self.old), "new": thaw(self.new)}
 
 
 @dataclass(frozen=True)
@@ -70,9 +95,9 @@ class Action:
     reason: Reason
     package_id: str | None = None              # remote id the action touches, if any
     # The full request body to send for create/replace (description carries the marker);
-    # for update, only the fields to PATCH; for disable, {"status": "DISABLED"}.
-    after: dict[str, Any] | None = None
-    before: dict[str, Any] | None = None       # the remote package as compared (no marker)
+    # for update, only the fields to PATCH; for disable, {"status": "DISABLED"}. Frozen.
+    after: Mapping[str, Any] | None = None
+    before: Mapping[str, Any] | None = None    # the remote package as compared (no marker)
     diffs: tuple[FieldDiff, ...] = ()
     strategy: ReplaceStrategy | None = None    # replace only
     source_env: str | None = None              # environment whose host creates/writes it
@@ -80,8 +105,19 @@ class Action:
     desired_status: str | None = None          # status to PATCH after assembly, if not DRAFT
     origin: str | None = None                  # "file:line" of the declaration
 
-    def sort_key(self) -> tuple[int, str, str]:
-        return (KIND_ORDER[self.kind], self.name, self.environment or "")
+    def __post_init__(self) -> None:
+        for key in ("after", "before"):
+            value = getattr(self, key)
+            if value is not None and not isinstance(value, FrozenMap):
+                object.__setattr__(self, key, FrozenMap(value))
+
+    def sort_key(self) -> tuple[int, str, str, str]:
+        """The one order of a plan: by kind, then package name, environment and id."""
+        return (KIND_ORDER[self.kind], self.name, self.environment or "", self.package_id or "")
+
+    def body(self) -> dict[str, Any]:
+        """``after`` as a plain dict, ready to send (empty when there is none)."""
+        return thaw(self.after) if self.after is not None else {}
 
     @property
     def changes_remote(self) -> bool:
@@ -90,7 +126,9 @@ class Action:
     def data(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "action": self.kind.value, "name": self.name, "reason": self.reason.value,
-            "package_id": self.package_id, "before": self.before, "after": self.after,
+            "package_id": self.package_id,
+            "before": thaw(self.before) if self.before is not None else None,
+            "after": thaw(self.after) if self.after is not None else None,
             "diffs": [d.data() for d in self.diffs],
         }
         for key in ("strategy", "source_env", "environment", "desired_status", "origin"):

@@ -1,7 +1,7 @@
 """The pure planning core: declared packages + a remote snapshot + settings in, a Plan out.
 
 No HTTP, no files, no click: everything it needs is in its arguments, so it is fast and
-testable. The pipeline (``reconciler.plan.pipeline``) does the I/O around it.
+testable. The pipeline (``reconciler.run.planning``) does the I/O around it.
 """
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from reconciler.api.models import RemotePackage, normalise_status
+from reconciler.domain.declared import PackageSpec
+from reconciler.domain.remote import RemotePackage
+from reconciler.domain.statuses import status_name
 from reconciler.errors import UnsafePlan, WfpromoteError
-from reconciler.model import PackageSpec
-from reconciler.plan import bodies, fingerprint, normalise, safety
+from reconciler.plan import bodies, canonical, fingerprint, safety
 from reconciler.plan.content import entity_diffs, same_content
 from reconciler.plan.definition_diff import definition_diffs
 from reconciler.plan.identity import Match, match_packages
@@ -61,7 +62,7 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
         if package.id not in claimed and selection.includes(package.name):
             _plan_prune(package, settings, draft)
     _note_renames(matches, managed, draft)
-    actions = sorted(draft.actions, key=lambda a: (*a.sort_key(), a.package_id or ""))
+    actions = sorted(draft.actions, key=Action.sort_key)
     safety.check_threshold(actions, len(managed), settings)
     if (warning := selection.warning()) is not None:
         draft.warnings[:0] = [warning, *selection.unmatched(
@@ -86,9 +87,9 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
     except WfpromoteError:
         # Several live packages share a declared name and some list items lack the status
         # that tells the superseded (DISABLED) ones apart: fetch those, then judge again.
-        names = {normalise.name(s.name) for s in chosen}
+        names = {canonical.name(s.name) for s in chosen}
         slim = {r.id for r in remote if not r.deleted and r.status is None
-                and normalise.name(r.name) in names}
+                and canonical.name(r.name) in names}
         if not slim:
             raise
         return slim | needs_detail(desired, [r for r in remote if r.id not in slim],
@@ -182,8 +183,8 @@ def _owner_of(package: RemotePackage) -> str | None:
 def _before(package: RemotePackage) -> dict[str, object]:
     out: dict[str, object] = {
         "id": package.id, "name": package.name,
-        "description": normalise.description(package.description),
-        "status": normalise_status(package.status)}  # raw: the apply engine waits on ASSEMBLING
+        "description": canonical.description(package.description),
+        "status": status_name(package.status)}  # raw: the apply engine waits on ASSEMBLING
     if package.source:
         out["source"] = package.source
     return out
@@ -204,7 +205,7 @@ def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft) -> None:
         who = f"owner {marker.owner!r}" if marker else "no marker"
         draft.conflicts.append(f"{spec.name!r} (id {package.id}, {who})")
         return
-    if normalise.status(package.status) == "ASSEMBLING" or package.status == "ASSEMBLING":
+    if status_name(package.status) == "ASSEMBLING":
         draft.warnings.append(f"package {spec.name!r} is still assembling; compared as DRAFT")
     reason = _replace_reason(spec, package, marker, owned, settings, draft)
     diffs = _field_diffs(spec, package)
@@ -226,9 +227,9 @@ def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft) -> None:
 
 def _replace_reason(spec: PackageSpec, package: RemotePackage, marker: Marker | None,
                     owned: bool, settings: PlanSettings, draft: _Draft) -> Reason | None:
-    if normalise.status(package.status) == "ASSEMBLING_FAILED":
+    if canonical.status(package.status) == "ASSEMBLING_FAILED":
         return Reason.ASSEMBLY_FAILED
-    if normalise.status(package.status) == "UNASSEMBLED":
+    if canonical.status(package.status) == "UNASSEMBLED":
         # Saved without assembling (UI "Save and Close"): it never assembles on its own, so
         # waiting would only end at the assembly timeout; it is re-made like a failed one.
         draft.warnings.append(f"package {spec.name!r} ({package.id}) is UNASSEMBLED; "
@@ -248,13 +249,13 @@ def _replace_reason(spec: PackageSpec, package: RemotePackage, marker: Marker | 
 
 def _field_diffs(spec: PackageSpec, package: RemotePackage) -> list[FieldDiff]:
     diffs = []
-    if spec.id is not None and normalise.name(package.name) != normalise.name(spec.name):
+    if spec.id is not None and canonical.name(package.name) != canonical.name(spec.name):
         diffs.append(FieldDiff("name", package.name, spec.name))
-    old_text, new_text = normalise.description(package.description), \
-        normalise.description(spec.description)
+    old_text, new_text = canonical.description(package.description), \
+        canonical.description(spec.description)
     if old_text != new_text:
         diffs.append(FieldDiff("description", old_text, new_text))
-    old_status = normalise.status(package.status)
+    old_status = canonical.status(package.status)
     if old_status is not None and old_status != spec.status.value:
         diffs.append(FieldDiff("status", old_status, spec.status.value))
     return diffs
@@ -307,7 +308,7 @@ def _plan_prune(package: RemotePackage, settings: PlanSettings, draft: _Draft) -
     if settings.prune == "off":
         return
     if settings.prune == "disable":
-        if normalise.status(package.status) == "DISABLED":
+        if canonical.status(package.status) == "DISABLED":
             return
         kind, after = ActionKind.DISABLE, {"status": "DISABLED"}
     else:

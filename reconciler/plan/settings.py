@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from reconciler.api.protocol import Capabilities
+from reconciler.domain.profiles import DEFAULT_PROFILE, Capabilities
 
 Prune = Literal["disable", "delete", "off"]
 
@@ -21,7 +21,7 @@ class PlanSettings:
 
     owner: str
     capabilities: Capabilities
-    profile: str = "current"
+    profile: str = DEFAULT_PROFILE
     prune: Prune = "disable"
     environments: Mapping[str, str] = field(default_factory=dict)
     targets: tuple[str, ...] = ()        # fnmatch globs on package names; empty = all

@@ -10,9 +10,9 @@ import pytest
 from apply_fakes import OWNER, create, plan_of
 
 from reconciler.apply.progress import PlainProgress, RichProgress, choose_progress
-from reconciler.apply.session import read_saved_plan
-from reconciler.plan.serialize import plan_to_data
+from reconciler.output.saved import plan_to_data
 from reconciler.redact import register
+from reconciler.run.applying import read_saved_plan
 
 
 class FakeTerminal(io.StringIO):

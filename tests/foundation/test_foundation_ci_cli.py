@@ -153,7 +153,7 @@ def test_an_unexpected_error_is_one_redacted_message(
         raise RuntimeError(f"boom with {canary}")
 
     redact.register(canary)
-    monkeypatch.setattr("reconciler.loader.collect", broken)
+    monkeypatch.setattr("reconciler.desired.loader.collect", broken)
     outcome = repo.cli(*verbose, "validate")
     assert outcome.code == 1
     assert "internal error (RuntimeError: boom with ***)" in outcome.err

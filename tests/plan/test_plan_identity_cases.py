@@ -10,7 +10,7 @@ import pytest
 from plan_factories import OWNER, pkg_id, remote_of, settings, spec
 
 from reconciler.errors import WfpromoteError
-from reconciler.model import SourceRef
+from reconciler.domain.declared import SourceRef
 from reconciler.plan.identity import match_packages
 from reconciler.plan.model import ActionKind, Reason
 from reconciler.plan.planner import plan

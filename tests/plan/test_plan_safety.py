@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from plan_factories import remote_of, settings, spec
 
-from reconciler.api.models import RemotePackage
+from reconciler.domain.declared import PackageSpec
+from reconciler.domain.remote import RemotePackage
 from reconciler.errors import UnsafePlan
-from reconciler.model import PackageSpec
 from reconciler.plan.model import ActionKind
 from reconciler.plan.planner import plan
 

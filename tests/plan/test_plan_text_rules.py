@@ -7,7 +7,7 @@ import pytest
 from plan_factories import OWNER, remote_of, settings, spec
 
 from reconciler.errors import UnsafePlan
-from reconciler.plan import normalise
+from reconciler.plan import canonical
 from reconciler.plan.model import Action, ActionKind, Reason
 from reconciler.plan.ownership import Marker, parse_marker, strip_marker, with_marker
 from reconciler.plan.safety import check_not_empty, check_threshold
@@ -17,11 +17,11 @@ DIGEST = "ab" * 32
 MARKER = f"managed-by: wfpromote owner={OWNER} digest={DIGEST}"
 
 
-# --- normalise -------------------------------------------------------------------------------
+# --- canonical values ------------------------------------------------------------------------
 
 
 def test_description_trims_trailing_spaces_per_line_and_keeps_indentation() -> None:
-    assert normalise.description("first  \n  indented  \r\nlast\t\n\n") == \
+    assert canonical.description("first  \n  indented  \r\nlast\t\n\n") == \
         "first\n  indented\nlast"
 
 
@@ -31,7 +31,7 @@ def test_description_trims_trailing_spaces_per_line_and_keeps_indentation() -> N
     ("retired", "DISABLED"), (" active ", "ACTIVE"),
 ])
 def test_status(raw: str | None, expected: str | None) -> None:
-    assert normalise.status(raw) == expected
+    assert canonical.status(raw) == expected
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -43,13 +43,13 @@ def test_status(raw: str | None, expected: str | None) -> None:
     (None, ""),
 ])
 def test_url(raw: str | None, expected: str) -> None:
-    assert normalise.url(raw) == expected
+    assert canonical.url(raw) == expected
 
 
 def test_entity_ids_whatever_the_key_casing() -> None:
     records = [{"ID": "ABC", "id": "ignored"}, {"id": " Def "}, {"name": "no id"}, "junk"]
-    assert normalise.entity_ids(records) == {"abc", "def"}
-    assert normalise.entity_ids(None) == set()
+    assert canonical.entity_ids(records) == {"abc", "def"}
+    assert canonical.entity_ids(None) == set()
 
 
 # --- the ownership marker --------------------------------------------------------------------

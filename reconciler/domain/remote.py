@@ -9,34 +9,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Old (2023-07) package status names -> current ones.
-OLD_STATUS_NAMES: dict[str, str] = {
-    "EXTRACTING": "ASSEMBLING",
-    "BUILDING": "DRAFT",
-    "PREVIEW": "TESTING",
-    "PUBLIC": "ACTIVE",
-    "RETIRED": "DISABLED",
-}
-CURRENT_TO_OLD: dict[str, str] = {v: k for k, v in OLD_STATUS_NAMES.items()}
-
-PACKAGE_STATUSES = ("UNASSEMBLED", "ASSEMBLING", "ASSEMBLING_FAILED", "DRAFT", "TESTING",
-                    "ACTIVE", "DISABLED")
-
-
-def normalise_status(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip().upper()
-    return OLD_STATUS_NAMES.get(text, text)
-
-
-def normalise_text(value: object) -> str:
-    """null, the string "null", missing and whitespace-only all mean empty."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "" if text.strip().lower() in ("", "null") else text
-
 
 class _Remote(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
@@ -89,18 +61,3 @@ class Installation(_Remote):
     registeredAt: str | None = None
     updatedAt: str | None = None
     translationMap: TranslationMap = Field(default_factory=dict)
-
-
-INSTALL_DONE = frozenset({"INSTALLED", "COMPLETED"})
-
-
-def installation_phase(status: str | None) -> str:
-    """Classify an installation status: "pending", "running", "succeeded" or "failed"."""
-    text = (status or "").upper()
-    if text == "PREPARING" or not text:
-        return "pending"
-    if text in INSTALL_DONE:
-        return "succeeded"
-    if "FAIL" in text:
-        return "failed"
-    return "running"

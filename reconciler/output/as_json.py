@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from reconciler.output.saved import plan_to_data
 from reconciler.plan.model import Plan
-from reconciler.plan.serialize import plan_to_data
 
 
 def render_json(plan: Plan) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from apihelpers import shape
 
-from reconciler.api import normalize
-from reconciler.api.models import Installation
-from reconciler.api.profiles import PROFILES, get_profile
+from reconciler.api import decode
+from reconciler.domain.profiles import PROFILES, get_profile
+from reconciler.domain.remote import Installation
 from reconciler.errors import ConfigError
 
 
@@ -20,7 +20,7 @@ from reconciler.errors import ConfigError
     (None, None),
 ])
 def test_bare_host(raw: str | None, host: str | None) -> None:
-    assert normalize.bare_host(raw) == host
+    assert decode.bare_host(raw) == host
 
 
 @pytest.mark.parametrize(("payload", "expected"), [
@@ -31,7 +31,7 @@ def test_bare_host(raw: str | None, host: str | None) -> None:
     ("text", "text"),
 ])
 def test_unwrap_only_single_data_key(payload: object, expected: object) -> None:
-    assert normalize.unwrap(payload) == expected
+    assert decode.unwrap(payload) == expected
 
 
 @pytest.mark.parametrize(("text", "found"), [
@@ -44,21 +44,21 @@ def test_unwrap_only_single_data_key(payload: object, expected: object) -> None:
     ("{}", None), ("", None), ("Accepted", None), ('{"id": "not-a-uuid"}', None),
 ])
 def test_installation_id(text: str, found: str | None) -> None:
-    assert normalize.installation_id(text) == found
+    assert decode.installation_id(text) == found
 
 
 def test_newest_prefers_latest_registered_then_last() -> None:
     a = Installation(id="a", registeredAt="2024-01-02T00:00:00.000Z")
     b = Installation(id="b", registeredAt="2024-01-01T00:00:00.000Z")
     c = Installation(id="c")
-    assert normalize.newest([a, b, c]).id == "a"  # type: ignore[union-attr]
-    assert normalize.newest([c, Installation(id="d")]).id == "d"  # type: ignore[union-attr]
-    assert normalize.newest([]) is None
+    assert decode.newest([a, b, c]).id == "a"  # type: ignore[union-attr]
+    assert decode.newest([c, Installation(id="d")]).id == "d"  # type: ignore[union-attr]
+    assert decode.newest([]) is None
 
 
 def test_old_and_current_names_agree_when_both_present() -> None:
     # The 2023 simulator sends displayEntities next to packageEntities; neither is lost.
-    pkg = normalize.package({"data": {"id": "x", "packageName": "old", "name": "new",
+    pkg = decode.package({"data": {"id": "x", "packageName": "old", "name": "new",
                                       "packageEntities": {"GROUP": []},
                                       "displayEntities": {"ROLE": []}}})
     assert pkg.name == "new"
@@ -66,13 +66,13 @@ def test_old_and_current_names_agree_when_both_present() -> None:
 
 
 def test_entities_keyed_by_id_are_accepted() -> None:
-    pkg = normalize.package({"id": "x", "packageEntities": {
+    pkg = decode.package({"id": "x", "packageEntities": {
         "GROUP": {"a" * 32: {"name": "G", "description": "null"}}}})
     assert pkg.packageEntities == {"GROUP": [{"id": "a" * 32, "name": "G", "description": ""}]}
 
 
 def test_translation_entry_null_target_and_lower_case_action() -> None:
-    mapping = normalize.translation_map({"GROUP": {"s": {"action": "create", "targetId": None,
+    mapping = decode.translation_map({"GROUP": {"s": {"action": "create", "targetId": None,
                                                          "name": None}}})
     entry = mapping["GROUP"]["s"]
     assert (entry.action, entry.targetId, entry.name) == ("CREATE", "", "")
@@ -83,19 +83,19 @@ def test_translation_entry_null_target_and_lower_case_action() -> None:
     {"id": "x", "packageEntities": ["not", "a", "map"]},
 ])
 def test_unreadable_packages_raise_unexpected_shape(bad: object) -> None:
-    with pytest.raises(normalize.UnexpectedShape):
-        normalize.package(bad)
+    with pytest.raises(decode.UnexpectedShape):
+        decode.package(bad)
 
 
 def test_installation_wrapped_in_data_is_accepted() -> None:
-    inst = normalize.installation({"data": shape("prepare_installation_current.json")})
+    inst = decode.installation({"data": shape("prepare_installation_current.json")})
     assert inst.status == "PREPARING"
 
 
 def test_translation_map_body_round_trips() -> None:
-    mapping = normalize.translation_map(shape("translation_map_current.json"))
-    body = normalize.translation_map_body(mapping)
-    assert normalize.translation_map(body) == mapping
+    mapping = decode.translation_map(shape("translation_map_current.json"))
+    body = decode.translation_map_body(mapping)
+    assert decode.translation_map(body) == mapping
 
 
 def test_profile_table() -> None:

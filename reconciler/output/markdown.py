@@ -9,9 +9,9 @@ the characters that could close a fence or open a tag.
 
 from __future__ import annotations
 
+from reconciler.output.saved import summary
 from reconciler.plan.describe import SYMBOLS, Detail, details, headline, summary_line
 from reconciler.plan.model import Plan
-from reconciler.plan.serialize import summary
 
 DEFAULT_BUDGET = 65_000
 MIN_BUDGET = 1_024

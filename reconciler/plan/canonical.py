@@ -1,4 +1,4 @@
-"""Normalisation of compared fields, so the plan shows only real changes.
+"""Canonical values of compared fields, so the plan shows only real changes.
 
 Both sides pass through the same functions: the server's additions (extra fields, the marker,
 old status names, the string "null", CRLF, surrounding whitespace, key and entity order) must
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.api.models import normalise_status, normalise_text
+from reconciler.domain.statuses import status_name, text_or_empty
 from reconciler.plan.ownership import strip_marker
 
 # While a package assembles it is on its way to DRAFT; compare it as that.
@@ -18,23 +18,23 @@ _TRANSIENT_AS = {"ASSEMBLING": "DRAFT"}
 
 def description(value: object) -> str:
     """Marker stripped, line endings unified, trailing spaces per line and outer blanks gone."""
-    text = normalise_text(strip_marker(normalise_text(value)))
+    text = text_or_empty(strip_marker(text_or_empty(value)))
     lines = [line.rstrip() for line in text.split("\n")]
     return "\n".join(lines).strip()
 
 
 def status(value: object) -> str | None:
-    text = normalise_status(normalise_text(value) or None)
+    text = status_name(text_or_empty(value) or None)
     return _TRANSIENT_AS.get(text, text) if text else None
 
 
 def name(value: object) -> str:
-    return normalise_text(value).strip()
+    return text_or_empty(value).strip()
 
 
 def url(value: object) -> str:
     """Scheme and host lower-cased, no trailing slash: the API validates these as URLs."""
-    text = normalise_text(value).strip().rstrip("/")
+    text = text_or_empty(value).strip().rstrip("/")
     scheme, sep, rest = text.partition("://")
     if not sep:
         return text.lower()

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reconciler.api.protocol import PromotionAPI
+from reconciler.domain.declared import Config
 from reconciler.errors import StalePlan
-from reconciler.model import Config
 from reconciler.plan.model import Plan
 
 HINT = "make a new plan (wfpromote plan --out plan.json), review it, and apply that"
@@ -36,7 +36,7 @@ async def check_fresh(plan: Plan, config: Config, clients: Mapping[str, Promotio
 
 
 async def _declared_digest(config: Config, paths: tuple[str, ...]) -> str:
-    from reconciler.loader import declared_digest, load_packages
+    from reconciler.desired.loader import declared_digest, load_packages
 
     return declared_digest(load_packages(config, list(paths)))
 
@@ -46,7 +46,7 @@ async def _moved_keys(plan: Plan, config: Config,
     """Keys whose fingerprint moved, judged on the listing and, where the listing lacks the
     status (a slim list item), on the full record the planner would have fetched."""
     from reconciler.plan.fingerprint import stale_keys
-    from reconciler.plan.pipeline import fetch_details
+    from reconciler.run.planning import fetch_details
 
     api = clients[config.listing_environment()]
     remote = await api.list_packages()

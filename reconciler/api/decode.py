@@ -1,4 +1,4 @@
-"""Turn whatever the service answers, in any doc era, into the models of ``api.models``.
+"""Turn whatever the service answers, in any doc era, into the values of ``domain.remote``.
 
 Liberal on input: ``{data: ...}`` or bare bodies, ``packageName`` or ``name``, old status
 names, ``displayEntities`` or ``packageEntities``, ``blueprintId`` or
@@ -15,14 +15,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.api.models import (
-    Installation,
-    RemotePackage,
-    TranslationEntry,
-    TranslationMap,
-    normalise_status,
-    normalise_text,
-)
+from reconciler.domain.remote import Installation, RemotePackage, TranslationEntry, TranslationMap
+from reconciler.domain.statuses import status_name, text_or_empty
 
 UUID_PATTERN = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -92,7 +86,7 @@ def _entities(value: Any) -> dict[str, list[dict[str, Any]]] | None:
             if "id" not in entry and "ID" in entry:
                 entry["id"] = entry.pop("ID")
             if "description" in entry:
-                entry["description"] = normalise_text(entry["description"])
+                entry["description"] = text_or_empty(entry["description"])
             entries.append(entry)
         out[str(code)] = entries
     return out
@@ -110,8 +104,8 @@ def package(payload: Any) -> RemotePackage:
         raise UnexpectedShape("package object without an id")
     data["id"] = str(data["id"])
     data["name"] = "" if data.get("name") is None else str(data["name"])
-    data["description"] = normalise_text(data.get("description"))
-    data["status"] = normalise_status(data.get("status"))
+    data["description"] = text_or_empty(data.get("description"))
+    data["status"] = status_name(data.get("status"))
     data["packageEntities"] = _entities(data.get("packageEntities"))
     try:
         return RemotePackage.model_validate(data)

@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from reconciler.api.models import RemotePackage
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock, RealClock
-from reconciler.model import Config, PackageSpec
+from reconciler.domain.declared import Config, PackageSpec
+from reconciler.domain.remote import RemotePackage
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import needs_detail, plan
 from reconciler.plan.settings import PlanSettings
@@ -73,7 +72,7 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
                      clients: Mapping[str, PromotionAPI], options: PlanOptions,
                      clock: Clock) -> Plan:
     api = clients[config.listing_environment()]
-    from reconciler.loader import declared_digest
+    from reconciler.desired.loader import declared_digest
 
     settings = plan_settings(config, api, options, declared_digest(specs))
     started = clock.monotonic()
@@ -91,15 +90,15 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
 
 
 def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
-              allow_simulator: bool = False) -> Plan:
+              allow_simulator: bool = False, clock: Clock | None = None) -> Plan:
     """Load the package files, then plan against the listing environment."""
-    from reconciler.api.factory import open_clients
-    from reconciler.loader import load_packages
+    from reconciler.desired.loader import load_packages
+    from reconciler.run.clients import open_clients
 
-    started = time.monotonic()
+    clock = clock or RealClock()
+    started = clock.monotonic()
     specs = list(load_packages(config, list(paths)))
-    load_seconds = time.monotonic() - started
-    clock = RealClock()
+    load_seconds = clock.monotonic() - started
 
     async def run() -> Plan:
         async with open_clients(config, allow_simulator=allow_simulator,

@@ -9,6 +9,7 @@ from reconciler.plan.model import (
     FORMAT_VERSION,
     Action,
     ActionKind,
+    DiffOp,
     FieldDiff,
     Plan,
     Reason,
@@ -61,7 +62,7 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
 
 
 def _check_schema(data: dict[str, Any]) -> None:
-    from reconciler.schemas import validator
+    from reconciler.desired.schemas import validator
 
     error = next(iter(validator("plan").iter_errors(data)), None)
     if error is not None:
@@ -75,7 +76,8 @@ def _action(item: dict[str, Any]) -> Action:
     return Action(
         kind=ActionKind(item["action"]), name=str(item["name"]), reason=Reason(item["reason"]),
         package_id=item.get("package_id"), after=item.get("after"), before=item.get("before"),
-        diffs=tuple(FieldDiff(d["path"], d.get("old"), d.get("new"))
+        diffs=tuple(FieldDiff(d["path"], d.get("old"), d.get("new"),
+                              DiffOp(d["op"]) if d.get("op") else None)
                     for d in item.get("diffs", [])),
         strategy=ReplaceStrategy(strategy) if strategy else None,
         source_env=item.get("source_env"), environment=item.get("environment"),

@@ -11,8 +11,14 @@ import re
 from pathlib import Path
 from typing import Any, cast
 
+from reconciler.desired.sources import (
+    Document,
+    SourceError,
+    display_path,
+    is_inside,
+    read_documents,
+)
 from reconciler.errors import Problem
-from reconciler.sources import Document, SourceError, display_path, is_inside, read_documents
 
 _OBJCODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 

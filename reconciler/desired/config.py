@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from reconciler.errors import ConfigError, Problem
+from reconciler.domain.profiles import DEFAULT_PROFILE, PROFILE_NAMES
+from reconciler.errors import ConfigError, Problem, ValidationFailed
 
 if TYPE_CHECKING:
-    from reconciler.model import Config
-    from reconciler.sources import Document, KeyPath
+    from reconciler.desired.sources import Document, KeyPath
+    from reconciler.domain.declared import Config
 
 DEFAULT_NAME = "wfpromote.yaml"
-PROFILES = ("current", "2023")
 
 # Keys that hold a secret when given a literal value, and the *_env form to use instead.
 _SECRET_KEYS = {
@@ -36,16 +36,6 @@ _SECRET_KEYS = {
 _HOST = re.compile(r"^[A-Za-z0-9_.:-]+$")
 _AUTH_MODES = "apikey_env, session_env, bearer_env, oauth or refresh"
 
-
-class ConfigInvalid(ConfigError):
-    """The configuration file has problems; all of them are carried."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the configuration")
-        self.problems = problems
-
-    def render(self) -> str:
-        return "\n".join(p.render() for p in self.problems)
 
 
 def config_file(path: str | None) -> Path:
@@ -67,17 +57,18 @@ def config_file(path: str | None) -> Path:
 
 
 def load_config(path: str | None) -> Config:
-    """Read and check the configuration; raise ConfigError/ConfigInvalid when it is wrong."""
-    from reconciler.sources import SourceError, display_path, read_documents
+    """Read and check the configuration; raise ConfigError, or ValidationFailed
+    carrying every problem, when it is wrong."""
+    from reconciler.desired.sources import SourceError, display_path, read_documents
 
     file = config_file(path)
     shown = display_path(file)
     try:
         docs = read_documents(file, shown)
     except SourceError as exc:
-        raise ConfigInvalid([exc.problem()]) from None
+        raise _invalid([exc.problem()]) from None
     if len(docs) > 1:
-        raise ConfigInvalid([Problem("the configuration must be a single YAML document",
+        raise _invalid([Problem("the configuration must be a single YAML document",
                                      docs[1].location(),
                                      "remove the '---' and the document after it")])
     doc = docs[0]
@@ -88,27 +79,27 @@ def load_config(path: str | None) -> Config:
                                 doc.location(("simulator", "state")),
                                 "e.g. state: .wfpromote/simulator.json"))
     if problems:
-        raise ConfigInvalid(problems)
+        raise _invalid(problems)
     return _to_model(doc, file)
 
 
 def check_config_document(doc: Document) -> list[Problem]:
     """Every problem of one configuration document (secrets first, never echoed)."""
-    from reconciler.schemas import problems_from_schema
+    from reconciler.desired.schemas import problems_from_schema
 
     if not isinstance(doc.data, dict):
         return [Problem("the configuration must be a mapping of settings", doc.location(),
                         "see examples/promotions/wfpromote.yaml")]
-    if doc.data.get("api") == 2023:  # `api: 2023` unquoted is a number in YAML
-        doc.data["api"] = "2023"
+    if isinstance(doc.data.get("api"), int) and str(doc.data["api"]) in PROFILE_NAMES:
+        doc.data["api"] = str(doc.data["api"])  # `api: 2023` unquoted is a number in YAML
     problems = _take_secrets(doc, doc.data, ())
-    api = doc.data.get("api", "current")
+    api = doc.data.get("api", DEFAULT_PROFILE)
     if isinstance(api, int) and not isinstance(api, bool):  # `api: 2024`: same message
         api = str(api)
-    if isinstance(api, str) and api not in PROFILES:
+    if isinstance(api, str) and api not in PROFILE_NAMES:
         doc.data.pop("api")
         problems.append(Problem(f"unknown API profile '{api}'", doc.location(("api",)),
-                                "allowed profiles: " + ", ".join(PROFILES)))
+                                "allowed profiles: " + ", ".join(PROFILE_NAMES)))
     # A removed secret may leave its mapping empty; that follow-on error is only noise.
     emptied = {p.location.path.rsplit(".", 1)[0] for p in problems if p.location.path}
     problems += [p for p in problems_from_schema("config", doc, echo=False)
@@ -261,11 +252,14 @@ def _check_environments(doc: Document) -> list[Problem]:
 def _to_model(doc: Document, file: Path) -> Config:
     from pydantic import ValidationError
 
-    from reconciler.model import Config
+    from reconciler.domain.declared import Config
 
     try:
         return Config(**doc.data, root=str(file.resolve().parent), path=str(file))
     except ValidationError as exc:  # the schema should have caught it: report, don't crash
-        raise ConfigInvalid([Problem(f"{err['msg']}", doc.location(tuple(err["loc"])))
+        raise _invalid([Problem(f"{err['msg']}", doc.location(tuple(err["loc"])))
                              for err in exc.errors(include_input=False)]) from None
 
+
+def _invalid(problems: list[Problem]) -> ValidationFailed:
+    return ValidationFailed(problems, where="the configuration")

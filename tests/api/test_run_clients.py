@@ -9,10 +9,10 @@ import httpx
 import pytest
 from apihelpers import Script, json_reply, run
 
-from reconciler.api import factory
 from reconciler.api.client import PromotionClient
+from reconciler.domain.declared import Config
 from reconciler.errors import AuthError, WfpromoteError
-from reconciler.model import Config
+from reconciler.run import clients as factory
 
 
 def config(tmp_path: Path, **envs: dict[str, Any]) -> Config:

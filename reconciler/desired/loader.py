@@ -15,18 +15,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.checks import Declared, check_all
-from reconciler.definitions import definition_target, load_definition
-from reconciler.errors import Location, Problem, ValidationFailed
-from reconciler.model import Config, PackageSpec, SourceRef
-from reconciler.schemas import problems_from_schema
-from reconciler.sources import (
+from reconciler.desired.checks import Declared, check_all
+from reconciler.desired.definitions import definition_target, load_definition
+from reconciler.desired.schemas import problems_from_schema
+from reconciler.desired.sources import (
     Document,
     SourceError,
     check_inside_root,
     display_path,
     read_documents,
 )
+from reconciler.domain.declared import Config, PackageSpec, SourceRef
+from reconciler.errors import Location, Problem, ValidationFailed
 
 PACKAGE_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_NAMES = ("wfpromote.yaml", "wfpromote.yml")

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
-    from reconciler.sources import Document, KeyPath
+    from reconciler.desired.sources import Document, KeyPath
 
 SCHEMA_NAMES = ("package", "config", "plan")
 
@@ -74,8 +74,8 @@ _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string",
 
 def schema_dirs() -> list[Path]:
     """Where schemas live: the repository's schemas/ or, in a wheel, reconciler/_schemas."""
-    here = Path(__file__).resolve().parent
-    return [here.parent / "schemas", here / "_schemas"]
+    package = Path(__file__).resolve().parent.parent
+    return [package.parent / "schemas", package / "_schemas"]
 
 
 def schema_path(name: str) -> Path:

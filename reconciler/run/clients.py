@@ -11,12 +11,12 @@ import httpx
 
 from reconciler.api.auth import auth_from_config
 from reconciler.api.client import PromotionClient
-from reconciler.api.profiles import get_profile
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock
 from reconciler.console import in_ci
+from reconciler.domain.declared import Config, EnvironmentConfig
+from reconciler.domain.profiles import get_profile
 from reconciler.errors import WfpromoteError
-from reconciler.model import Config, EnvironmentConfig
 
 # (environment name, its config) -> a transport to use instead of the network, or None.
 TransportFactory = Callable[[str, EnvironmentConfig], httpx.AsyncBaseTransport | None]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from apihelpers import Script, json_reply, run
-from test_api_factory import config
+from test_run_clients import config
 
-from reconciler.api import factory
 from reconciler.errors import WfpromoteError
+from reconciler.run import clients as factory
 
 
 def test_unused_environment_needs_no_credentials(tmp_path: Path) -> None:

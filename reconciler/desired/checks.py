@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from reconciler.desired.sources import Document
+from reconciler.domain.declared import Config, PackageSpec, Status
 from reconciler.errors import Problem
-from reconciler.model import Config, PackageSpec, Status
-from reconciler.sources import Document
 from reconciler.suggest import did_you_mean
 
 Declared = tuple[PackageSpec, Document]

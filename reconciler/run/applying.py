@@ -20,16 +20,16 @@ from reconciler.apply.lock import ApplyLock
 from reconciler.apply.poll import PollPolicy
 from reconciler.apply.progress import Progress, choose_progress
 from reconciler.apply.report import ApplyReport
-from reconciler.apply.stale import check_fresh
 from reconciler.atomic_write import write_atomic
 from reconciler.clock import Clock, RealClock
-from reconciler.config import is_loopback
 from reconciler.console import is_terminal
+from reconciler.desired.config import is_loopback
+from reconciler.domain.declared import Config, PackageSpec
 from reconciler.errors import Location, StalePlan, WfpromoteError
-from reconciler.model import Config, PackageSpec
 from reconciler.plan.model import Plan
-from reconciler.plan.pipeline import PlanOptions, build_plan
 from reconciler.redact import redact
+from reconciler.run.planning import PlanOptions, build_plan
+from reconciler.run.stale import check_fresh
 
 PROMPT = "Do you want to apply these changes? Only 'yes' will be accepted"
 
@@ -63,7 +63,7 @@ def read_saved_plan(paths: tuple[str, ...]) -> Plan | None:
         return None
     if not isinstance(data, dict) or "format_version" not in data:
         return None
-    from reconciler.plan.serialize import plan_from_data
+    from reconciler.output.saved import plan_from_data
 
     try:
         return plan_from_data(data)
@@ -107,13 +107,14 @@ def run_apply(config: Config, request: ApplyRequest, *, stdin: TextIO | None = N
     # Bad files fail here, before the lock, any connection or any simulator state.
     specs = None if saved is not None else _load(config, request)
     timeout = config.timeouts.lock if request.lock_timeout is None else request.lock_timeout
-    with ApplyLock(config.root, timeout=timeout):
-        return asyncio.run(_session(config, request, saved, stdin, stdout, stderr,
-                                    clock or RealClock(), specs))
+    clock = clock or RealClock()
+    with ApplyLock(config.root, timeout=timeout, clock=clock):
+        return asyncio.run(_session(config, request, saved, stdin, stdout, stderr, clock,
+                                    specs))
 
 
 def _load(config: Config, request: ApplyRequest) -> list[PackageSpec]:
-    from reconciler.loader import load_packages
+    from reconciler.desired.loader import load_packages
 
     return load_packages(config, list(request.paths))
 
@@ -121,8 +122,8 @@ def _load(config: Config, request: ApplyRequest) -> list[PackageSpec]:
 async def _session(config: Config, request: ApplyRequest, saved: Plan | None, stdin: TextIO,
                    stdout: TextIO, stderr: TextIO, clock: Clock,
                    specs: Sequence[PackageSpec] | None = None) -> int:
-    from reconciler.api.factory import open_clients
-    from reconciler.plan.render_text import render_text
+    from reconciler.output.renderers import RenderOptions, render
+    from reconciler.run.clients import open_clients
 
     plan_stream = stderr if request.output_format == "json" else stdout
     async with open_clients(config, allow_simulator=request.allow_simulator,
@@ -132,7 +133,7 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
             plan = saved
         else:
             plan = await _new_plan(config, clients, request, clock, specs)
-        plan_stream.write(redact(render_text(plan, color=request.color)))
+        plan_stream.write(redact(render(plan, "text", RenderOptions(color=request.color))))
         plan_stream.flush()
         if plan.has_changes and saved is None and not request.auto_approve:
             _confirm(stdin, stderr)

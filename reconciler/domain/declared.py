@@ -12,7 +12,9 @@ import json
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from reconciler.domain.profiles import DEFAULT_PROFILE, PROFILE_NAMES
 
 HEX32 = r"^[0-9a-fA-F]{32}$"
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -165,7 +167,7 @@ class SimulatorConfig(_Strict):
 
 
 class Config(_Strict):
-    api: Literal["current", "2023"] = "current"
+    api: str = DEFAULT_PROFILE  # one of PROFILE_NAMES
     owner: str
     packages: str = "promotions/"
     prune: Literal["disable", "delete", "off"] = "disable"
@@ -177,6 +179,14 @@ class Config(_Strict):
     # Filled by the loader: the directory the config file lives in (the repository root).
     root: str = Field(default=".", exclude=True)
     path: str = Field(default="wfpromote.yaml", exclude=True)
+
+    @field_validator("api")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        if value not in PROFILE_NAMES:
+            known = ", ".join(PROFILE_NAMES)
+            raise ValueError(f"unknown API profile {value!r}; use one of {known}")
+        return value
 
     def listing_environment(self) -> str:
         """The environment the package list is read through (it spans all environments)."""
