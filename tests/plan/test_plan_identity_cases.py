@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from plan_factories import OWNER, pkg_id, remote_of, settings, spec
 
-from reconciler.errors import WfpromoteError
 from reconciler.domain.declared import SourceRef
+from reconciler.errors import WfpromoteError
 from reconciler.plan.identity import match_packages
 from reconciler.plan.model import ActionKind, Reason
 from reconciler.plan.planner import plan

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from plan_factories import ENVS, LEGACY, OWNER, pkg_id, remote_of, settings, spec
 
-from reconciler.errors import UnsafePlan, WfpromoteError
 from reconciler.domain.declared import SourceRef
+from reconciler.errors import UnsafePlan, WfpromoteError
 from reconciler.plan.model import ActionKind, Reason, ReplaceStrategy
 from reconciler.plan.ownership import with_marker
 from reconciler.plan.planner import needs_detail, plan
