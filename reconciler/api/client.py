@@ -47,9 +47,12 @@ class PromotionClient:
             kwargs["transport"] = transport
         elif limits is not None:
             kwargs["limits"] = limits
+        from reconciler.api.trace import event_hooks
+
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/", auth=auth, headers=_HEADERS,
-            timeout=httpx.Timeout(timeout), follow_redirects=False, **kwargs)
+            timeout=httpx.Timeout(timeout), follow_redirects=False,
+            event_hooks=event_hooks(self.base_url), **kwargs)
         self._sender = Sender(self._http, retry or RetryPolicy(), clock or RealClock(),
                               auth_hint(auth))
 

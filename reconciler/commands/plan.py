@@ -46,6 +46,9 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
     """Show what apply would change. Nothing is written to Workfront.
 
     PATHS narrows the package files read (default: the `packages:` folder of the config).
+    A run over only part of that folder never disables or deletes packages declared
+    elsewhere. A plan that trips a safety rule is shown whole with its verdict on top, and
+    the command exits 1 (pass the flag the verdict names to accept it).
     """
     from reconciler.output.renderers import RenderOptions, render
     from reconciler.redact import redact
@@ -65,6 +68,13 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
     text = render(plan, output_format, RenderOptions(color=color, markdown_budget=markdown_budget))
     # click strips ANSI codes off a non-terminal unless told the caller decided.
     click.echo(redact(text), nl=False, color=color)
+    if plan.refused:
+        assert plan.verdict is not None
+        # Also on stderr: stdout may go to a file or a PR comment, and exit 1 needs a why.
+        click.echo(redact(f"error: plan refused by the safety check: {plan.verdict.message}"
+                          f"\n  hint: review the plan; pass {plan.verdict.flag} to accept it"),
+                   err=True)
+        return 1
     if detailed_exitcode and plan.has_changes:
         return 2
     return 0

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from reconciler.domain.profiles import DEFAULT_PROFILE, PROFILE_NAMES
-from reconciler.errors import ConfigError, Problem, ValidationFailed
+from reconciler.errors import ConfigError, Location, Problem, ValidationFailed
 
 if TYPE_CHECKING:
     from reconciler.desired.sources import Document, KeyPath
@@ -66,6 +66,12 @@ def load_config(path: str | None) -> Config:
     try:
         docs = read_documents(file, shown)
     except SourceError as exc:
+        if exc.message == "empty file":  # the package-file wording would mislead here
+            raise _invalid([Problem(
+                "the configuration file is empty (or holds only comments)",
+                exc.location or Location(shown),
+                "set at least owner: and environments: (see examples/promotions/"
+                "wfpromote.yaml), or scaffold one with: wfpromote init")]) from None
         raise _invalid([exc.problem()]) from None
     if len(docs) > 1:
         raise _invalid([Problem("the configuration must be a single YAML document",
@@ -160,21 +166,62 @@ def _take_secrets(doc: Document, data: Any, path: KeyPath) -> list[Problem]:
                 doc.location((*path, key), key=True),
                 f"never put secrets in files: export it as an environment variable and name "
                 f"the variable, e.g. {form}: WF_SANDBOX_KEY"))
-        elif key.endswith("_env") and isinstance(value, str) and not _looks_like_var(value):
+        elif key.endswith("_env") and isinstance(value, str) and (
+                not _looks_like_var(value) or credential_shape(value)):
             register(value)  # probably the secret itself, written where its name belongs
+            shape = credential_shape(value)
             found.append(Problem(
-                f"'{key}' must name an environment variable (letters, digits, '_')",
+                f"'{key}' holds what looks like {shape}, not the name of an environment "
+                "variable" if shape else
+                f"'{key}' must name an environment variable (letters, digits, '_'; "
+                "not starting with a digit)",
                 doc.location((*path, key)),
-                "write the variable's name here (e.g. WF_SANDBOX_KEY), not its value"))
+                "write the variable's name here (e.g. WF_SANDBOX_KEY), not its value"
+                + ("; if this was a real credential, rotate it" if shape else "")))
             del data[key]
         else:
             found += _take_secrets(doc, value, (*path, key))
     return found
 
 
+_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_HEX32 = re.compile(r"[0-9A-Fa-f]{32}")
+_UUID = re.compile(r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?"
+                   r"[0-9A-Fa-f]{12}")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
 def _looks_like_var(text: str) -> bool:
-    return bool(text) and (text[0].isalpha() or text[0] == "_") and \
-        all(c.isascii() and (c.isalnum() or c == "_") for c in text)
+    return _VAR_NAME.fullmatch(text) is not None
+
+
+def credential_shape(text: str) -> str | None:
+    """What kind of credential ``text`` looks like (for a message that never quotes it), or
+    None. Names of environment variables are words joined by '_'; credentials are not."""
+    value = text.strip()
+    if _HEX32.fullmatch(value):
+        return "a Workfront API key or session ID (32 hexadecimal characters)"
+    if _UUID.fullmatch(value):
+        return "a UUID (the shape of a session ID or client secret)"
+    if _JWT.fullmatch(value):
+        return "a JSON Web Token"
+    if any(_random_looking(part) for part in re.split(r"[_\W]+", value)) or \
+            (len(value) >= 40 and not _VAR_NAME.fullmatch(value)):
+        return "a long random string (a key or token)"
+    return None
+
+
+def _random_looking(part: str) -> bool:
+    """A run of 20+ characters mixing letters and digits with high entropy: not a word."""
+    if len(part) < 20:
+        return False
+    digits = sum(c.isdigit() for c in part)
+    letters = sum(c.isalpha() for c in part)
+    if not digits or not letters:
+        return False
+    counts = {c: part.count(c) for c in set(part)}
+    entropy = -sum(n / len(part) * math.log2(n / len(part)) for n in counts.values())
+    return entropy >= 3.0
 
 
 def is_loopback(host: str | None) -> bool:

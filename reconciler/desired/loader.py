@@ -110,6 +110,24 @@ def _to_spec(doc: Document, file: Path, root: Path) -> tuple[PackageSpec | None,
                       for err in exc.errors(include_input=False)]
 
 
+def covers_packages(config: Config, paths: Sequence[str] = ()) -> bool:
+    """Whether a run over ``paths`` reads the whole packages folder: no PATHS, or a PATH that
+    is the folder or contains it. Only such a run may prune what it does not find declared."""
+    if not paths:
+        return True
+    folder = os.path.normcase(os.path.abspath(Path(config.root) / config.packages))
+    for path in paths:
+        start = os.path.normcase(os.path.abspath(path))
+        if not Path(path).is_dir():
+            continue
+        try:
+            if os.path.commonpath([start, folder]) == start:
+                return True
+        except ValueError:  # different drives on Windows
+            continue
+    return False
+
+
 def discover(config: Config, paths: Sequence[str] = ()) -> tuple[list[Path], list[Problem]]:
     """Package files under the given paths, or under the config's `packages` folder."""
     root = Path(config.root)

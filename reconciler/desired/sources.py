@@ -13,6 +13,7 @@ from a tag.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import stat
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import Location, Problem, WfpromoteError
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_NODES = 200_000
@@ -99,12 +102,14 @@ def json_path(path: KeyPath) -> str:
 
 
 def display_path(path: Path) -> str:
-    """A path as shown to the user: relative to the working directory when inside it."""
+    """A path as shown to the user: relative to the working directory when inside it, with
+    '/' as separator on every platform (it lands in plans and pull-request comments)."""
     try:  # links are not followed: the user knows the file by the name they gave
-        return os.path.relpath(os.path.abspath(path), Path.cwd()) \
+        shown = os.path.relpath(os.path.abspath(path), Path.cwd()) \
             if is_inside(Path(os.path.abspath(path)), Path.cwd()) else str(path)
     except ValueError:
-        return str(path)
+        shown = str(path)
+    return shown.replace(os.sep, "/") if os.sep != "/" else shown
 
 
 def is_inside(path: Path, root: Path) -> bool:
@@ -247,9 +252,11 @@ def _compose(text: str, shown: str) -> list[Any]:
         where = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
         # Only the parser's own words: the snippet it would quote could hold a secret.
         detail = exc.problem or exc.context or "invalid YAML"
-        hint = f"{exc.context}" if exc.context and exc.problem else \
-            "check the indentation (spaces, not tabs), quotes, brackets and ':' near here"
-        raise SourceError(f"YAML syntax error: {detail}", hint=hint, location=where) from None
+        parser_says = f"{detail} ({exc.context})" if exc.context and exc.problem else detail
+        log.info("%s: the YAML parser says: %s", where.prefix(), parser_says)
+        message, hint = plain_yaml_error(detail, exc.context, text,
+                                         mark.line if mark else None)
+        raise SourceError(f"YAML syntax error: {message}", hint=hint, location=where) from None
     except ReaderError as exc:  # a control character YAML does not allow
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -260,6 +267,48 @@ def _compose(text: str, shown: str) -> list[Any]:
     except YAMLError as exc:
         raise SourceError(f"YAML error: {type(exc).__name__}", location=Location(shown)) \
             from None
+
+
+_GENERIC_HINT = "check the indentation (spaces, not tabs), quotes, brackets and ':' near here"
+_PLAIN = (  # (words of the parser, plain message, hint); first match wins
+    ("undefined alias", "an alias (*name) names no anchor (&name) above it",
+     "define the anchor with &name before using *name, or write the value out"),
+    ("expected ',' or ']'", "a list in [ ] is not closed",
+     "add the missing ']' (or a ',' between items)"),
+    ("expected ',' or '}'", "a mapping in { } is not closed",
+     "add the missing '}' (or a ',' between entries)"),
+    ("mapping values are not allowed", "a ':' where YAML does not expect one",
+     "quote a value that contains ': ', or put the key on its own line with the right "
+     "indentation"),
+    ("could not find expected ':'", "a key without its ':'",
+     "write `key: value`, or quote the text if it is not a key"),
+    ("expected <block end>", "the indentation does not line up with the lines above",
+     "indent keys of the same mapping by the same number of spaces"),
+    ("did not find expected key", "the indentation does not line up with the lines above",
+     "indent keys of the same mapping by the same number of spaces"),
+    ("did not find expected '-'", "a list item is indented differently from the items above",
+     "start every item of one list at the same column"),
+    ("found duplicate anchor", "the same anchor (&name) is defined twice",
+     "give each anchor its own name"),
+)
+
+
+def plain_yaml_error(problem: str, context: str | None, text: str,
+                     line: int | None) -> tuple[str, str]:
+    """The parser's phrase in plain words, with a hint; the phrase itself is logged under -v."""
+    lines = text.splitlines()
+    indent = lines[line][: len(lines[line]) - len(lines[line].lstrip(" \t"))] \
+        if line is not None and line < len(lines) else ""
+    if "'\\t'" in problem or "\t" in problem or "\t" in indent:
+        return "tabs cannot indent YAML; use spaces", \
+            "replace the tab characters at the start of the line with spaces"
+    if context and "quoted scalar" in context:
+        return "a quoted value is never closed", \
+            "add the closing quote (\" or ') at the end of the value"
+    for words, message, hint in _PLAIN:
+        if words in problem:
+            return message, hint
+    return problem, _GENERIC_HINT if not context else f"{context}; {_GENERIC_HINT}"
 
 
 # The C composer recurses on the C stack and crashes (rather than raising) on documents nested

@@ -158,6 +158,7 @@ class Timeouts(_Strict):
 class Safety(_Strict):
     max_change_percent: float = 30.0  # disable/delete/replace more than this needs --force
     min_managed: int = 10             # ... but only once at least this many are managed
+    small_set_percent: float = 50.0   # below min_managed: disable/delete more needs --force
 
 
 class SimulatorConfig(_Strict):

@@ -79,18 +79,27 @@ def _header(plan: Plan, budget: int) -> str:
     table = ("| " + " | ".join(k.capitalize() for k in kinds) + " |\n"
              + "|" + "---:|" * len(kinds) + "\n"
              + "| " + " | ".join(str(counts[k]) for k in kinds) + " |\n")
-    head = (f"### wfpromote plan\n\nOwner <code>{escape_html(_clip(plan.owner, 100))}</code>, "
+    verdict = ""
+    if plan.verdict is not None:  # first thing a reviewer reads
+        kind = "CAUTION" if plan.verdict.refused else "WARNING"
+        verdict = f"> [!{kind}]\n> **{escape_html(plan.verdict.headline())}**\n\n"
+    head = (f"### wfpromote plan\n\n{verdict}"
+            f"Owner <code>{escape_html(_clip(plan.owner, 100))}</code>, "
             f"API profile <code>{escape_html(_clip(plan.profile, 40))}</code>\n\n{table}\n")
+    from reconciler.output.text import scope_note
+
+    note = scope_note(plan)
+    warnings = (*plan.warnings, *((note,) if note else ()))
     shown = 0
-    for warning in plan.warnings:
+    for warning in warnings:
         line = f"> **Warning:** {escape_html(_clip(warning, 300))}\n"
         if _size(head + line) > budget // 4:
             break
         head += line
         shown += 1
-    if shown < len(plan.warnings):
-        head += f"> {len(plan.warnings) - shown} more warning(s) in the full plan.\n"
-    return head + ("\n" if plan.warnings else "")
+    if shown < len(warnings):
+        head += f"> {len(warnings) - shown} more warning(s) in the full plan.\n"
+    return head + ("\n" if warnings else "")
 
 
 def render_markdown(plan: Plan, *, budget: int = DEFAULT_BUDGET,

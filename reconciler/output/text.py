@@ -18,9 +18,22 @@ def _paint(text: str, sign: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
 
 
+def scope_note(plan: Plan) -> str | None:
+    """How many packages a partial run left alone, and why; None for a complete run."""
+    if plan.scope.complete:
+        return None
+    return (f"partial run: {plan.scope.out_of_scope} package(s) owned by {plan.owner} were "
+            f"left out of scope and are not disabled or deleted; "
+            f"{plan.scope.reason or 'the given PATHS do not cover the packages folder'}")
+
+
 def render_text(plan: Plan, *, color: bool = False) -> str:
     out: list[str] = []
     changes = plan.changes
+    if plan.verdict is not None:
+        sign = "-" if plan.verdict.refused else "~"
+        out.append(_paint(printable(plan.verdict.headline()), sign, color))
+        out.append("")
     if changes:
         out.append(f"wfpromote will make these changes (owner {plan.owner}, "
                    f"API profile {plan.profile}):")
@@ -38,9 +51,10 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     unchanged = sum(1 for a in plan.actions if a.kind is ActionKind.NOOP)
     if unchanged:
         out.append(f"{unchanged} package(s) unchanged.")
-    for warning in plan.warnings:
+    note = scope_note(plan)
+    for warning in (*plan.warnings, *((note,) if note else ())):
         out.append(_paint(f"Warning: {printable(warning)}", "~", color))
-    if unchanged or plan.warnings:
+    if unchanged or plan.warnings or note:
         out.append("")
     out.append(summary_line(plan))
     return "\n".join(out) + "\n"

@@ -13,7 +13,8 @@ from typing import Any
 
 from reconciler.plan.values import FrozenMap, freeze, thaw
 
-FORMAT_VERSION = "1.1"  # 1.1: diffs carry "op"
+# 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read)
+FORMAT_VERSION = "1.2"
 
 
 class ActionKind(StrEnum):
@@ -139,6 +140,56 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Which packages a run considered. A run that read the whole packages folder is
+    ``complete`` and may prune; PATHS that leave part of it out make the run partial: only
+    the packages declared in them are created, updated or replaced, and no package is
+    disabled or deleted for not being declared."""
+
+    complete: bool = True
+    out_of_scope: int = 0          # owned remote packages left alone because of the scope
+    reason: str | None = None      # why the run is partial (None when complete)
+
+    def data(self) -> dict[str, Any]:
+        return {"complete": self.complete, "out_of_scope": self.out_of_scope,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class SafetyVerdict:
+    """The outcome of the plan-level safety rules, carried by the plan (never raised by the
+    planner): the plan is shown whole with its verdict, then refused without the flag.
+
+    ``rule`` is "empty" (no packages declared), "threshold" (more than max_change_percent
+    of the managed packages disabled, deleted or replaced) or "majority" (fewer than
+    min_managed managed, and more than small_set_percent of them disabled or deleted).
+    """
+
+    rule: str
+    message: str
+    flag: str                      # "--force" or "--allow-empty"
+    affected: int                  # packages the rule counts
+    managed: int                   # packages the owner manages
+    limit_percent: float | None = None
+    allowed: bool = False          # the flag was given: shown, not refused
+
+    @property
+    def refused(self) -> bool:
+        return not self.allowed
+
+    def data(self) -> dict[str, Any]:
+        return {"status": "allowed" if self.allowed else "refused", "rule": self.rule,
+                "message": self.message, "flag": self.flag, "affected": self.affected,
+                "managed": self.managed, "limit_percent": self.limit_percent}
+
+    def headline(self) -> str:
+        if self.allowed:
+            return f"Safety check overridden by {self.flag}: {self.message}."
+        return (f"Refused by the safety check: {self.message}. Review the plan below; "
+                f"pass {self.flag} to go ahead anyway.")
+
+
+@dataclass(frozen=True)
 class Plan:
     actions: tuple[Action, ...]
     owner: str
@@ -148,6 +199,13 @@ class Plan:
     remote_fingerprints: dict[str, str] = field(default_factory=dict)  # id -> sha256
     warnings: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    scope: Scope = field(default_factory=Scope)
+    verdict: SafetyVerdict | None = None                 # None: no safety rule tripped
+
+    @property
+    def refused(self) -> bool:
+        """The plan trips a safety rule and the flag that allows it was not given."""
+        return self.verdict is not None and self.verdict.refused
 
     @property
     def changes(self) -> tuple[Action, ...]:

@@ -17,7 +17,15 @@ from reconciler.plan import bodies, canonical, fingerprint, safety
 from reconciler.plan.content import entity_diffs, same_content
 from reconciler.plan.definition_diff import definition_diffs
 from reconciler.plan.identity import Match, match_packages
-from reconciler.plan.model import Action, ActionKind, FieldDiff, Plan, Reason, ReplaceStrategy
+from reconciler.plan.model import (
+    Action,
+    ActionKind,
+    FieldDiff,
+    Plan,
+    Reason,
+    ReplaceStrategy,
+    Scope,
+)
 from reconciler.plan.ownership import Marker, parse_marker, with_marker
 from reconciler.plan.selection import Selection
 from reconciler.plan.settings import PlanSettings
@@ -36,7 +44,7 @@ class _Draft:
 def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
          settings: PlanSettings) -> Plan:
     managed = [r for r in remote if not r.deleted and _owner_of(r) == settings.owner]
-    safety.check_not_empty(len(desired), len(managed), settings)
+    verdict = safety.check_not_empty(len(desired), len(managed), settings)
     selection = Selection(settings.targets, settings.excludes)
     _check_replace_names(desired, selection, settings.replaces)
     matches = match_packages([s for s in desired if selection.includes(s.name)], remote,
@@ -58,12 +66,20 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
             hint="pass --adopt to take them over, or rename the declared packages")
     claimed = {r.id for m in matches
                for r in ((m.remote,) if m.remote else ()) + m.superseded + m.leftovers}
-    for package in managed:
-        if package.id not in claimed and selection.includes(package.name):
+    unclaimed = [p for p in managed if p.id not in claimed and selection.includes(p.name)]
+    scope = Scope()
+    if settings.complete_scope:
+        for package in unclaimed:
             _plan_prune(package, settings, draft)
+    else:
+        # Declared elsewhere or not at all: this run cannot tell, so it leaves them alone.
+        scope = Scope(complete=False, out_of_scope=len(unclaimed),
+                      reason=settings.scope_reason or "PATHS do not cover the packages folder")
     _note_renames(matches, managed, draft)
     actions = sorted(draft.actions, key=Action.sort_key)
-    safety.check_threshold(actions, len(managed), settings)
+    if verdict is None or verdict.allowed:
+        # --allow-empty consents to removing everything: the threshold does not ask again.
+        verdict = verdict or safety.check_threshold(actions, len(managed), settings)
     if (warning := selection.warning()) is not None:
         draft.warnings[:0] = [warning, *selection.unmatched(
             [s.name for s in desired] + [r.name for r in managed])]
@@ -74,7 +90,7 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
         actions=tuple(actions), owner=settings.owner, profile=settings.profile,
         desired_digest=settings.desired_digest,
         remote_fingerprints=fingerprint.compute(remote, settings.owner, touched, created),
-        warnings=tuple(draft.warnings))
+        warnings=tuple(draft.warnings), scope=scope, verdict=verdict)
 
 
 def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
@@ -110,7 +126,7 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
               and match.spec.definition_content is not None
               and package.packageEntities is None):
             wanted.add(package.id)  # a changed definition is shown record by record
-    if settings.prune == "disable":
+    if settings.prune == "disable" and settings.complete_scope:
         wanted.update(r.id for r in remote
                       if not r.deleted and r.status is None and r.id not in claimed
                       and _owner_of(r) == settings.owner and selection.includes(r.name))

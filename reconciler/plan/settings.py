@@ -32,4 +32,7 @@ class PlanSettings:
     force: bool = False                  # allow a plan over the change threshold
     max_change_percent: float = 30.0
     min_managed: int = 10
+    small_set_percent: float = 50.0      # below min_managed: removals over this need --force
+    complete_scope: bool = True          # the run read the whole packages folder: may prune
+    scope_reason: str | None = None      # why it is partial, shown in the plan
     desired_digest: str = ""             # filled by the pipeline; copied into the plan

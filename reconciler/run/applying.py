@@ -5,11 +5,9 @@ run, report. The command module only turns options into an :class:`ApplyRequest`
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import TextIO
 from urllib.parse import urlsplit
 
@@ -25,7 +23,8 @@ from reconciler.clock import Clock, RealClock
 from reconciler.console import is_terminal
 from reconciler.desired.config import is_loopback
 from reconciler.domain.declared import Config, PackageSpec
-from reconciler.errors import Location, StalePlan, WfpromoteError
+from reconciler.errors import StalePlan, UnsafePlan, WfpromoteError
+from reconciler.output.saved import read_saved_plan
 from reconciler.plan.model import Plan
 from reconciler.redact import redact
 from reconciler.run.planning import PlanOptions, build_plan
@@ -47,33 +46,11 @@ class ApplyRequest(PlanOptions):
     lock_timeout: float | None = None
     allow_simulator: bool = False
     color: bool = False
+    replan_if_stale: bool = False        # a stale saved plan is replaced by a new plan
 
 
 class NoConfirmation(WfpromoteError):
     """Apply needs a 'yes' and nobody can give one."""
-
-
-def read_saved_plan(paths: tuple[str, ...]) -> Plan | None:
-    """The plan in ``paths`` when it is exactly one saved-plan file (JSON with format_version)."""
-    if len(paths) != 1 or not Path(paths[0]).is_file():
-        return None
-    try:
-        data = json.loads(Path(paths[0]).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(data, dict) or "format_version" not in data:
-        return None
-    from reconciler.output.saved import plan_from_data
-
-    try:
-        return plan_from_data(data)
-    except StalePlan as exc:  # name the file: the message alone does not say which
-        if exc.location is not None:
-            raise
-        raise type(exc)(exc.message, hint=exc.hint, location=Location(paths[0])) from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise WfpromoteError(f"{paths[0]}: not a readable saved plan ({exc})",
-                             hint="make it again with: wfpromote plan --out FILE") from None
 
 
 def settings_for(config: Config, request: ApplyRequest) -> ApplySettings:
@@ -129,12 +106,12 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
     async with open_clients(config, allow_simulator=request.allow_simulator,
                             clock=clock) as clients:
         if saved is not None:
-            await check_fresh(saved, config, clients)
-            plan = saved
+            plan = await _fresh_or_replan(saved, config, clients, request, clock, stderr)
         else:
             plan = await _new_plan(config, clients, request, clock, specs)
         plan_stream.write(redact(render(plan, "text", RenderOptions(color=request.color))))
         plan_stream.flush()
+        check_verdict(plan, request)
         if plan.has_changes and saved is None and not request.auto_approve:
             _confirm(stdin, stderr)
         progress = choose_progress(stderr) if plan.has_changes else None
@@ -142,6 +119,39 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
         report.warnings = list(plan.warnings)
     _emit(report, request, stdout)
     return report.exit_code
+
+
+async def _fresh_or_replan(saved: Plan, config: Config, clients: Mapping[str, PromotionAPI],
+                           request: ApplyRequest, clock: Clock, stderr: TextIO) -> Plan:
+    """The saved plan when it is still fresh; with ``replan_if_stale``, a new plan of the
+    same files when it is not. Either way the run says which one it applies."""
+    source = request.paths[0]
+    try:
+        await check_fresh(saved, config, clients)
+    except StalePlan as exc:
+        if not request.replan_if_stale:
+            raise
+        stderr.write(redact(f"The reviewed plan {source} is stale ({exc.message}); applying a "
+                            "new plan of the same files instead.\n"))
+        stderr.flush()
+        replan = replace(request, paths=saved.paths)
+        return await _new_plan(config, clients, replan, clock)
+    if request.replan_if_stale:
+        stderr.write(redact(f"The reviewed plan {source} is still fresh; applying it.\n"))
+        stderr.flush()
+    return saved
+def check_verdict(plan: Plan, request: ApplyRequest) -> None:
+    """Refuse a plan whose safety verdict is not lifted by the flag it names. A saved plan
+    made with the flag was reviewed with it and carries "allowed"."""
+    verdict = plan.verdict
+    if verdict is None or verdict.allowed:
+        return
+    given = request.force if verdict.flag == "--force" else request.allow_empty
+    if given:
+        return
+    raise UnsafePlan(f"apply refused by the safety check: {verdict.message}; nothing was "
+                     "changed", hint=f"review the plan above; pass {verdict.flag} to apply it "
+                                     "anyway")
 
 
 async def _new_plan(config: Config, clients: Mapping[str, PromotionAPI],

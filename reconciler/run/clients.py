@@ -55,7 +55,7 @@ async def open_clients(config: Config, *, allow_simulator: bool = False,
         raise WfpromoteError(
             f"environment(s) {', '.join(simulated)} use the embedded simulator, which is "
             "refused in CI", hint="if a simulated run is really wanted, pass --allow-simulator "
-            "before the command (wfpromote --allow-simulator plan) or set "
+            "(wfpromote plan --allow-simulator) or set "
             "WFPROMOTE_ALLOW_SIMULATOR=1; otherwise give real urls")
     limits = httpx.Limits(max_connections=config.concurrency,
                           max_keepalive_connections=config.concurrency)

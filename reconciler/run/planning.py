@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -33,6 +34,11 @@ class PlanOptions:
     adopt: bool = False
     allow_empty: bool = False
     force: bool = False
+    paths: tuple[str, ...] = ()          # PATHS: a partial scope never prunes
+
+
+PARTIAL_REASON = ("the given PATHS do not cover the packages folder; only a run over the "
+                  "whole folder disables or deletes packages that are not declared")
 
 
 def environment_urls(config: Config) -> dict[str, str]:
@@ -42,6 +48,9 @@ def environment_urls(config: Config) -> dict[str, str]:
 
 def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
                   digest: str) -> PlanSettings:
+    from reconciler.desired.loader import covers_packages
+
+    complete = covers_packages(config, options.paths)
     return PlanSettings(
         owner=config.owner, capabilities=api.capabilities, profile=config.api,
         prune=config.prune, environments=environment_urls(config),
@@ -49,7 +58,9 @@ def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
         replaces=frozenset(options.replaces), adopt=options.adopt,
         allow_empty=options.allow_empty, force=options.force,
         max_change_percent=config.safety.max_change_percent,
-        min_managed=config.safety.min_managed, desired_digest=digest)
+        min_managed=config.safety.min_managed,
+        small_set_percent=config.safety.small_set_percent, desired_digest=digest,
+        complete_scope=complete, scope_reason=None if complete else PARTIAL_REASON)
 
 
 async def fetch_details(api: PromotionAPI, remote: Sequence[RemotePackage], ids: set[str],
@@ -86,7 +97,9 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     result = plan(specs, remote, settings)
     done = clock.monotonic()
     timings = {"list": listed - started, "fetch": fetched - listed, "diff": done - fetched}
-    return dataclasses.replace(result, timings=timings)
+    # '/' on every platform: a plan saved on a Windows laptop applies in Linux CI.
+    paths = tuple(p.replace(os.sep, "/") if os.sep != "/" else p for p in options.paths)
+    return dataclasses.replace(result, timings=timings, paths=paths)
 
 
 def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
@@ -98,6 +111,7 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
     clock = clock or RealClock()
     started = clock.monotonic()
     specs = list(load_packages(config, list(paths)))
+    options = dataclasses.replace(options, paths=tuple(paths))
     load_seconds = clock.monotonic() - started
 
     async def run() -> Plan:
@@ -107,4 +121,4 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
 
     result = asyncio.run(run())
     timings = {"load": load_seconds, **result.timings}
-    return dataclasses.replace(result, timings=timings, paths=tuple(paths))
+    return dataclasses.replace(result, timings=timings)

@@ -38,7 +38,7 @@ def test_ci_refuses_the_embedded_simulator_with_one_message(
     repo.package("a.yaml", GOOD)
     monkeypatch.setenv("CI", ci)
     outcome = repo.cli(*command)
-    assert_one_error(outcome, "refused in CI", "wfpromote --allow-simulator plan")
+    assert_one_error(outcome, "refused in CI", "wfpromote plan --allow-simulator")
     assert outcome.err.count("error:") == 1 and outcome.out == ""
     assert not (repo.root / ".wfpromote" / "simulator.json").exists()
 
