@@ -4,9 +4,8 @@ selection warning and the safety messages, each pinned to its exact result."""
 from __future__ import annotations
 
 import pytest
-from plan_factories import OWNER, remote_of, settings, spec
+from plan_factories import OWNER, settings
 
-from reconciler.errors import UnsafePlan
 from reconciler.plan import canonical
 from reconciler.plan.model import Action, ActionKind, Reason
 from reconciler.plan.ownership import Marker, parse_marker, strip_marker, with_marker
@@ -98,22 +97,39 @@ def test_selection_warning_names_every_glob() -> None:
 # --- safety ----------------------------------------------------------------------------------
 
 
-def test_an_empty_desired_set_is_refused_with_a_hint() -> None:
-    with pytest.raises(UnsafePlan) as info:
-        check_not_empty(0, 4, settings())
-    assert info.value.message == (f"no packages are declared; planning would remove all 4 "
-                                  f"package(s) owned by '{OWNER}'")
-    assert info.value.hint == ("check the `packages:` path in wfpromote.yaml; pass "
-                               "--allow-empty if this is really what you want")
+def test_the_empty_set_verdict_in_full() -> None:
+    verdict = check_not_empty(0, 4, settings())
+    assert verdict is not None and verdict.data() == {
+        "status": "refused", "rule": "empty", "flag": "--allow-empty", "affected": 4,
+        "managed": 4, "limit_percent": None,
+        "message": f"no packages are declared; the plan removes all 4 package(s) owned by "
+                   f"'{OWNER}' (check the `packages:` path in wfpromote.yaml)"}
+    first_run = check_not_empty(0, 0, settings(allow_empty=True))
+    assert first_run is not None and first_run.allowed
+    assert first_run.message == (f"no packages are declared; no package is owned by '{OWNER}' "
+                                 "yet (check the `packages:` path in wfpromote.yaml)")
+    assert check_not_empty(1, 4, settings()) is None
 
 
-def test_a_plan_over_the_threshold_is_refused_with_a_hint() -> None:
-    managed = [remote_of(spec(f"P{n}")) for n in range(10)]
-    actions = [Action(kind=ActionKind.DISABLE, name=p.name, reason=Reason.NOT_DECLARED,
-                      package_id=p.id) for p in managed[:5]]
-    with pytest.raises(UnsafePlan) as info:
-        check_threshold(actions, len(managed), settings(max_change_percent=30))
-    assert info.value.message == ("the plan disables, deletes or replaces 5 of 10 managed "
-                                  "packages (50.0%), more than the limit of 30%")
-    assert info.value.hint == ("review the plan; pass --force to go ahead anyway, or raise "
-                               "safety.max_change_percent in wfpromote.yaml")
+def _disables(count: int) -> list[Action]:
+    return [Action(kind=ActionKind.DISABLE, name=f"P{n}", reason=Reason.NOT_DECLARED,
+                   package_id=f"id-{n}") for n in range(count)]
+
+
+def test_the_threshold_verdict_in_full() -> None:
+    verdict = check_threshold(_disables(5), 10, settings(force=True))
+    assert verdict is not None and verdict.data() == {
+        "status": "allowed", "rule": "threshold", "flag": "--force", "affected": 5,
+        "managed": 10, "limit_percent": 30.0,
+        "message": "the plan disables, deletes or replaces 5 of 10 managed packages (50.0%), "
+                   "more than the limit of 30% (safety.max_change_percent)"}
+
+
+def test_the_small_set_verdict_in_full() -> None:
+    verdict = check_threshold(_disables(3), 4, settings())
+    assert verdict is not None and verdict.data() == {
+        "status": "refused", "rule": "majority", "flag": "--force", "affected": 3,
+        "managed": 4, "limit_percent": 50.0,
+        "message": "the plan disables or deletes 3 of the 4 managed packages (75.0%), more "
+                   "than 50% (safety.small_set_percent, for fewer than 10 managed packages)"}
+    assert check_threshold(_disables(3), 0, settings()) is None
