@@ -34,7 +34,7 @@ bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Mutation testing of the pure planning core (docs/testing.md); not part of `make test`.
-# A fresh run each time (3 to 4 minutes on 2 cores): cached verdicts could hide a weakened test.
+# A fresh run each time (about 4 minutes on 2 cores): cached verdicts could hide a weakened test.
 MUTATION_JOBS ?= 2
 mutation: $(STAMP)
 	rm -rf mutants

@@ -326,3 +326,10 @@ def test_needs_detail_fetches_exactly_the_slim_same_name_versions() -> None:
     undeclared = _slim(spec("Undeclared"))  # judged for prune in the second round
     assert needs_detail([declared], [old, new, other, deleted_slim, undeclared], settings()
                         ) == {old.id, undeclared.id}
+
+
+def test_a_partial_scope_says_why_by_default() -> None:
+    p = plan([spec("Declared")], [remote_of(spec("Elsewhere"))],
+             settings(complete_scope=False))
+    assert (p.scope.complete, p.scope.out_of_scope, p.scope.reason) == (
+        False, 1, "PATHS do not cover the packages folder")
