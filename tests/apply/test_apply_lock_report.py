@@ -40,8 +40,10 @@ def test_lock_waits_up_to_the_timeout(tmp_path: Path) -> None:
 def test_lock_of_a_killed_process_is_free(tmp_path: Path) -> None:
     # The child takes the lock, says so, then waits to be killed: while it lives the lock is
     # held (by its pid), and once SIGKILL ends it without any release the lock is free again.
+    # (The child keeps a reference: a lock object that is garbage-collected lets go.)
     code = ("import sys; from reconciler.apply.lock import ApplyLock;"
-            "ApplyLock(sys.argv[1]).acquire(); print('locked', flush=True); sys.stdin.read()")
+            "lock = ApplyLock(sys.argv[1]); lock.acquire(); print('locked', flush=True);"
+            "sys.stdin.read()")
     child = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
