@@ -77,3 +77,37 @@ def test_deleted_packages_are_skipped_unless_all() -> None:
     assert "deleted" in outcome.skipped[0]
     assert [p.id for p in _choose(listed, ImportRequest(include_all=True), Outcome())] == \
         ["2", "1"]
+
+
+def test_refusals_name_the_package_and_the_way_out() -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from reconciler.domain.declared import Config
+    from reconciler.domain.profiles import CURRENT
+    from reconciler.run.importing import _drafts
+
+    config = Config.model_validate({"owner": "acme", "environments": {
+        "sandbox": {"url": "https://acme.sb01.workfront.com", "kind": "sandbox"}}})
+    entities = {"TMPL": [{"id": ID, "name": "Onboarding"}]}
+    sandbox = "https://acme.sb01.workfront.com/"
+    packages = [
+        RemotePackage(id="1", name="Twin package", status="DRAFT", source=sandbox),
+        RemotePackage(id="2", name="Twin package ", status="DRAFT", source=sandbox),
+        RemotePackage(id="3", name="Elsewhere package", status="DRAFT",
+                      source="https://other.my.workfront.com", packageEntities=entities),
+        RemotePackage(id="4", name="Broken package", status="ASSEMBLING_FAILED"),
+        RemotePackage(id="5", name="Good package", status="PUBLIC", source=sandbox,
+                      packageEntities=entities),
+    ]
+    outcome = Outcome()
+    api = SimpleNamespace(capabilities=CURRENT.capabilities)
+    drafts = asyncio.run(_drafts(api, config, packages, ImportRequest(), outcome))  # type: ignore[arg-type]
+    assert [d.doc for d in drafts] == [{
+        "name": "Good package", "source": "sandbox", "status": "ACTIVE",
+        "objectCollections": [{"objCode": "TMPL", "entities": [{"ID": ID,
+                                                                 "name": "Onboarding"}]}]}]
+    refused = "\n".join(outcome.refused)
+    assert "same name (2)" in refused and "same name (1)" in refused
+    assert "'https://other.my.workfront.com' is no environment" in refused
+    assert "ASSEMBLING_FAILED cannot be declared" in "\n".join(outcome.skipped)

@@ -91,3 +91,12 @@ def test_every_renderer_shows_the_objects() -> None:
     assert section is not None
     assert f"- objects.TMPL[{gone}]: \"{LAUNCH}\"" in section.group(0)
     assert f"+ objects.TMPL[{new}]: \"{OFFBOARDING}\"" in section.group(0)
+
+
+def test_an_object_without_a_name_still_shows_in_markdown() -> None:
+    after, listed = changed((ONBOARDING, LAUNCH), (ONBOARDING,))
+    entities = served(ONBOARDING, LAUNCH)
+    del entities["TMPL"][1]["name"]
+    fetched = listed.model_copy(update={"packageEntities": entities})  # type: ignore
+    markdown = render(plan([after], [fetched], settings()), "markdown")
+    assert f"\n- objects.TMPL[{seed_id(LAUNCH)}]\n" in markdown
