@@ -13,8 +13,9 @@ from typing import Any
 
 from reconciler.plan.values import FrozenMap, freeze, thaw
 
-# 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read)
-FORMAT_VERSION = "1.2"
+# 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read);
+# 1.3: the reason "revision_raised"
+FORMAT_VERSION = "1.3"
 
 
 class ActionKind(StrEnum):
