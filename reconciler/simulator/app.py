@@ -150,7 +150,8 @@ class Handlers:
         if edited is not None and not isinstance(edited, dict):
             raise SimError(400, "translationMap must be an object")
         self.sim.install(request.path_params["iid"], env, edited)
-        return json_response({}, 202)
+        # 200 before 2023-11-02, 202 since (reference E7)
+        return json_response({}, 200 if self.profile.map_in_prerun_install else 202)
 
     async def list_installations(self, request: Request) -> Response:        # E8
         self._env(request)

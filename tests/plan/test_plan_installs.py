@@ -162,3 +162,28 @@ def test_unknown_ids_and_the_cascade() -> None:
     # ignoring a USEEXISTING parent needs no cascade (nothing would be created)
     edit_map(PRERUN, existing="use", environment="preview",
              overrides={"TMPL": {"b" * 32: "IGNORE"}})
+
+
+def test_a_plan_with_blocked_installs_and_previews_round_trips() -> None:
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    from reconciler.output.saved import plan_from_data, plan_to_data
+    from reconciler.plan.model import PrerunPreview
+
+    desired = with_installs("TESTING", {"environment": "preview", "existing": "overwrite"},
+                            {"environment": "production", "after": ["preview"]})
+    result = plan([desired], [], settings(), {})
+    result = dataclasses.replace(result, previews=(PrerunPreview(
+        "Agency Onboarding", "preview", {"CREATE": ("TMPL x",), "OVERWRITING": ()}),))
+    data = json.loads(json.dumps(plan_to_data(result)))
+    schema = json.loads((Path(__file__).resolve().parents[2] / "schemas" /
+                         "plan.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["summary"]["blocked"] == 1 and data["summary"]["install"] == 2
+    back = plan_from_data(data)
+    assert back == result
+    assert back.blocked[0].environment == "production"

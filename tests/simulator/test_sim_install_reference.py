@@ -49,7 +49,7 @@ def test_statuses_on_the_wire_and_routes_by_profile(profile: str, sim_server: St
                      json={}).json()
     assert prep["status"] == "PREPARING"
     started = http.post(api(sim, "preview") + f"/installations/{prep['id']}/install", json={})
-    assert started.status_code == 202
+    assert started.status_code == (202 if profile == "current" else 200)
     running = http.get(api(sim, "preview") + f"/installations/{prep['id']}").json()
     assert running["status"] == "PREPARING"       # no in-progress value is documented
     clock.advance(30)
@@ -74,7 +74,7 @@ def test_an_edited_map_goes_where_the_profile_takes_it(profile: str, sim_server:
     edited: dict[str, Any] = prep["translationMap"]
     answer = http.post(api(sim, "preview") + f"/installations/{prep['id']}/install",
                        json={"translationMap": edited})
-    assert answer.status_code == (400 if profile == "current" else 202)
+    assert answer.status_code == (400 if profile == "current" else 200)
 
 
 def test_overwriting_a_parent_updates_and_creates_children_and_deletes_nothing(
