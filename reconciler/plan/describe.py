@@ -55,6 +55,8 @@ def headline(action: Action) -> str:
         change = next((d for d in action.diffs if d.path == "revision"), None)
         if change is not None:
             extra = [f"revision {_number(change.old)} -> {_number(change.new)}"]
+    if action.kind is ActionKind.INSTALL and action.after and action.after.get("version"):
+        extra.append(f"v{action.after['version']}")
     if action.strategy is not None:
         extra.append(f"strategy {action.strategy.value}")
     if action.environment:

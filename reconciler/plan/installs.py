@@ -118,7 +118,9 @@ def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version:
                 blocked = (f"after {gate}: the same version is not installed there"
                            + (" (that install is blocked)" if state == "blocked" else ""))
         states[env] = "blocked" if blocked else "planned"
+        version = None if new_version or package is None else package.version
         after = {"environment": env, "step": step_index, "existing": step.existing,
+                 "version": version,
                  "overrides": {code: dict(records) for code, records in step.overrides.items()},
                  "after": list(step.after), "gates": gates}
         out.append(Action(

@@ -75,6 +75,10 @@ def run_apply(config: Config, request: ApplyRequest, *, stdin: TextIO | None = N
     """The whole command; returns the exit code."""
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     saved = read_saved_plan(request.paths)
+    if saved is not None and request.reinstall:
+        raise WfpromoteError("--reinstall cannot change a saved plan: it applies as reviewed",
+                             hint="plan again with --reinstall ENV (wfpromote plan --reinstall "
+                                  "ENV --out plan.json), or apply the package files")
     if saved is None and not request.auto_approve and not is_terminal(stdin):
         raise NoConfirmation(
             "apply needs a confirmation and there is no terminal to ask on",

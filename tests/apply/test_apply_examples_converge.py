@@ -51,7 +51,9 @@ def test_every_example_applies_and_converges(
                            / "campaign-brief.definition.json").read_text())
     assert {r.objCode for r in form.records} >= set(declared)
 
+    installations = len(repo.sim.state.world.installations)
     code, out, err = repo.apply(output_format="json")
     assert code == 0, out + err
     assert json.loads(out)["results"] == []
-    assert "prepare-installation" not in err  # no pre-run either
+    # idempotent: the second apply installs nothing and makes no pre-run either
+    assert len(repo.sim.state.world.installations) == installations

@@ -286,3 +286,5 @@ def test_a_saved_plan_never_repeats_an_install_made_since(
     assert result["outcome"] == "applied"
     assert result["details"][0].startswith("already installed (installation ")
     assert len(repo.sim.state.world.installations) == count   # no pre-run, no install
+    with pytest.raises(WfpromoteError, match="--reinstall cannot change a saved plan"):
+        repo.apply(str(saved), reinstall=("sandbox",))
