@@ -288,3 +288,35 @@ def test_a_saved_plan_never_repeats_an_install_made_since(
     assert len(repo.sim.state.world.installations) == count   # no pre-run, no install
     with pytest.raises(WfpromoteError, match="--reinstall cannot change a saved plan"):
         repo.apply(str(saved), reinstall=("sandbox",))
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_installs_sharing_a_record_into_one_environment_take_turns(
+        profile: str, sim_server: Callable[..., SimulatorHandle], tmp_path: Path) -> None:
+    """Both packages hold the group "Agency Partners" (names of groups are unique). Run at
+    once, both pre-runs would say CREATE and the second install would fail; the record lock
+    makes the second wait, pre-run again (now USEEXISTING) and succeed."""
+    clock = FakeClock()
+    repo = new_repo(tmp_path, sim_server(profile=profile, clock=clock, install_seconds=5))
+    group = {"objCode": "GROUP", "entities": [{"ID": sid("GROUP", "Agency Partners")}]}
+    first = doc("Partners One", "Campaign Launch", install=[{"environment": "preview"}])
+    second = doc("Partners Two", "New Agency Offboarding", install=[{"environment": "preview"}])
+    first["objectCollections"].append(group)
+    second["objectCollections"].append(group)
+    repo.put("a.yaml", first, second)
+    code, out, err = repo.apply(output_format="json", clock=clock)
+    assert code == 0, out + err
+    done = installs_by_name(out)
+    assert {d["outcome"] for d in done.values()} == {"applied"}
+    # one created the group, the other (after waiting and a second pre-run) used it: without
+    # the lock, its first pre-run's CREATE would have failed on the unique group name
+    groups = [r for r in repo.sim.state.world.environments["preview"].records.values()
+              if r.objCode == "GROUP" and r.name == "Agency Partners"]
+    assert len(groups) == 1
+    prepared = [i for i in repo.sim.state.world.installations.values()
+                if i.status == "PREPARING"]
+    assert len(prepared) == 1  # the waiting install's first pre-run, never installed
+
+
+def installs_by_name(out: str) -> dict[str, dict[str, Any]]:
+    return {r["name"]: r for r in results(out) if r["action"] == "install"}
