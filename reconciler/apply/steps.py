@@ -288,6 +288,22 @@ async def _install(action: Action, ctx: StepContext) -> None:
             ctx.say(f"already installed in {env} (installation {done[-1].id})")
             ctx.details.append(f"already installed (installation {done[-1].id})")
             return
+    last = action.before or {}
+    running = str(last.get("installation_id") or "")
+    if running and installation_phase(str(last.get("status") or "")) == "running":
+        # An earlier install (one that timed out, say) is still under way: starting another
+        # would race it. Wait for it; only a failure leads to a new install.
+        ctx.say(f"waiting for installation {running}, still running in {env}")
+        try:
+            finished = await wait_for_installation(api, running, clock=ctx.clock,
+                                                   timeout=ctx.install_timeout,
+                                                   policy=ctx.policy, stopping=ctx.stopping)
+        except InstallFailed:
+            ctx.say(f"installation {running} failed; installing again")
+        else:
+            ctx.details.append(f"an earlier installation ({running}) finished")
+            ctx.details.extend(record_results(finished))
+            return
     ctx.checkpoint()
     ctx.wrote = True
     prepared = await api.prepare_installation(package_id)

@@ -320,3 +320,4 @@ def test_installs_sharing_a_record_into_one_environment_take_turns(
 
 def installs_by_name(out: str) -> dict[str, dict[str, Any]]:
     return {r["name"]: r for r in results(out) if r["action"] == "install"}
+

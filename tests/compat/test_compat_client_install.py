@@ -146,3 +146,38 @@ def test_legacy_put_replaces_a_definition(compat: Callable[..., CompatHandle],
             assert server.state.packages[package_id]["status"] == "TESTING"  # sent PREVIEW
 
     asyncio.run(scenario())
+
+
+def test_an_install_reported_running_is_waited_for_not_started_again(
+        compat: Callable[..., CompatHandle], canary: str) -> None:
+    """The fake reports an undocumented in-progress value (IN_PROGRESS): a plan that saw it
+    carries the installation in ``before``, and apply waits for it instead of installing
+    again. (An install that reads PREPARING cannot be told from a pre-run record.)"""
+    server = compat(install_gets=3)
+
+    async def scenario() -> None:
+        async with _client(server, canary) as api:
+            package_id = await _active_package(api)
+            prepared = await api.prepare_installation(package_id)
+            await api.install(prepared.id)
+            running = await api.get_installation(prepared.id)
+            assert installation_phase(running.status) == "running"
+            action = Action(kind=ActionKind.INSTALL, name="Agency Onboarding",
+                            reason=Reason.INSTALL_REQUESTED, package_id=package_id,
+                            environment="sandbox", after={"environment": "sandbox"},
+                            before={"installation_id": prepared.id,
+                                    "status": running.status})
+            plan = Plan(actions=(action,), owner="compat-tests", profile="current",
+                        desired_digest="x")
+            engine = ApplyEngine({"sandbox": api}, default_env="sandbox", clock=FakeClock(),
+                                 settings=ApplySettings(poll=PollPolicy(first=0.5),
+                                                        recheck_installs=False))
+            sent = len(server.state.requests)
+            report = await engine.run(plan)
+            [result] = report.results
+            assert result.outcome.value == "applied", result
+            assert result.details[0] == f"an earlier installation ({prepared.id}) finished"
+            new = server.state.requests[sent:]
+            assert all(method == "GET" for method, _ in new), new
+
+    asyncio.run(scenario())
