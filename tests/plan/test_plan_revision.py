@@ -61,3 +61,11 @@ def test_first_revision_on_a_package_without_one() -> None:
     assert "replace (revision none -> 1" in render(result, "text")
     unchanged = plan([new], [remote_at(new, new)], settings())  # type: ignore[list-item]
     assert unchanged.actions[0].kind is ActionKind.NOOP
+
+
+def test_a_revision_diff_is_a_change_even_from_or_to_none() -> None:
+    for old, new in ((None, 1), (3, None), (3, 4)):
+        before, after = revised(old), revised(new)
+        (action,) = plan([after], [remote_at(before, after)], settings()).actions  # type: ignore[list-item]
+        (diff,) = [d for d in action.diffs if d.path == "revision"]
+        assert diff.data() == {"path": "revision", "op": "change", "old": old, "new": new}
