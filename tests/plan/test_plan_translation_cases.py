@@ -53,11 +53,13 @@ def test_records_matched_to_nothing_are_refused_word_for_word() -> None:
 
 def test_the_cascade_is_refused_word_for_word() -> None:
     prerun: TranslationMap = {"TMPL": {A: entry("CREATE")},
-                              "TTSK": {C: entry("CREATE", name="Kickoff"), E: entry("CREATE")}}
-    problem = refusal(prerun, TMPL={A: "IGNORE"})
+                              "TTSK": {C: entry("CREATE", name="Kickoff"), E: entry("CREATE")},
+                              "PARAM": {B: entry("CREATE", name="Region")},
+                              "POPT": {D: entry("CREATE", name="EMEA")}}
+    problem = refusal(prerun, TMPL={A: "IGNORE"}, PARAM={B: "IGNORE"})
     assert problem.message == (
         "install into 'preview': ignored record(s) the pre-run would create have children "
-        f"that are not ignored: TMPL {A} -> TTSK Kickoff, TTSK {E}")
+        f"that are not ignored: TMPL {A} -> TTSK Kickoff, TTSK {E}; PARAM Region -> POPT EMEA")
     assert problem.hint == ("ignore every record of the child objCodes too (overrides: CODE: "
                             "{ID: IGNORE}), or do not ignore the parent")
     assert problem.location == Location("packages/agency.yaml", 9)
