@@ -236,7 +236,7 @@ def _compose(text: str, shown: str) -> list[Any]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return list(_parser(fast=True).compose_all(text))
+                return _compose_fast(text)
         except YAMLError:
             pass  # ask the pure-Python (YAML 1.2) parser, whose verdict and message we report
     try:
@@ -331,6 +331,71 @@ def _nesting_bound(text: str) -> int:
 
 
 _PARSERS: dict[bool, Any] = {}
+_FAST: list[Any] = []  # the one C composer class, made on first use
+
+
+def _compose_fast(text: str) -> list[Any]:
+    """Every document's node tree by the C parser, or the pure one when the C one is absent.
+
+    One composer class and one resolver serve every file: ruamel's ``compose_all`` builds a
+    class, a constructor and a resolver per call, which was most of its cost per small file.
+    """
+    if not _FAST:
+        _FAST.append(_fast_composer_class())
+    composer_class = _FAST[0]
+    if composer_class is None:
+        return list(_parser(fast=True).compose_all(text))
+    composer = composer_class(text)
+    try:
+        nodes = []
+        while composer.check_node():
+            nodes.append(composer.get_node())
+        return nodes
+    finally:
+        composer.dispose()
+
+
+def _fast_composer_class() -> Any:
+    try:
+        from ruamel.yaml.cyaml import CParser
+    except ImportError:  # no C extension: ruamel's pure parser, through the same YAML object
+        return None
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+    from ruamel.yaml.resolver import BaseResolver
+    from ruamel.yaml.tag import Tag
+
+    probe = _resolver_class()(loadumper=None)
+    rules = {first: tuple(found) for first, found in probe.versioned_resolver.items()}
+    anywhere = rules.get(None, ())
+    tags: dict[str, Any] = {}
+
+    class _Composer(CParser):  # type: ignore[misc]
+        """The C parser composing nodes, resolving plain scalars by YAML 1.2 rules (the rules
+        ruamel's VersionedResolver uses for 1.2, looked up without building a resolver)."""
+
+        def resolve(self, kind: Any, value: str, implicit: Any) -> Any:
+            if kind is ScalarNode:
+                if implicit[0]:
+                    for tag, regexp in rules.get(value[0] if value else "", ()) + anywhere:
+                        if regexp.match(value):
+                            found = tags.get(tag)
+                            if found is None:
+                                found = tags[tag] = Tag(suffix=tag)
+                            return found
+                return BaseResolver.DEFAULT_SCALAR_TAG
+            if kind is SequenceNode:
+                return BaseResolver.DEFAULT_SEQUENCE_TAG
+            if kind is MappingNode:
+                return BaseResolver.DEFAULT_MAPPING_TAG
+            return None
+
+        def descend_resolver(self, parent: Any, index: Any) -> None:
+            return None  # no path resolvers are registered
+
+        def ascend_resolver(self) -> None:
+            return None
+
+    return _Composer
 
 
 def _parser(*, fast: bool) -> Any:
@@ -363,6 +428,14 @@ def _resolver_class() -> type:
     return Resolver12
 
 
+_MERGE = _CORE + "merge"
+
+
+def _tag(node: Any) -> str:
+    """``str(node.tag)`` without its three property calls (the tag objects cache the text)."""
+    return str(node.ctag.trval)
+
+
 class _Builder:
     """Turns composed nodes into plain data, recording positions and enforcing the limits."""
 
@@ -384,7 +457,7 @@ class _Builder:
         if len(path) > MAX_DEPTH:
             raise self._fail(f"document nested deeper than {MAX_DEPTH} levels", node,
                              _DEPTH_HINT)
-        tag = str(node.tag)
+        tag = _tag(node)
         if tag not in _ALLOWED_TAGS:
             raise self._fail(f"tag '{tag.replace(_CORE, '!!')}' is not allowed", node,
                              "remove the tag: only plain strings, numbers, booleans, null, "
@@ -411,14 +484,15 @@ class _Builder:
         seen: dict[str, int] = {}
         merged: list[Any] = []
         for key_node, value_node in node.value:
-            if str(key_node.tag) == _CORE + "merge":
+            key_tag = _tag(key_node)
+            if key_tag == _MERGE:
                 merged.append(value_node)
                 continue
             if key_node.id != "scalar":
                 raise self._fail("mapping keys must be plain strings", key_node,
                                  "write the key as text ('? [a, b]' keys are not accepted)")
-            if str(key_node.tag) not in _ALLOWED_TAGS:
-                raise self._fail(f"tag '{str(key_node.tag).replace(_CORE, '!!')}' is not "
+            if key_tag not in _ALLOWED_TAGS:
+                raise self._fail(f"tag '{key_tag.replace(_CORE, '!!')}' is not "
                                  "allowed", key_node, "remove the tag")
             key = self._text(key_node)
             line = key_node.start_mark.line + 1
