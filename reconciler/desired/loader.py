@@ -59,8 +59,9 @@ def collect(config: Config, paths: Sequence[str] = ()) -> tuple[
                   if isinstance(doc.data, dict) and isinstance(doc.data.get("definition"), str)
                   and (target := definition_target(doc.data["definition"], file))
                   != Path(os.path.normpath(os.path.abspath(file)))}
-    read = [(f, docs) for f, docs in read
-            if Path(os.path.normpath(os.path.abspath(f))) not in referenced]
+    if referenced:
+        read = [(f, docs) for f, docs in read
+                if Path(os.path.normpath(os.path.abspath(f))) not in referenced]
     declared: list[Declared] = []
     for file, docs in read:
         for doc in docs:

@@ -70,15 +70,39 @@ class Positions:
         return None
 
 
-@dataclass
 class Document:
-    """One YAML/JSON document: its data and the positions of everything in it."""
+    """One YAML/JSON document: its data and the positions of everything in it.
 
-    file: str  # path as shown to the user
-    index: int  # 0-based position of the document in its file
-    line: int  # 1-based line where the document starts
-    data: Any
-    positions: Positions
+    Positions are only needed to point at a problem, and almost every document has none, so
+    a YAML document keeps its file's text and finds them on first use by composing that text
+    again (the same parser, the same answer): reading many files holds no position tables.
+    """
+
+    __slots__ = ("file", "index", "line", "data", "_positions", "_text")
+
+    def __init__(self, file: str, index: int, line: int, data: Any,
+                 positions: Positions | None = None, *, text: str | None = None) -> None:
+        self.file = file  # path as shown to the user
+        self.index = index  # 0-based position of the document in its file
+        self.line = line  # 1-based line where the document starts
+        self.data = data
+        self._positions = positions
+        self._text = text
+
+    def __repr__(self) -> str:
+        return f"Document({self.file!r}, {self.index}, {self.line}, {self.data!r})"
+
+    @property
+    def positions(self) -> Positions:
+        if self._positions is None:
+            self._positions = Positions()
+            if self._text is not None:
+                node = _compose(self._text, self.file)[self.index]
+                builder = _Builder(self.file, record=True)
+                builder.build(node, ())
+                self._positions = builder.positions
+                self._text = None
+        return self._positions
 
     def location(self, path: KeyPath = (), *, key: bool = False) -> Location:
         mark = self.positions.locate(path, key=key)
@@ -104,12 +128,18 @@ def json_path(path: KeyPath) -> str:
 def display_path(path: Path) -> str:
     """A path as shown to the user: relative to the working directory when inside it, with
     '/' as separator on every platform (it lands in plans and pull-request comments)."""
+    if os.sep == "/":  # the same answer by string operations: this runs once per file
+        absolute, cwd = os.path.abspath(path), os.getcwd()
+        if absolute == cwd:
+            return "."
+        prefix = cwd if cwd.endswith("/") else cwd + "/"
+        return absolute[len(prefix):] if absolute.startswith(prefix) else str(path)
     try:  # links are not followed: the user knows the file by the name they gave
         shown = os.path.relpath(os.path.abspath(path), Path.cwd()) \
             if is_inside(Path(os.path.abspath(path)), Path.cwd()) else str(path)
     except ValueError:
         shown = str(path)
-    return shown.replace(os.sep, "/") if os.sep != "/" else shown
+    return shown.replace(os.sep, "/")
 
 
 def is_inside(path: Path, root: Path) -> bool:
@@ -219,9 +249,8 @@ def parse_yaml(text: str, shown: str) -> list[Document]:
     nodes = _compose(text, shown)
     docs = []
     for index, node in enumerate(nodes):
-        builder = _Builder(shown)
-        data = builder.build(node, ())
-        docs.append(Document(shown, index, node.start_mark.line + 1, data, builder.positions))
+        data = _Builder(shown, record=False).build(node, ())
+        docs.append(Document(shown, index, node.start_mark.line + 1, data, text=text))
     if not docs:
         raise SourceError("empty file", hint="remove the file or declare a package in it",
                           location=Location(shown))
@@ -439,9 +468,10 @@ def _tag(node: Any) -> str:
 class _Builder:
     """Turns composed nodes into plain data, recording positions and enforcing the limits."""
 
-    def __init__(self, shown: str) -> None:
+    def __init__(self, shown: str, *, record: bool = True) -> None:
         self.shown = shown
         self.positions = Positions()
+        self.record = record  # positions are recorded only when asked for (Document)
         self.count = 0
 
     def _fail(self, message: str, node: Any, hint: str | None = None) -> SourceError:
@@ -462,7 +492,9 @@ class _Builder:
             raise self._fail(f"tag '{tag.replace(_CORE, '!!')}' is not allowed", node,
                              "remove the tag: only plain strings, numbers, booleans, null, "
                              "lists and mappings are accepted")
-        self.positions.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if self.record:
+            self.positions.values[path] = (node.start_mark.line + 1,
+                                           node.start_mark.column + 1)
         if node.id == "mapping":
             return self._mapping(node, path)
         if node.id == "sequence":
@@ -501,7 +533,8 @@ class _Builder:
                                  f"first given on line {seen[key]}", key_node,
                                  "keep one of the two")
             seen[key] = line
-            self.positions.keys[(*path, key)] = (line, key_node.start_mark.column + 1)
+            if self.record:
+                self.positions.keys[(*path, key)] = (line, key_node.start_mark.column + 1)
             out[key] = self.build(value_node, (*path, key))
         for source in merged:  # YAML merge keys (<<): explicit keys win
             for item in source.value if source.id == "sequence" else [source]:
