@@ -349,7 +349,9 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 def _nesting_bound(text: str) -> int:
     """An upper bound on how deeply ``text`` nests: block indicators plus open brackets."""
-    block = max((len(m.group()) for m in _BLOCK_PREFIX.finditer(text)), default=0)
+    if 2 * len(text) < _C_SAFE_DEPTH:  # neither can exceed the text's length
+        return 2 * len(text)
+    block = max(map(len, _BLOCK_PREFIX.findall(text)), default=0)
     if text.count("[") + text.count("{") < _C_SAFE_DEPTH:
         return block + text.count("[") + text.count("{")
     depth = deepest = 0
@@ -397,6 +399,7 @@ def _fast_composer_class() -> Any:
     rules = {first: tuple(found) for first, found in probe.versioned_resolver.items()}
     anywhere = rules.get(None, ())
     tags: dict[str, Any] = {}
+    seen: dict[str, Any] = {}  # plain scalar -> its tag: keys and common values repeat
 
     class _Composer(CParser):  # type: ignore[misc]
         """The C parser composing nodes, resolving plain scalars by YAML 1.2 rules (the rules
@@ -405,12 +408,20 @@ def _fast_composer_class() -> Any:
         def resolve(self, kind: Any, value: str, implicit: Any) -> Any:
             if kind is ScalarNode:
                 if implicit[0]:
+                    known = seen.get(value)
+                    if known is not None:
+                        return known
+                    resolved = BaseResolver.DEFAULT_SCALAR_TAG
                     for tag, regexp in rules.get(value[0] if value else "", ()) + anywhere:
                         if regexp.match(value):
-                            found = tags.get(tag)
-                            if found is None:
-                                found = tags[tag] = Tag(suffix=tag)
-                            return found
+                            resolved = tags.get(tag)
+                            if resolved is None:
+                                resolved = tags[tag] = Tag(suffix=tag)
+                            break
+                    if len(seen) >= 4096:
+                        seen.clear()
+                    seen[value] = resolved
+                    return resolved
                 return BaseResolver.DEFAULT_SCALAR_TAG
             if kind is SequenceNode:
                 return BaseResolver.DEFAULT_SEQUENCE_TAG

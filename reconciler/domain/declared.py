@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -85,15 +87,26 @@ class PackageSpec(_Strict):
         """
         if self.objectCollections is not None:
             collections = [
-                {"objCode": c.objCode, "entities": sorted(e.ID.lower() for e in c.entities)}
+                {"objCode": c.objCode, "entities": sorted([e.ID.lower() for e in c.entities])}
                 for c in sorted(self.objectCollections, key=lambda c: c.objCode)]
             return {"source": self.source, "objectCollections": collections}
         return {"source": self.source, "packageEntities": self.definition_content or {}}
 
     def digest(self) -> str:
         """sha256 of the canonical declared content; written into the ownership marker."""
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:  # the spec is frozen: computed once, asked for several times
         blob = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> PackageSpec:
+        """A copy, without the digest computed for the original (its content may differ)."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("_digest", None)
+        return copied
 
 
 # --- configuration -------------------------------------------------------------------------
