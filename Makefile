@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/zizmor --offline --no-progress --quiet --persona auditor action.yml .github/workflows examples/github
 
 bench: $(STAMP)
-	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) .wfpromote build dist *.egg-info

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import math
 import os
@@ -328,7 +329,7 @@ def bench_plan(handle: SimulatorHandle, counter: Counter, count: int, runs: int,
         run, walls = median_run([*wfpromote_argv(), "plan"], root, runs,
                                 before=lambda: counters.append(counter.count))
         counters.append(counter.count)
-        requests = max(b - a for a, b in zip(counters, counters[1:], strict=False))
+        requests = max(b - a for a, b in itertools.pairwise(counters))
         last = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else ""
         if "No changes" not in last and "no changes" not in last.lower():
             raise SystemExit(f"plan of {count} unchanged packages did not say so: {last}")

@@ -163,7 +163,7 @@ def fast_exit(code: int) -> None:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except Exception:  # noqa: BLE001 -- the ordinary exit reports it as Python does
+    except Exception:  # the ordinary exit reports it as Python does
         sys.exit(code)
     logging.shutdown()
     os._exit(code)

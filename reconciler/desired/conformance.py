@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sized
+from typing import Any, cast
 
 Check = Callable[[Any], bool]
 
@@ -78,7 +78,7 @@ class _Compiler:
             slot.append(self.compile(target))
         return self.refs[ref]
 
-    def compile(self, node: Any) -> Check:  # noqa: C901 -- one branch per keyword
+    def compile(self, node: Any) -> Check:
         if node is True:
             return lambda x: True
         if node is False:
@@ -90,51 +90,27 @@ class _Compiler:
             if key in _ANNOTATIONS or key == "properties":
                 continue
             if key == "type":
-                names = [value] if isinstance(value, str) else list(value)
-                tests = tuple(_TYPES[n] for n in names)
-                checks.append(tests[0] if len(tests) == 1 else
-                              (lambda x, t=tests: any(f(x) for f in t)))
+                checks.append(_type(value))
             elif key == "enum":
-                if not all(isinstance(v, str) for v in value):
-                    raise Unsupported("enum of non-strings")
-                allowed = frozenset(value)
-                checks.append(lambda x, a=allowed: isinstance(x, str) and x in a)
+                checks.append(_enum(value))
             elif key == "pattern":
-                search = ecma_pattern(value).search
-                checks.append(lambda x, s=search: not isinstance(x, str) or s(x) is not None)
-            elif key == "minLength":
-                checks.append(lambda x, n=value: not isinstance(x, str) or len(x) >= n)
-            elif key == "maxLength":
-                checks.append(lambda x, n=value: not isinstance(x, str) or len(x) <= n)
-            elif key == "minItems":
-                checks.append(lambda x, n=value: not isinstance(x, list) or len(x) >= n)
-            elif key == "maxItems":
-                checks.append(lambda x, n=value: not isinstance(x, list) or len(x) <= n)
-            elif key == "minProperties":
-                checks.append(lambda x, n=value: not isinstance(x, dict) or len(x) >= n)
-            elif key == "maxProperties":
-                checks.append(lambda x, n=value: not isinstance(x, dict) or len(x) <= n)
+                checks.append(_pattern(value))
+            elif key in _SIZES:
+                checks.append(_size(key, value))
             elif key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
                 checks.append(_bound(key, value))
             elif key == "required":
-                names = tuple(value)
-                checks.append(lambda x, r=names: not isinstance(x, dict)
-                              or all(k in x for k in r))
+                checks.append(_required(tuple(value)))
             elif key == "additionalProperties":
                 checks.append(self._object(node))
             elif key == "propertyNames":
-                inner = self.compile(value)
-                checks.append(lambda x, c=inner: not isinstance(x, dict)
-                              or all(c(k) for k in x))
+                checks.append(_property_names(self.compile(value)))
             elif key == "items":
                 if "prefixItems" in node:
                     raise Unsupported("prefixItems")
-                inner = self.compile(value)
-                checks.append(lambda x, c=inner: not isinstance(x, list)
-                              or all(c(i) for i in x))
+                checks.append(_items(self.compile(value)))
             elif key == "oneOf":
-                options = tuple(self.compile(v) for v in value)
-                checks.append(lambda x, o=options: sum(1 for c in o if c(x)) == 1)
+                checks.append(_one_of(tuple(self.compile(v) for v in value)))
             elif key == "$ref":
                 checks.append(self.ref(value))
             else:
@@ -166,6 +142,54 @@ class _Compiler:
         return check
 
 
+# keyword -> (the type it applies to, True for a lower bound)
+_SIZES: dict[str, tuple[type, bool]] = {
+    "minLength": (str, True), "maxLength": (str, False), "minItems": (list, True),
+    "maxItems": (list, False), "minProperties": (dict, True), "maxProperties": (dict, False)}
+
+
+def _type(value: str | list[str]) -> Check:
+    tests = tuple(_TYPES[n] for n in ([value] if isinstance(value, str) else value))
+    if len(tests) == 1:
+        return tests[0]
+    return lambda x: any(test(x) for test in tests)
+
+
+def _enum(value: list[Any]) -> Check:
+    if not all(isinstance(v, str) for v in value):
+        raise Unsupported("enum of non-strings")
+    allowed = frozenset(value)
+    return lambda x: isinstance(x, str) and x in allowed
+
+
+def _pattern(value: str) -> Check:
+    search = ecma_pattern(value).search
+    return lambda x: not isinstance(x, str) or search(x) is not None
+
+
+def _size(key: str, limit: int) -> Check:
+    kind, lower = _SIZES[key]
+    if lower:
+        return lambda x: not isinstance(x, kind) or len(cast("Sized", x)) >= limit
+    return lambda x: not isinstance(x, kind) or len(cast("Sized", x)) <= limit
+
+
+def _required(names: tuple[str, ...]) -> Check:
+    return lambda x: not isinstance(x, dict) or all(k in x for k in names)
+
+
+def _property_names(inner: Check) -> Check:
+    return lambda x: not isinstance(x, dict) or all(inner(k) for k in x)
+
+
+def _items(inner: Check) -> Check:
+    return lambda x: not isinstance(x, list) or all(inner(i) for i in x)
+
+
+def _one_of(options: tuple[Check, ...]) -> Check:
+    return lambda x: sum(1 for option in options if option(x)) == 1
+
+
 def _bound(key: str, limit: float) -> Check:
     if not isinstance(limit, (int, float)) or isinstance(limit, bool) or not math.isfinite(
             limit):
@@ -187,7 +211,7 @@ def _all(checks: tuple[Check, ...]) -> Check:
         return checks[0]
 
     def check(x: Any) -> bool:
-        for c in checks:
+        for c in checks:  # noqa: SIM110 -- a loop, not all(...): no generator per value
             if not c(x):
                 return False
         return True

@@ -78,7 +78,7 @@ class Document:
     again (the same parser, the same answer): reading many files holds no position tables.
     """
 
-    __slots__ = ("file", "index", "line", "data", "_positions", "_text")
+    __slots__ = ("_positions", "_text", "data", "file", "index", "line")
 
     def __init__(self, file: str, index: int, line: int, data: Any,
                  positions: Positions | None = None, *, text: str | None = None) -> None:
@@ -401,7 +401,7 @@ def _fast_composer_class() -> Any:
     tags: dict[str, Any] = {}
     seen: dict[str, Any] = {}  # plain scalar -> its tag: keys and common values repeat
 
-    class _Composer(CParser):  # type: ignore[misc]
+    class _Composer(CParser):
         """The C parser composing nodes, resolving plain scalars by YAML 1.2 rules (the rules
         ruamel's VersionedResolver uses for 1.2, looked up without building a resolver)."""
 
@@ -411,7 +411,7 @@ def _fast_composer_class() -> Any:
                     known = seen.get(value)
                     if known is not None:
                         return known
-                    resolved = BaseResolver.DEFAULT_SCALAR_TAG
+                    resolved: Any = BaseResolver.DEFAULT_SCALAR_TAG
                     for tag, regexp in rules.get(value[0] if value else "", ()) + anywhere:
                         if regexp.match(value):
                             resolved = tags.get(tag)
