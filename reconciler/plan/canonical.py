@@ -7,7 +7,6 @@ never surface as a diff.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from reconciler.domain.statuses import status_name, text_or_empty
@@ -19,15 +18,6 @@ _TRANSIENT_AS = {"ASSEMBLING": "DRAFT"}
 
 def description(value: object) -> str:
     """Marker stripped, line endings unified, trailing spaces per line and outer blanks gone."""
-    return _description(value) if isinstance(value, str) else _description_uncached(value)
-
-
-@lru_cache(maxsize=1 << 16)  # each description is compared and fingerprinted
-def _description(value: str) -> str:
-    return _description_uncached(value)
-
-
-def _description_uncached(value: object) -> str:
     text = text_or_empty(strip_marker(text_or_empty(value)))
     lines = [line.rstrip() for line in text.split("\n")]
     return "\n".join(lines).strip()

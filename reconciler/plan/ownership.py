@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 PREFIX = "managed-by: wfpromote"
 _MARKER = re.compile(
@@ -41,16 +40,6 @@ def _lines(description: str | None) -> list[str]:
 
 def parse_marker(description: str | None) -> Marker | None:
     """The marker on the last non-blank line, if that line is one."""
-    return _parse_marker(description) if isinstance(description, str) else \
-        _parse_marker_uncached(description)
-
-
-@lru_cache(maxsize=1 << 16)  # a plan asks about each description several times
-def _parse_marker(description: str) -> Marker | None:
-    return _parse_marker_uncached(description)
-
-
-def _parse_marker_uncached(description: str | None) -> Marker | None:
     lines = _lines(description)
     if not lines:
         return None
@@ -64,16 +53,6 @@ def _parse_marker_uncached(description: str | None) -> Marker | None:
 
 def strip_marker(description: str | None) -> str:
     """The description without a trailing marker line (and without trailing blank lines)."""
-    return _strip_marker(description) if isinstance(description, str) else \
-        _strip_marker_uncached(description)
-
-
-@lru_cache(maxsize=1 << 16)
-def _strip_marker(description: str) -> str:
-    return _strip_marker_uncached(description)
-
-
-def _strip_marker_uncached(description: str | None) -> str:
     lines = _lines(description)
     if lines and _MARKER.match(lines[-1]):
         lines.pop()
