@@ -83,8 +83,13 @@ class PackageSpec(_Strict):
         """The declared content that assembly depends on, in a canonical order.
 
         Changing it means the package must be re-assembled (replaced); name, description and
-        status are not part of it because PATCH can change them in place.
+        status are not part of it because PATCH can change them in place. The spec is frozen,
+        so this is computed once and shared: read it, never change it.
         """
+        return self._content
+
+    @cached_property
+    def _content(self) -> dict[str, Any]:
         if self.objectCollections is not None:
             collections = [
                 {"objCode": c.objCode, "entities": sorted([e.ID.lower() for e in c.entities])}
@@ -103,9 +108,11 @@ class PackageSpec(_Strict):
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None,
                    deep: bool = False) -> PackageSpec:
-        """A copy, without the digest computed for the original (its content may differ)."""
+        """A copy, without the content and digest computed for the original (they may
+        differ)."""
         copied = super().model_copy(update=update, deep=deep)
         copied.__dict__.pop("_digest", None)
+        copied.__dict__.pop("_content", None)
         return copied
 
 
