@@ -386,6 +386,14 @@ def _compose_fast(text: str) -> list[Any]:
         composer.dispose()
 
 
+def _compiled_pattern(regexp: Any) -> Any:
+    """The ``re.Pattern`` behind one of ruamel's lazily compiled patterns (or the pattern)."""
+    if isinstance(regexp, re.Pattern):
+        return regexp
+    compiled = re.compile(regexp.pattern, regexp.flags)
+    return compiled
+
+
 def _fast_composer_class() -> Any:
     try:
         from ruamel.yaml.cyaml import CParser
@@ -396,7 +404,10 @@ def _fast_composer_class() -> Any:
     from ruamel.yaml.tag import Tag
 
     probe = _resolver_class()(loadumper=None)
-    rules = {first: tuple(found) for first, found in probe.versioned_resolver.items()}
+    # ruamel compiles its patterns lazily behind a proxy; the compiled patterns themselves
+    # are used here (a proxy costs an attribute lookup in Python per match).
+    rules = {first: tuple((tag, _compiled_pattern(regexp)) for tag, regexp in found)
+             for first, found in probe.versioned_resolver.items()}
     anywhere = rules.get(None, ())
     tags: dict[str, Any] = {}
     seen: dict[str, Any] = {}  # plain scalar -> its tag: keys and common values repeat
