@@ -72,6 +72,7 @@ class Row:
     peak_mb: float | None
     target: str = ""
     note: str = ""
+    cpu: float | None = None  # user + system seconds of the child: steadier on a busy machine
 
     @property
     def ratio(self) -> float | None:
@@ -83,6 +84,7 @@ class Run:
     wall: float
     code: int
     peak_mb: float
+    cpu: float
     stdout: str
     stderr: str
 
@@ -120,7 +122,8 @@ def run_child(argv: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> Run:
     if proc.returncode not in ok:
         raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{stdout[-2000:]}\n"
                          f"{stderr[-2000:]}")
-    return Run(wall, proc.returncode, usage.ru_maxrss / 1024, stdout, stderr)
+    return Run(wall, proc.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime,
+               stdout, stderr)
 
 
 def median_run(argv: list[str], cwd: Path, runs: int, ok: tuple[int, ...] = (0,),
@@ -248,14 +251,14 @@ print(len(packages))
 
 
 def peer(handle: SimulatorHandle, counter: Counter, ids: list[str], concurrency: int,
-         tmp: Path) -> tuple[int, float]:
-    """A peer refreshing every object it knows by id: (requests, wall seconds)."""
+         tmp: Path) -> tuple[int, float, float]:
+    """A peer refreshing every object it knows by id: (requests, wall and CPU seconds)."""
     ids_file = tmp / "ids.json"
     ids_file.write_text(json.dumps(ids))
     counter.count = 0
     run = run_child([sys.executable, "-c", _PEER, handle.url("sandbox") + BASE_PATH,
                      str(ids_file), str(concurrency)], tmp)
-    return counter.count, run.wall
+    return counter.count, run.wall, run.cpu
 
 
 # --- scenarios ------------------------------------------------------------------------------
@@ -264,7 +267,8 @@ def peer(handle: SimulatorHandle, counter: Counter, ids: list[str], concurrency:
 def bench_help(runs: int) -> Row:
     with tempfile.TemporaryDirectory() as tmp:
         run, _ = median_run([*wfpromote_argv(), "--help"], Path(tmp), runs)
-    return Row("`wfpromote --help` (start-up)", 0, run.wall, None, run.peak_mb, "< 0.1 s")
+    return Row("`wfpromote --help` (start-up)", 0, run.wall, None, run.peak_mb, "< 0.1 s",
+               cpu=run.cpu)
 
 
 def _validate_package(i: int) -> str:
@@ -314,7 +318,7 @@ def bench_validate(files: int, runs: int, startup: float) -> Row:
             (folder / f"package-{i:04d}.yaml").write_text(_validate_package(i))
         run, _ = median_run([*wfpromote_argv(), "validate"], root, runs)
     return Row(f"validate {files:,} files", 0, run.wall, startup, run.peak_mb,
-               "< 0.4 s" if files == 1000 else "")
+               "< 0.4 s" if files == 1000 else "", cpu=run.cpu)
 
 
 def bench_plan(handle: SimulatorHandle, counter: Counter, count: int, runs: int,
@@ -336,16 +340,17 @@ def bench_plan(handle: SimulatorHandle, counter: Counter, count: int, runs: int,
         target = {1000: "≤ 3× floor, 1 request", 10000: "< 2.5 s, < 150 MB"}.get(count, "")
         rows.append(Row(f"plan {count:,} unchanged (vs {count:,} remote)", requests, run.wall,
                         startup + listing, run.peak_mb, target,
-                        f"listing {listing * 1000:.0f} ms; runs {_spread(walls)}"))
+                        f"listing {listing * 1000:.0f} ms; runs {_spread(walls)}",
+                        cpu=run.cpu))
         if peers:
             for concurrency, label in ((PEER_CONCURRENCY, "per-object refresh, "
                                         f"concurrency {PEER_CONCURRENCY}"),
                                        (1, "sequential script")):
-                n, wall = peer(handle, counter, ids, concurrency, root)
+                n, wall, cpu = peer(handle, counter, ids, concurrency, root)
                 floor = startup + math.ceil(count / concurrency) * (LATENCY_MS / 1000)
                 rows.append(Row(f"peer: {label}, {count:,} objects", n, wall, floor, None, "",
                                 f"wfpromote takes {run.wall / wall:.3f}× its time, "
-                                f"{requests}/{n} of its requests"))
+                                f"{requests}/{n} of its requests", cpu=cpu))
     return rows
 
 
@@ -371,7 +376,7 @@ def bench_apply(creates: int, concurrency: int, assembly: float, startup: float)
     floor = startup + listing + rounds * (assembly + 2 * round_trip)
     return Row(f"apply {creates} creates (assembly {assembly:g} s, concurrency {concurrency})",
                requests, run.wall, floor, run.peak_mb, "no worse than before",
-               f"{requests / creates:.3f} requests per create")
+               f"{requests / creates:.3f} requests per create", cpu=run.cpu)
 
 
 def _spread(walls: list[float]) -> str:
@@ -403,14 +408,15 @@ def machine() -> str:
 
 
 def table(rows: list[Row]) -> str:
-    head = ("| scenario | requests | wall time | floor | ratio to floor | peak memory | target "
-            "| notes |\n| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
+    head = ("| scenario | requests | wall time | floor | ratio to floor | peak memory | CPU "
+            "| target | notes |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
     body = ""
     for r in rows:
         body += (f"| {r.scenario} | {'' if r.requests is None else r.requests} | "
                  f"{r.wall:.3f} s | {'' if r.floor is None else f'{r.floor:.3f} s'} | "
                  f"{'' if r.ratio is None else f'{r.ratio:.2f}×'} | "
-                 f"{'' if r.peak_mb is None else f'{r.peak_mb:.0f} MB'} | {r.target} | "
+                 f"{'' if r.peak_mb is None else f'{r.peak_mb:.0f} MB'} | "
+                 f"{'' if r.cpu is None else f'{r.cpu:.2f} s'} | {r.target} | "
                  f"{r.note} |\n")
     return head + body
 
@@ -466,7 +472,8 @@ the notes give the spread.
 Every row runs the real `wfpromote` command as a child process against the simulator served
 over real HTTP on 127.0.0.1, with {LATENCY_MS:g} ms of latency added to every request and
 TCP_NODELAY set on its sockets. **requests** are what the simulator received; **peak memory**
-is the child's maximum resident set size.
+is the child's maximum resident set size; **CPU** is its user plus system time (of the median
+run), which varies much less than wall time when other work shares the cores.
 
 **The floor is physical**: start-up as `wfpromote --help` measures it, plus the round trips
 the API cannot avoid. A plan must list once (the listing's time is measured with a bare HTTP
