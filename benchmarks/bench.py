@@ -379,6 +379,110 @@ def bench_apply(creates: int, concurrency: int, assembly: float, startup: float)
                f"{requests / creates:.3f} requests per create", cpu=run.cpu)
 
 
+INSTALL_ENVIRONMENTS = ("preview", "production")
+
+
+def _install_config(root: Path, handle: SimulatorHandle, concurrency: int) -> None:
+    envs = "".join(f"  {env}: {{url: '{handle.url(env)}', kind: {env}}}\n"
+                   for env in ("sandbox", *INSTALL_ENVIRONMENTS))
+    (root / "wfpromote.yaml").write_text(
+        f"owner: {OWNER}\npackages: packages/\nconcurrency: {concurrency}\n"
+        f"environments:\n{envs}")
+
+
+def bench_plan_installs(packages: int, concurrency: int, runs: int, startup: float) -> Row:
+    """Plan with installs declared into two environments for every package, all done: one
+    listing plus one installation history per package (ceil(N/c) rounds)."""
+    from reconciler.simulator.state import Installation, Package
+
+    with simulator() as (handle, counter), tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _install_config(root, handle, concurrency)
+        (root / "packages").mkdir()
+        data = [{**package_data(i), "status": "ACTIVE",
+                 "install": [{"environment": "preview"},
+                             {"environment": "production", "after": ["preview"]}]}
+                for i in range(packages)]
+        (root / "packages" / "bench.yaml").write_text(
+            "\n---\n".join(json.dumps(d) for d in data))
+        sim = handle.state
+        host = handle.base_url.split("://", 1)[1]
+        for i, item in enumerate(data):
+            spec = PackageSpec.model_validate(item)
+            pkg = Package(id=str(uuid.UUID(int=i + 1)), name=spec.name,
+                          description=with_marker(spec.description, OWNER, spec.digest()),
+                          source=handle.url("sandbox"), source_env="sandbox", status="ACTIVE",
+                          createdAt="2026-01-01T00:00:00.000Z", createdById="0" * 32,
+                          customerId="0" * 32, objectCollections=item["objectCollections"])
+            sim.world.packages[pkg.id] = pkg
+            for env in INSTALL_ENVIRONMENTS:
+                done = Installation(
+                    id=str(uuid.UUID(int=100_000 + 2 * i + (env == "production"))),
+                    packageId=pkg.id, packageVersion=1, environment=env,
+                    environment_label=f"{host}/{env}", userId="0" * 32, customerId="0" * 32,
+                    status="INSTALLED", registeredAt="2026-01-02T00:00:00.000Z",
+                    updatedAt="2026-01-02T00:01:00.000Z", translationMap={})
+                sim.world.installations[done.id] = done
+        sim.generation += 1
+        listing = listing_seconds(handle, 3)
+        counters: list[int] = []
+        run, walls = median_run([*wfpromote_argv(), "plan"], root, runs,
+                                before=lambda: counters.append(counter.count))
+        counters.append(counter.count)
+        requests = max(b - a for a, b in itertools.pairwise(counters))
+    rounds = math.ceil(packages / concurrency)
+    floor = startup + listing + rounds * LATENCY_MS / 1000
+    return Row(f"plan {packages} unchanged, 2 installs each, all done (concurrency "
+               f"{concurrency})", requests, run.wall, floor, run.peak_mb, "",
+               f"1 listing + {rounds} rounds of installation histories; runs "
+               f"{_spread(walls)}", cpu=run.cpu)
+
+
+def bench_apply_installs(installs: int, concurrency: int, install_seconds: float,
+                         startup: float) -> Row:
+    """Install N existing packages into one environment (disjoint records)."""
+    from reconciler.simulator.seed import SourceRecord
+
+    with simulator() as (handle, counter), tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        sim = handle.state
+        ids = []
+        for i in range(installs):  # one role per package: no two installs share a record
+            rid = uuid.UUID(int=10_000 + i).hex
+            sim.world.environments["sandbox"].records[rid] = SourceRecord(
+                "ROLE", rid, f"Bench Role {i:03d}")
+            ids.append(rid)
+        _install_config(root, handle, concurrency)
+        (root / "packages").mkdir()
+
+        def write(with_installs: bool) -> None:
+            docs = [json.dumps({"name": f"Bench package {i:05d}", "source": "sandbox",
+                                "status": "ACTIVE",
+                                "objectCollections": [{"objCode": "ROLE",
+                                                       "entities": [{"ID": ids[i]}]}],
+                                "install": [{"environment": "preview"}] if with_installs
+                                else []}) for i in range(installs)]
+            (root / "packages" / "bench.yaml").write_text("\n---\n".join(docs))
+
+        write(with_installs=False)
+        sim.install_seconds = 0.0
+        run_child([*wfpromote_argv(), "apply", "--auto-approve"], root)  # the packages
+        write(with_installs=True)
+        sim.install_seconds = install_seconds
+        listing = listing_seconds(handle, 3)
+        counter.count = 0
+        run = run_child([*wfpromote_argv(), "apply", "--auto-approve"], root)
+        requests = counter.count
+    rounds = math.ceil(installs / concurrency)
+    trip = LATENCY_MS / 1000
+    # plan: the listing and one installation history per package; then per round a pre-run,
+    # the install, one poll and the install time.
+    floor = startup + listing + rounds * trip + rounds * (install_seconds + 3 * trip)
+    return Row(f"apply {installs} installs (install {install_seconds:g} s, concurrency "
+               f"{concurrency})", requests, run.wall, floor, run.peak_mb, "no worse than before",
+               f"{requests / installs:.2f} requests per install, plan included", cpu=run.cpu)
+
+
 def _spread(walls: list[float]) -> str:
     return f"{min(walls):.2f}–{max(walls):.2f} s"
 
@@ -425,9 +529,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per scenario (median)")
     parser.add_argument("--quick", action="store_true",
-                        help="skip 10,000 packages, the sequential peer and the apply")
+                        help="skip 10,000 packages, the sequential peer and the applies")
     parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
-    parser.add_argument("--only", default="", help="comma-separated: help,validate,plan,apply")
+    parser.add_argument("--only", default="",
+                        help="comma-separated: help,validate,plan,installs,apply")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
     wanted = (lambda name: not only or name in only)  # noqa: E731
@@ -443,8 +548,12 @@ def main() -> int:
                 rows += bench_plan(handle, counter, count,
                                    args.runs if count < 10000 else max(3, args.runs - 2),
                                    startup, peers=count == 1000 and not args.quick)
+    if wanted("installs"):
+        rows.append(bench_plan_installs(500, 8, max(3, args.runs - 2), startup))
     if wanted("apply") and not args.quick:
         rows.append(bench_apply(200, 8, 1.0, startup))
+    if wanted("installs") and not args.quick:
+        rows.append(bench_apply_installs(50, 8, 1.0, startup))
     text = table(rows)
     took = time.perf_counter() - started
     code = os.environ.get("WFPROMOTE_CODE")
@@ -479,7 +588,10 @@ run), which varies much less than wall time when other work shares the cores.
 the API cannot avoid. A plan must list once (the listing's time is measured with a bare HTTP
 client on a fresh connection against the same simulator); validating needs no round trip; an
 apply of N creates at concurrency c needs ceil(N/c) rounds of one POST, the assembly, and one
-poll. A peer's floor is start-up plus ceil(N/c) round trips for its N per-object reads.
+poll; a plan with installs declared also reads one installation history per package
+(ceil(N/c) rounds), and an apply of N installs needs ceil(N/c) rounds of a pre-run, the
+install, one poll and the install time. A peer's floor is start-up plus ceil(N/c) round
+trips for its N per-object reads.
 
 Peers run against the same simulator in the same run over the same packages, as child
 processes of their own: a **per-object refresh at concurrency 10** (what Terraform's REST
@@ -492,7 +604,8 @@ one request; a plan of 10,000 declared against 10,000 remote under 2.5 s and 150
 of 1,000 files under 0.4 s; `--help` under 0.1 s; apply no worse than before.
 
 Run `make bench` (a few minutes) to measure again; `benchmarks/bench.py --quick` skips the
-10,000-package plan, the sequential peer and the apply. `benchmarks/bench_simulator.py`
+10,000-package plan, the sequential peer and both applies; `--only plan,installs` picks
+scenarios. `benchmarks/bench_simulator.py`
 measures the simulator's own listing throughput.
 """, encoding="utf-8")
 
