@@ -5,7 +5,6 @@ run, report. The command module only turns options into an :class:`ApplyRequest`
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -57,8 +56,15 @@ def read_saved_plan(paths: tuple[str, ...]) -> Plan | None:
     """The plan in ``paths`` when it is exactly one saved-plan file (JSON with format_version)."""
     if len(paths) != 1 or not Path(paths[0]).is_file():
         return None
+    from reconciler.sources import SourceError, loads_strict
+
     try:
-        data = json.loads(Path(paths[0]).read_text(encoding="utf-8"))
+        text = Path(paths[0]).read_text(encoding="utf-8")
+        data = loads_strict(text, paths[0])
+    except SourceError:
+        if '"format_version"' in text:  # a saved plan with NaN/Infinity: say where
+            raise
+        return None  # a package file: the loader reports it with the same position
     except (OSError, UnicodeDecodeError, ValueError):
         return None
     if not isinstance(data, dict) or "format_version" not in data:
