@@ -85,8 +85,21 @@ def run(argv: list[str] | None = None) -> int:
     factory = sys.modules.get("reconciler.api.factory")
     if factory is not None:
         factory.reset_simulator_notice()
+    from reconciler.signals import Terminated, handled, summary
+
     try:
-        result = cli.main(args=argv, prog_name="wfpromote", standalone_mode=False)
+        with handled():
+            try:
+                result = cli.main(args=argv, prog_name="wfpromote", standalone_mode=False)
+            except (Terminated, click.Abort) as exc:
+                # click turns a KeyboardInterrupt (Terminated is one) into Abort.
+                stop = exc if isinstance(exc, Terminated) else exc.__cause__
+                if not isinstance(stop, Terminated):
+                    raise
+                click.echo(summary(stop.signame), err=True)  # while the phase is known
+                return stop.exit_code
+    except Terminated as exc:  # a signal while the line above was being printed
+        return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.Abort:

@@ -52,12 +52,18 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
     """
     import sys
 
-    from reconciler.apply.session import ApplyRequest, run_apply
+    from reconciler.apply.session import ApplyRequest, emit_failure, run_apply
+    from reconciler.errors import WfpromoteError
 
     options = global_options(ctx)
     if report_path:
         check_output_file(report_path, "--report")
-    config = options.load_config()
+    try:
+        config = options.load_config()
+    except WfpromoteError as exc:  # the JSON result and --report carry the error too
+        emit_failure(exc, ApplyRequest(report_path=report_path, output_format=output_format),
+                     sys.stdout)
+        raise
     request = ApplyRequest(
         paths=paths, auto_approve=auto_approve, concurrency=concurrency, fail_fast=fail_fast,
         report_path=report_path, output_format=output_format, lock_timeout=lock_timeout,
