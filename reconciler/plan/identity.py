@@ -143,7 +143,8 @@ def _successor(spec: PackageSpec, pinned: RemotePackage, live: Sequence[RemotePa
     content; anything less certain keeps the pin as written.
     """
     marker = parse_marker(pinned.description)
-    if normalise.status(pinned.status) != "DISABLED" or marker is None or marker.owner != owner:
+    if normalise.status(pinned.status) not in ("DISABLED", "ASSEMBLING_FAILED") or \
+            marker is None or marker.owner != owner:
         return None
     digest, name = spec.digest(), normalise.name(spec.name)
     found = [r for r in live if r is not pinned and normalise.name(r.name) == name

@@ -37,7 +37,8 @@ class Reason(StrEnum):
     FIELDS_CHANGED = "fields_changed"                # update: description/status/name differ
     CONTENT_CHANGED = "content_changed"              # replace: declared content digest differs
     REPLACE_REQUESTED = "replace_requested"          # replace: --replace NAME
-    ASSEMBLY_FAILED = "assembly_failed"              # replace: remote is ASSEMBLING_FAILED
+    ASSEMBLY_FAILED = "assembly_failed"              # replace: remote is ASSEMBLING_FAILED;
+                                                     # delete: a failed package of ours
     NOT_DECLARED = "not_declared"                    # disable/delete: owned, gone from files
     SUPERSEDED = "superseded"                        # disable: older version an unfinished
                                                      # create-then-disable replace left live
@@ -79,8 +80,14 @@ class Action:
     environment: str | None = None             # install only: target environment
     desired_status: str | None = None          # status to PATCH after assembly, if not DRAFT
     origin: str | None = None                  # "file:line" of the declaration
+    # Disable of a superseded version: the id of its successor, whose assembly must end well
+    # before the old version is touched (if the successor fails, the old one is left alone).
+    successor_id: str | None = None
 
     def sort_key(self) -> tuple[int, str, str]:
+        # Failed assemblies are deleted first: they never block the rest of their chain.
+        if self.kind is ActionKind.DELETE and self.reason is Reason.ASSEMBLY_FAILED:
+            return (-1, self.name, self.environment or "")
         return (KIND_ORDER[self.kind], self.name, self.environment or "")
 
     @property
@@ -93,7 +100,8 @@ class Action:
             "package_id": self.package_id, "before": self.before, "after": self.after,
             "diffs": [d.data() for d in self.diffs],
         }
-        for key in ("strategy", "source_env", "environment", "desired_status", "origin"):
+        for key in ("strategy", "source_env", "environment", "desired_status", "origin",
+                    "successor_id"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value.value if isinstance(value, Enum) else value

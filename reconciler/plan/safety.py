@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.errors import UnsafePlan
-from reconciler.plan.model import Action, ActionKind
+from reconciler.plan.model import Action, ActionKind, Reason
 from reconciler.plan.settings import PlanSettings
 
 RISKY = frozenset({ActionKind.DISABLE, ActionKind.DELETE, ActionKind.REPLACE})
@@ -29,7 +29,8 @@ def check_threshold(actions: Sequence[Action], managed_count: int,
                     settings: PlanSettings) -> None:
     if settings.force or managed_count < settings.min_managed:
         return
-    risky = sum(1 for a in actions if a.kind in RISKY)
+    # Removing a failed assembly (never usable) or re-making one is not a risk to what runs.
+    risky = sum(1 for a in actions if a.kind in RISKY and a.reason is not Reason.ASSEMBLY_FAILED)
     percent = 100.0 * risky / managed_count
     if percent > settings.max_change_percent:
         raise UnsafePlan(

@@ -79,4 +79,5 @@ def _action(item: dict[str, Any]) -> Action:
                     for d in item.get("diffs", [])),
         strategy=ReplaceStrategy(strategy) if strategy else None,
         source_env=item.get("source_env"), environment=item.get("environment"),
-        desired_status=item.get("desired_status"), origin=item.get("origin"))
+        desired_status=item.get("desired_status"), origin=item.get("origin"),
+        successor_id=item.get("successor_id"))
