@@ -53,3 +53,17 @@ def compat(canary: str, monkeypatch: pytest.MonkeyPatch
             return stack.enter_context(serve_compat(Quirks(**quirks)))
 
         yield start
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The suite's tallies: fault runs, kills, generated files, faults injected, duplicates."""
+    from relkit import INJECTED, TALLY
+
+    if not TALLY and not INJECTED:
+        return
+    write = terminalreporter.write_line
+    write("reliability: " + ", ".join(f"{k}={v}" for k, v in sorted(TALLY.items())))
+    if INJECTED:
+        total = sum(INJECTED.values())
+        write(f"reliability: faults injected={total} (" +
+              ", ".join(f"{k}={v}" for k, v in sorted(INJECTED.items())) + ")")
