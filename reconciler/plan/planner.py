@@ -303,6 +303,10 @@ def _field_diffs(spec: PackageSpec, package: RemotePackage) -> list[FieldDiff]:
     old_status = normalise.status(package.status)
     if old_status is not None and old_status != spec.status.value:
         diffs.append(FieldDiff("status", old_status, spec.status.value))
+    elif normalise_status(package.status) == "ASSEMBLING":
+        # Compared as DRAFT, but not yet known to be one: apply waits for the assembly to end
+        # (a failure is then found and cleaned up), so a plan is empty only once it is over.
+        diffs.append(FieldDiff("status", "ASSEMBLING", spec.status.value))
     return diffs
 
 

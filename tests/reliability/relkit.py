@@ -96,6 +96,7 @@ class RelRepo:
         self.config_path.write_text(
             f"api: '{self.sim.profile}'\nowner: {OWNER}\npackages: promotions/\n"
             f"prune: {prune}\ntimeouts: {{request: 0.4, assembly: 600}}\n"
+            "safety: {min_managed: 1000}\n"
             f"simulator: {{assembly_seconds: {assembly}}}\n"
             f"environments:\n{envs}\n", encoding="utf-8")
 
