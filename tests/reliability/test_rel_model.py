@@ -283,9 +283,10 @@ class Reconciler(RuleBasedStateMachine):
     def _apply(self) -> tuple[int | None, str, str]:
         out, err = io.StringIO(), io.StringIO()
         try:
+            request = ApplyRequest(auto_approve=True, output_format="json", allow_empty=True)
             code: int | None = run_apply(
-                self._config(), ApplyRequest(auto_approve=True, output_format="json", allow_empty=True),
-                stdin=io.StringIO(""), stdout=out, stderr=err, clock=self.clock)
+                self._config(), request, stdin=io.StringIO(""), stdout=out, stderr=err,
+                clock=self.clock)
         except WfpromoteError as exc:
             code = exc.exit_code
             err.write(exc.render())
