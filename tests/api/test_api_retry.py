@@ -345,3 +345,28 @@ def test_excerpt_is_short_one_line_and_redacted(canary: str) -> None:
     register(canary)
     text = excerpt("line one\n\n  " + canary + " " + "x" * 500)
     assert "\n" not in text and canary not in text and len(text) <= 200
+
+
+@pytest.mark.parametrize("body", ['{"data": [{"id": ', "<html><body>Bad Gateway</body></html>"])
+def test_a_read_whose_body_cannot_be_read_is_asked_once_more(body: str) -> None:
+    script = Script().on("GET", "/packages", httpx.Response(200, text=body), json_reply(LIST))
+
+    async def go() -> None:
+        async with make_client(script) as client:
+            assert await client.list_packages() == []
+
+    run(go())
+    assert script.count("GET", "/packages") == 2
+
+
+def test_a_read_unreadable_twice_is_one_clear_error() -> None:
+    script = Script().on("GET", "/packages", httpx.Response(200, text="{"),
+                         httpx.Response(200, text="{"))
+
+    async def go() -> None:
+        async with make_client(script) as client:
+            await client.list_packages()
+
+    with pytest.raises(ApiError, match="expected JSON, got invalid JSON"):
+        run(go())
+    assert script.count("GET", "/packages") == 2
