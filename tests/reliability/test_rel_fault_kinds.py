@@ -9,6 +9,7 @@ traceback), never a duplicate package, and a clean second run converges with not
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from relkit import (
     check_clear,
     check_no_duplicates,
     converge,
+    doc,
     edit,
 )
 
@@ -66,3 +68,33 @@ def _run(repo: RelRepo, kind: str) -> None:
     check_clear(code, out, err, context)
     check_no_duplicates(repo.packages(), context, strict=False)
     converge(repo, context)
+
+
+@pytest.mark.parametrize("profile", ["current", "2023"])
+def test_fault_kind_assembly_failure(tmp_path: Path, profile: str) -> None:
+    """The service cannot assemble a package (an object missing from the source): the run
+    says which, leaves nothing behind, and converges once the file is fixed."""
+    clock = FakeClock()
+    with serve_chaos(profile=profile, assembly_seconds=2.0, clock=clock) as sim:
+        repo = RelRepo(tmp_path, sim, clock=clock)
+        repo.write_config(assembly=2.0)
+        baseline(repo)
+        assert repo.apply()[0] == 0
+        edit(repo)
+        missing = "0123456789abcdef0123456789abcdef"
+        repo.put("d.json", doc("Dashboard Pack", ("PTLTAB:Executive Portfolio Overview",
+                                                  missing), status="ACTIVE"))
+        code, out, err = repo.apply()
+        INJECTED["assembly_failure"] += 1
+        TALLY["fault runs"] += 1
+        context = f"fault assembly_failure ({profile})"
+        check_clear(code, out, err, context)
+        assert code == 1
+        failed = [r for r in json.loads(out)["results"] if r["outcome"] == "failed"]
+        assert [r["name"] for r in failed] == ["Dashboard Pack"]
+        assert f"TMPL {missing} does not exist in sandbox" in failed[0]["error"]
+        assert [p for p in repo.packages() if p.name == "Dashboard Pack"] == []
+        check_no_duplicates(repo.packages(), context, strict=True)
+        repo.put("d.json", doc("Dashboard Pack", ("PTLTAB:Executive Portfolio Overview",),
+                               status="ACTIVE"))
+        converge(repo, context)
