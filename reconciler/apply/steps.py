@@ -204,6 +204,17 @@ async def _disable(action: Action, ctx: StepContext) -> None:
     package_id = _require_id(action, ctx)
     if action.successor_id:
         await _await_successor(api, action.successor_id, package_id, ctx)
+    if str((action.before or {}).get("status") or "").upper() in ASSEMBLING:
+        # A status cannot be set while the package assembles (left so by an earlier run).
+        ctx.say("waiting for the earlier assembly")
+        try:
+            await _settle(api, await api.get_package(package_id), ctx)
+        except AssemblyFailed:
+            ctx.checkpoint()
+            ctx.wrote = True
+            await api.delete_package(package_id)  # never usable: deleted, not disabled
+            ctx.say("assembly failed; deleted")
+            return
     ctx.checkpoint()
     ctx.wrote = True
     await api.patch_package(package_id, dict(action.after or {"status": "DISABLED"}))

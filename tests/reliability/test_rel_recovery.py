@@ -161,3 +161,30 @@ def test_independent_implementation_refusing_status_changes_of_failed_packages(
             if p["name"] == NAME and p["status"] != "DISABLED" and not p.get("deletedAt")]
     assert len(live) == 1 and live[0]["status"] == "TESTING"
     assert repo.cli(capsys, "plan", "--detailed-exitcode")[0] == 0
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_pruning_a_package_that_is_still_assembling_waits_for_it(
+        sim_server: StartSim, tmp_path: Path, fails: bool) -> None:
+    # Found by the model test: an undeclared package of ours left assembling (a killed
+    # apply, then the file removed) was disabled at once, and the service refused it (409).
+    clock = FakeClock()
+    repo = new_repo(tmp_path, sim_server(clock=clock, assembly_seconds=5.0),
+                    extra="simulator: {assembly_seconds: 5}\n")
+    repo.put("risk.yaml", package_doc(NAME, MISSING if fails else "New Agency Onboarding"))
+    new_id = _kill_after_the_create_posted(repo)
+    repo.remove("risk.yaml")
+    code, out, err = repo.apply(clock=clock, output_format="json", allow_empty=True)
+    assert code == 0, out + err
+    if fails:   # a failed assembly of ours is deleted, never disabled
+        assert all(p.id != new_id for p in repo.sim.state.list_packages())
+    else:
+        assert repo.sim.state.get_package(new_id).status == "DISABLED"
+    code, out, _ = repo.apply(clock=clock, output_format="json", allow_empty=True)
+    assert code == 0 and json.loads(out)["results"] == []
+
+
+def _kill_after_the_create_posted(repo: Repo) -> str:
+    plan = make_plan(load_config(str(repo.config_path)), [], PlanOptions())
+    [create] = plan.changes
+    return repo.sim.state.create_package(post_body(create.after or {}), "sandbox").id
