@@ -256,6 +256,15 @@ async def _replace(action: Action, ctx: StepContext) -> None:
     old_id = _require_id(action, ctx)
     strategy = action.strategy or (ReplaceStrategy.PUT if api.capabilities.replace_with_put
                                    else ReplaceStrategy.CREATE_THEN_DISABLE)
+    old_status = str((action.before or {}).get("status") or "").upper()
+    if old_status in ASSEMBLING:
+        # Left assembling by an earlier run: neither a PUT nor a status change is accepted
+        # until that ends.
+        ctx.say("waiting for the earlier assembly")
+        try:
+            await _settle(api, await api.get_package(old_id), ctx)
+        except AssemblyFailed:
+            old_status = ASSEMBLY_FAILED
     if strategy is ReplaceStrategy.PUT:
         after = dict(action.after or {})
         desired = action.desired_status or after.get("status")
@@ -275,7 +284,7 @@ async def _replace(action: Action, ctx: StepContext) -> None:
     new = await _create_and_settle(action, api, ctx)
     ctx.group_ids[action.name] = new.id
     ctx.checkpoint()
-    if str((action.before or {}).get("status") or "").upper() == ASSEMBLY_FAILED:
+    if old_status == ASSEMBLY_FAILED:
         # A failed package was never usable, and implementations differ on which status
         # change it accepts: it is deleted.
         await api.delete_package(old_id)

@@ -188,3 +188,22 @@ def _kill_after_the_create_posted(repo: Repo) -> str:
     plan = make_plan(load_config(str(repo.config_path)), [], PlanOptions())
     [create] = plan.changes
     return repo.sim.state.create_package(post_body(create.after or {}), "sandbox").id
+
+
+@pytest.mark.parametrize("profile", ["current", "2023"])
+def test_replacing_a_package_that_is_still_assembling_waits_for_it(
+        sim_server: StartSim, tmp_path: Path, profile: str) -> None:
+    # Killed right after a create, then the content changed before the next apply.
+    clock = FakeClock()
+    repo = new_repo(tmp_path, sim_server(profile=profile, clock=clock, assembly_seconds=5.0),
+                    extra="simulator: {assembly_seconds: 5}\n")
+    repo.put("risk.yaml", package_doc(NAME, "New Agency Onboarding", status="ACTIVE"))
+    first = _kill_after_the_create_posted(repo)
+    repo.put("risk.yaml", package_doc(NAME, "Campaign Launch", status="ACTIVE"))
+    code, out, err = repo.apply(clock=clock, output_format="json")
+    assert code == 0, out + err
+    live = _not_disabled(repo)
+    assert [p.status for p in live] == ["ACTIVE"]
+    assert (live[0].id == first) is (profile == "2023")   # in place, or a new version
+    code, out, _ = repo.apply(clock=clock, output_format="json")
+    assert code == 0 and json.loads(out)["results"] == []
