@@ -85,7 +85,7 @@ def test_kill_during_a_replace(tmp_path: Path, status: str, profile: str, seed: 
         assert repo.apply()[0] == 0
         repo.put("risk.json", doc(NAME, ("New Agency Onboarding", "Campaign Launch"),
                                   status=status))
-        at = rng.randint(1, 7)
+        at = rng.randint(1, 5)
         context = f"kill during a replace of a {status} package ({profile}, seed {seed}, " \
                   f"after {at} requests)"
         _kill_after(repo, at)
@@ -102,7 +102,7 @@ def test_kill_during_a_mixed_apply(tmp_path: Path, seed: int) -> None:
         baseline(repo)
         assert repo.apply()[0] == 0
         edit(repo)
-        at = rng.randint(1, 14)
+        at = rng.randint(1, 10)
         context = f"kill during a mixed apply ({profile}, seed {seed}, after {at} requests)"
         _kill_after(repo, at)
         check_no_duplicates(repo.packages(), context, strict=False)
