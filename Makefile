@@ -1,7 +1,7 @@
 # Every target bootstraps .venv from nothing: a machine with Python 3.11+ is enough.
-PYTHON ?= python3
+PYTHON ?= $(if $(filter Windows_NT,$(OS)),python,python3)
 VENV   := .venv
-BIN    := $(VENV)/bin
+BIN    := $(VENV)/$(if $(filter Windows_NT,$(OS)),Scripts,bin)
 STAMP  := $(VENV)/.installed
 
 .PHONY: demo test soak lint bench clean install
@@ -28,6 +28,12 @@ soak: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml examples/github/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci examples/gitlab/.gitlab-ci.yml
+	$(BIN)/zizmor --offline --no-progress --quiet action.yml .github/workflows examples/github
+	$(BIN)/zizmor --offline --no-progress --quiet --persona auditor action.yml .github/workflows examples/github
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -22,8 +22,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reconciler.apply.session import ApplyRequest, run_apply  # noqa: E402
-from reconciler.config import load_config  # noqa: E402
+from reconciler.desired.config import load_config  # noqa: E402
+from reconciler.run.applying import ApplyRequest, run_apply  # noqa: E402
 from reconciler.simulator.faults import Faults  # noqa: E402
 from reconciler.simulator.seed import seed_id  # noqa: E402
 from reconciler.simulator.server import serve_in_thread  # noqa: E402

@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reconciler.model import PackageSpec  # noqa: E402
+from reconciler.domain.declared import PackageSpec  # noqa: E402
 from reconciler.plan.ownership import with_marker  # noqa: E402
 
 OWNER = "bench-owner"
@@ -52,15 +52,16 @@ class Counter:
 def simulator(latency_ms: float) -> Iterator[tuple[Any, Counter, str]]:
     import uvicorn
 
+    from reconciler.domain.profiles import DEFAULT_PROFILE
     from reconciler.simulator.app import build_app
     from reconciler.simulator.faults import FaultInjector, Faults
-    from reconciler.simulator.profiles import get_profile
+    from reconciler.simulator.profiles import wire_format
     from reconciler.simulator.server import make_simulator, uvicorn_config
 
     faults = Faults(latency_ms=latency_ms)
     sim = make_simulator(state_path=None, environments=None, clock=None, assembly_seconds=0.0,
                          install_seconds=0.0, faults=faults)
-    counter = Counter(build_app(sim, get_profile("current"), FaultInjector(faults)))
+    counter = Counter(build_app(sim, wire_format(DEFAULT_PROFILE), FaultInjector(faults)))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -142,8 +143,8 @@ def wfpromote(root: Path, *args: str) -> tuple[float, subprocess.CompletedProces
 
 
 def floor_seconds() -> float:
-    imports = ("import reconciler.cli, reconciler.plan.pipeline, reconciler.api.factory, "
-               "reconciler.loader, reconciler.config, reconciler.plan.render_text")
+    imports = ("import reconciler.cli, reconciler.run.planning, reconciler.run.clients, "
+               "reconciler.desired.loader, reconciler.desired.config, reconciler.output.text")
     best = float("inf")
     for _ in range(3):
         started = time.perf_counter()

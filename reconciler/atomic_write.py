@@ -24,7 +24,9 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, durable: bool = Tru
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        # "\n" on every platform: a plan saved on Windows reads the same on Linux, and
+        # diffs of reports stay clean.
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             if durable:
                 handle.flush()

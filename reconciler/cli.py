@@ -9,26 +9,90 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from reconciler import __version__
 from reconciler.commands.apply import apply_command
+from reconciler.commands.comment import comment_command
 from reconciler.commands.common import GlobalOptions
+from reconciler.commands.init import init_command
 from reconciler.commands.plan import plan_command
+from reconciler.commands.release import release_command
 from reconciler.commands.schema import schema_command
+from reconciler.commands.show import show_command
 from reconciler.commands.simulator import simulator_group
 from reconciler.commands.validate import validate_command
+
+if TYPE_CHECKING:
+    from reconciler.clock import Clock
 
 EPILOG = """\b
 Examples:
   wfpromote validate                 check every package file offline
   wfpromote plan                     show what would change
   wfpromote apply --auto-approve     make the change (CI)
+  wfpromote comment plan.json        post a saved plan to the pull request (CI)
+  wfpromote init my-promotions       start a new configuration repository
 """
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+# Global options, also accepted after the command (`wfpromote plan --config FILE -v`), as
+# Terraform and kubectl users type them: value-taking ones, then flags.
+_GLOBAL_WITH_VALUE = ("--config",)
+_GLOBAL_FLAGS = ("--allow-simulator", "--color", "--no-color", "--verbose")
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move global options written after the command in front of it, so click parses them as
+    the group's. Stops at ``--``; leaves the arguments before the command as they are."""
+    command_at = None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            return args
+        if arg in _GLOBAL_WITH_VALUE:
+            i += 2
+            continue
+        if not arg.startswith("-"):
+            command_at = i
+            break
+        i += 1
+    if command_at is None:
+        return args
+    head, moved, rest = args[:command_at], [], []
+    tail = args[command_at:]
+    j = 0
+    while j < len(tail):
+        arg = tail[j]
+        if arg == "--":
+            rest.extend(tail[j:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in _GLOBAL_WITH_VALUE:
+            if "=" in arg:
+                moved.append(arg)
+            else:
+                moved.extend(tail[j:j + 2])
+                j += 1
+        elif arg in _GLOBAL_FLAGS or (len(arg) > 1 and arg[0] == "-" and arg[1] != "-"
+                                      and set(arg[1:]) == {"v"}):
+            moved.append(arg)
+        else:
+            rest.append(arg)
+        j += 1
+    return head + moved + rest
+
+
+class _Cli(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(list(args)))
+
+
+@click.group(cls=_Cli, epilog=EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wfpromote")
 @click.option("--config", "config_path", metavar="FILE", envvar="WFPROMOTE_CONFIG",
               help="Configuration file (default: ./wfpromote.yaml).")
@@ -44,10 +108,14 @@ def cli(ctx: click.Context, config_path: str | None, allow_simulator: bool,
 
     Declare promotion packages as YAML or JSON files in git; wfpromote lists what exists,
     shows a plan, and only then creates, updates, replaces, disables or deletes packages.
+    The options below may also follow the command: `wfpromote plan --config FILE -v`.
     """
     if os.environ.get("RUNNER_DEBUG") == "1":
         verbose = max(verbose, 2)
+    clock = ctx.obj.clock if isinstance(ctx.obj, GlobalOptions) else None
     ctx.obj = GlobalOptions(config_path, allow_simulator, color, verbose)
+    if clock is not None:
+        ctx.obj.clock = clock
     _setup_logging(verbose)
 
 
@@ -64,10 +132,14 @@ def _setup_logging(verbose: int) -> None:
     root.propagate = False
 
 
+cli.add_command(init_command)
 cli.add_command(validate_command)
 cli.add_command(schema_command)
 cli.add_command(plan_command)
 cli.add_command(apply_command)
+cli.add_command(comment_command)
+cli.add_command(show_command)
+cli.add_command(release_command)
 cli.add_command(simulator_group)
 
 
@@ -77,20 +149,23 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
-def run(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run one command; ``clock`` replaces the real clock (tests)."""
     from reconciler.errors import WfpromoteError  # light module
 
     # Each call is a run and must announce the embedded simulator again; the factory is
     # only touched when already imported, so `--help` stays free of httpx.
-    factory = sys.modules.get("reconciler.api.factory")
+    factory = sys.modules.get("reconciler.run.clients")
     if factory is not None:
         factory.reset_simulator_notice()
     from reconciler.signals import Terminated, handled, summary
 
     try:
+        seed = GlobalOptions(None, False, None, 0, clock) if clock is not None else None
         with handled():
             try:
-                result = cli.main(args=argv, prog_name="wfpromote", standalone_mode=False)
+                result = cli.main(args=argv, prog_name="wfpromote", standalone_mode=False,
+                                  obj=seed)
             except (Terminated, click.Abort) as exc:
                 # click turns a KeyboardInterrupt (Terminated is one) into Abort.
                 stop = exc if isinstance(exc, Terminated) else exc.__cause__

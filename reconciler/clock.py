@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Protocol
 
@@ -17,6 +16,9 @@ class Clock(Protocol):
     async def sleep(self, seconds: float) -> None:
         """Wait (or pretend to)."""
 
+    def sleep_blocking(self, seconds: float) -> None:
+        """Wait outside the event loop (the apply lock), or pretend to."""
+
 
 class RealClock:
     def now(self) -> float:
@@ -26,7 +28,12 @@ class RealClock:
         return time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
+        import asyncio  # not at import time: `wfpromote --help` needs no event loop
+
         await asyncio.sleep(max(0.0, seconds))
+
+    def sleep_blocking(self, seconds: float) -> None:
+        time.sleep(max(0.0, seconds))
 
 
 class FakeClock:
@@ -50,4 +57,10 @@ class FakeClock:
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.advance(max(0.0, seconds))
+        import asyncio
+
         await asyncio.sleep(0)
+
+    def sleep_blocking(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.advance(max(0.0, seconds))

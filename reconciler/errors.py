@@ -81,8 +81,8 @@ class WfpromoteError(Exception):
 class ValidationFailed(WfpromoteError):
     """One or more problems in the user's files; all of them are carried."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s) found")
+    def __init__(self, problems: list[Problem], *, where: str = "") -> None:
+        super().__init__(f"{len(problems)} problem(s) " + (f"in {where}" if where else "found"))
         self.problems = problems
 
     def render(self) -> str:

@@ -25,7 +25,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_simulator_notice() -> None:
     """Each test is its own "run": the embedded-simulator notice may be printed again."""
-    from reconciler.api.factory import reset_simulator_notice
+    from reconciler.run.clients import reset_simulator_notice
 
     reset_simulator_notice()
 

@@ -15,8 +15,8 @@ import httpx
 
 from reconciler.api.transport import excerpt, safe_url
 from reconciler.clock import Clock, RealClock
+from reconciler.domain.declared import AuthConfig
 from reconciler.errors import AuthError
-from reconciler.model import AuthConfig
 from reconciler.redact import register
 
 # Renew a token this long before the service says it expires (or a tenth of its life when

@@ -2,7 +2,7 @@
 
 One typed method per endpoint (E1-E11 of the reference; R1/R2 where the profile has them).
 Bodies are sent conservatively (``name``, never ``packageName``; status names as the profile
-spells them); answers are read liberally through ``reconciler.api.normalize``.
+spells them); answers are read liberally through ``reconciler.api.decode``.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from urllib.parse import quote
 
 import httpx
 
-from reconciler.api import normalize
+from reconciler.api import decode
 from reconciler.api.auth import auth_hint
-from reconciler.api.models import Installation, RemotePackage, TranslationMap
-from reconciler.api.profiles import Profile
-from reconciler.api.protocol import Capabilities
 from reconciler.api.transport import RetryPolicy, Sender, excerpt, safe_url
 from reconciler.clock import Clock, RealClock
+from reconciler.domain.profiles import Capabilities, Profile
+from reconciler.domain.remote import Installation, RemotePackage, TranslationMap
 from reconciler.errors import ApiError, WfpromoteError
 
 log = logging.getLogger("reconciler.api")
@@ -48,9 +47,12 @@ class PromotionClient:
             kwargs["transport"] = transport
         elif limits is not None:
             kwargs["limits"] = limits
+        from reconciler.api.trace import event_hooks
+
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/", auth=auth, headers=_HEADERS,
-            timeout=httpx.Timeout(timeout), follow_redirects=False, **kwargs)
+            timeout=httpx.Timeout(timeout), follow_redirects=False,
+            event_hooks=event_hooks(self.base_url), **kwargs)
         self._sender = Sender(self._http, retry or RetryPolicy(), clock or RealClock(),
                               auth_hint(auth))
 
@@ -73,13 +75,13 @@ class PromotionClient:
         payload = self._package_body(body)
         response = await self._sender.send("POST", "packages", json=payload,
                                            retry_safe=False)
-        return self._read(response, normalize.package)
+        return self._read(response, decode.package)
 
     async def list_packages(self) -> list[RemotePackage]:                           # E2
-        return await self._get("packages", normalize.packages)
+        return await self._get("packages", decode.packages)
 
     async def get_package(self, package_id: str) -> RemotePackage:                 # E3
-        return await self._get(f"packages/{_seg(package_id)}", normalize.package)
+        return await self._get(f"packages/{_seg(package_id)}", decode.package)
 
     async def patch_package(self, package_id: str,
                             fields: dict[str, Any]) -> RemotePackage:               # E4
@@ -88,7 +90,7 @@ class PromotionClient:
             raise self._lacks("re-assembly through PATCH with objectCollections")
         response = await self._sender.send("PATCH", f"packages/{_seg(package_id)}",
                                            json=payload)
-        return self._read(response, normalize.package)
+        return self._read(response, decode.package)
 
     async def delete_package(self, package_id: str) -> None:                       # E5
         # Any 2xx is success ("Deleted" as plain text, JSON or empty). A 404 on a repeated
@@ -100,7 +102,7 @@ class PromotionClient:
         if not self.capabilities.read_definition:
             raise self._lacks("GET /packages/{id}/definition")
         response = await self._sender.send("GET", f"packages/{_seg(package_id)}/definition")
-        data = normalize.unwrap(self._json(response))
+        data = decode.unwrap(self._json(response))
         if isinstance(data, dict) and isinstance(data.get("packageEntities"), dict):
             return dict(data["packageEntities"])
         if isinstance(data, dict):
@@ -113,7 +115,7 @@ class PromotionClient:
             raise self._lacks("PUT /packages/{id}")
         response = await self._sender.send("PUT", f"packages/{_seg(package_id)}",
                                            json=self._package_body(body))
-        return self._read(response, normalize.package)
+        return self._read(response, decode.package)
 
     # --- pre-run and installation ---------------------------------------------------------
 
@@ -123,39 +125,39 @@ class PromotionClient:
         response = await self._sender.send(
             "POST", f"packages/{_seg(package_id)}/prepare-installation", json={},
             retry_safe=True)
-        return self._read(response, normalize.installation)
+        return self._read(response, decode.installation)
 
     async def install(self, installation_id: str) -> None:                         # E7
         await self._sender.send("POST", f"installations/{_seg(installation_id)}/install",
                                 json={}, retry_safe=False)
 
     async def list_installations(self, package_id: str) -> list[Installation]:    # E8
-        return await self._get("installations", normalize.installations,
+        return await self._get("installations", decode.installations,
                                params={"environmentPromotionPackageId": package_id})
 
     async def get_installation(self, installation_id: str) -> Installation:       # E9
         return await self._get(f"installations/{_seg(installation_id)}",
-                               normalize.installation)
+                               decode.installation)
 
     async def translation_map(self, package_id: str) -> TranslationMap:           # E10
         # Computes a map and changes nothing, so it may be repeated.
         response = await self._sender.send(
             "POST", f"packages/{_seg(package_id)}/translation-map", retry_safe=True)
-        return self._read(response, normalize.translation_map)
+        return self._read(response, decode.translation_map)
 
     async def install_with_map(self, package_id: str,
                                translation_map: TranslationMap) -> str:             # E11
         """Start an install with an edited map; returns the new installation's ID."""
-        body = {"translationMap": normalize.translation_map_body(translation_map)}
+        body = {"translationMap": decode.translation_map_body(translation_map)}
         response = await self._sender.send("POST", f"packages/{_seg(package_id)}/install",
                                            json=body, retry_safe=False)
-        found = normalize.installation_id(response.text)
+        found = decode.installation_id(response.text)
         if found:
             return found
         # The answer named no installation: the newest one of this package is ours.
         log.info("install of %s answered without an installation ID; reading the history",
                  package_id)
-        latest = normalize.newest(await self.list_installations(package_id))
+        latest = decode.newest(await self.list_installations(package_id))
         if latest is None:
             raise self._shape_error(response, "install accepted but no installation found")
         return latest.id
@@ -205,7 +207,7 @@ class PromotionClient:
         payload = self._json(response)
         try:
             return parse(payload)
-        except normalize.UnexpectedShape as exc:
+        except decode.UnexpectedShape as exc:
             if payload is None:  # "got NoneType" would say nothing to a user
                 raise self._shape_error(response, "expected JSON, got an empty body") from None
             raise self._shape_error(response, f"unexpected answer: {exc}") from None

@@ -6,17 +6,10 @@ for the simulator alike. Callers ask for capabilities, never for profile names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from reconciler.api.models import Installation, RemotePackage, TranslationMap
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    replace_with_put: bool       # PUT /packages/{id} with a full definition (R2)
-    read_definition: bool        # GET /packages/{id}/definition (R1)
-    reassemble_with_patch: bool  # PATCH with objectCollections starts a new assembly
+from reconciler.domain.profiles import Capabilities
+from reconciler.domain.remote import Installation, RemotePackage, TranslationMap
 
 
 class PromotionAPI(Protocol):

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from reconciler.api.trace import log_failure, retry_number
 from reconciler.clock import Clock, RealClock
 from reconciler.errors import ApiError, AuthError, WfpromoteError
 from reconciler.redact import MASK, SECRET_KEYS, redact
@@ -135,6 +136,7 @@ class Sender:
             attempt += 1
             request = self.client.build_request(method, url, json=json, params=params)
             shown = safe_url(request.url)
+            retry_number.set(attempt - 1)
             try:
                 response = await self.client.send(request)
             except WfpromoteError:
@@ -152,6 +154,7 @@ class Sender:
                         "have taken effect", method=method, url=shown,
                         hint="list the remote state again before repeating it") from None
                 failed_method, failed_url = ("POST", token_url) if token_url else (method, shown)
+                log_failure(failed_method, failed_url, _describe(exc))
                 wait = self._next_wait(attempt, started, None)
                 if wait is None:
                     raise ApiError(

@@ -14,9 +14,10 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
-from reconciler.api.models import RemotePackage, normalise_text
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock
+from reconciler.domain.remote import RemotePackage
+from reconciler.domain.statuses import text_or_empty
 from reconciler.errors import ApiError, AuthError
 from reconciler.plan.ownership import parse_marker
 
@@ -82,7 +83,7 @@ async def find_created(api: PromotionAPI, body: dict[str, Any], *, started: floa
 
 def _same_owner_content(package: RemotePackage, body: dict[str, Any], wanted: Any) -> bool:
     if wanted is None:  # no marker in the body: fall back to the exact description
-        return normalise_text(package.description) == normalise_text(body.get("description"))
+        return text_or_empty(package.description) == text_or_empty(body.get("description"))
     return parse_marker(package.description) == wanted
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from reconciler.api.models import Installation, RemotePackage, installation_phase
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock
+from reconciler.domain.remote import Installation, RemotePackage
+from reconciler.domain.statuses import installation_phase
 from reconciler.errors import WfpromoteError
 
 ASSEMBLING = frozenset({"ASSEMBLING", "UNASSEMBLED"})

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.api.models import RemotePackage, TranslationMap
 from reconciler.api.protocol import PromotionAPI
 from reconciler.apply.idempotent import create_once
 from reconciler.apply.poll import (
@@ -29,6 +28,7 @@ from reconciler.apply.poll import (
     wait_for_installation,
 )
 from reconciler.clock import Clock
+from reconciler.domain.remote import RemotePackage, TranslationMap
 from reconciler.errors import WfpromoteError
 from reconciler.plan.bodies import PUT_KEYS, post_body
 from reconciler.plan.model import Action, ActionKind, ReplaceStrategy
@@ -83,7 +83,7 @@ async def _create(action: Action, ctx: StepContext) -> None:
 async def _create_and_settle(action: Action, api: PromotionAPI,
                              ctx: StepContext) -> RemotePackage:
     """POST (idempotently), wait for assembly, write a definition by value, set the status."""
-    after = dict(action.after or {})
+    after = action.body()
     by_value = "packageEntities" in after and api.capabilities.replace_with_put
     ctx.checkpoint()
     ctx.wrote = True
@@ -169,7 +169,7 @@ async def _set_status(api: PromotionAPI, package: RemotePackage, desired: str | 
 async def _update(action: Action, ctx: StepContext) -> None:
     api = ctx.api_for(action)
     package_id = _require_id(action, ctx)
-    fields = dict(action.after or {})
+    fields = action.body()
     before_status = str((action.before or {}).get("status") or "").upper()
     if before_status in ASSEMBLING:
         # Left assembling by an earlier run (or by the UI): PATCH must wait for the end.
@@ -204,8 +204,9 @@ async def _disable(action: Action, ctx: StepContext) -> None:
     package_id = _require_id(action, ctx)
     if action.successor_id:
         await _await_successor(api, action.successor_id, package_id, ctx)
-    if str((action.before or {}).get("status") or "").upper() in ASSEMBLING:
-        # A status cannot be set while the package assembles (left so by an earlier run).
+    if str((action.before or {}).get("status") or "").upper() == "ASSEMBLING":
+        # No status change while it assembles (left so by an earlier run; not UNASSEMBLED,
+        # which never ends on its own).
         ctx.say("waiting for the earlier assembly")
         try:
             await _settle(api, await api.get_package(package_id), ctx)
@@ -217,7 +218,7 @@ async def _disable(action: Action, ctx: StepContext) -> None:
             return
     ctx.checkpoint()
     ctx.wrote = True
-    await api.patch_package(package_id, dict(action.after or {"status": "DISABLED"}))
+    await api.patch_package(package_id, action.body() or {"status": "DISABLED"})
     ctx.say("DISABLED")
 
 
@@ -257,7 +258,7 @@ async def _replace(action: Action, ctx: StepContext) -> None:
     strategy = action.strategy or (ReplaceStrategy.PUT if api.capabilities.replace_with_put
                                    else ReplaceStrategy.CREATE_THEN_DISABLE)
     old_status = str((action.before or {}).get("status") or "").upper()
-    if old_status in ASSEMBLING:
+    if old_status == "ASSEMBLING":  # UNASSEMBLED never ends on its own
         # Left assembling by an earlier run: neither a PUT nor a status change is accepted
         # until that ends.
         ctx.say("waiting for the earlier assembly")
@@ -266,7 +267,7 @@ async def _replace(action: Action, ctx: StepContext) -> None:
         except AssemblyFailed:
             old_status = ASSEMBLY_FAILED
     if strategy is ReplaceStrategy.PUT:
-        after = dict(action.after or {})
+        after = action.body()
         desired = action.desired_status or after.get("status")
         if "packageEntities" in after or not api.capabilities.reassemble_with_patch:
             ctx.checkpoint()

@@ -17,6 +17,8 @@ Examples:
   wfpromote apply --auto-approve       the same without asking (CI)
   wfpromote plan --out plan.json && wfpromote apply plan.json
                                        apply exactly the reviewed plan (refused if stale)
+  wfpromote apply --auto-approve --replan-if-stale plan.json
+                                       the reviewed plan if fresh, else a new plan (CI)
   wfpromote apply --auto-approve --format json --report apply.json
 """
 
@@ -36,6 +38,9 @@ Examples:
               help="Format of the result on stdout (with json, the plan goes to stderr).")
 @click.option("--lock-timeout", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Wait this long for another apply's lock (default: timeouts.lock, 0).")
+@click.option("--replan-if-stale", is_flag=True,
+              help="With a saved plan and --auto-approve: when the plan is stale, plan the "
+                   "same files again and apply that instead of refusing (says which it did).")
 @selection_options
 @safety_options
 @click.pass_context
@@ -43,19 +48,25 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
                   concurrency: int | None, fail_fast: bool, report_path: str | None,
                   output_format: str, lock_timeout: float | None, targets: tuple[str, ...],
                   excludes: tuple[str, ...], replaces: tuple[str, ...], adopt: bool,
-                  allow_empty: bool, force: bool) -> int:
+                  allow_empty: bool, force: bool, replan_if_stale: bool = False) -> int:
     """Create, update, replace, disable or delete packages so the remote matches the files.
 
-    PATHS are package files or folders (default: `packages` in wfpromote.yaml), or one saved
-    plan file from `wfpromote plan --out`, which is applied as reviewed after checking that
-    nothing changed since. Exit codes: 0 done, 1 something failed, 130/143 interrupted.
+    PATHS are package files or folders (default: `packages` in wfpromote.yaml); a run over
+    only part of that folder never disables or deletes packages declared elsewhere. Or PATHS
+    is one saved plan from `wfpromote plan --out` (recognised by its content), applied as
+    reviewed after checking that nothing changed since. A plan that trips a safety rule is
+    shown, then refused without the flag its verdict names (--force or --allow-empty).
+    Exit codes: 0 done, 1 something failed or refused, 130/143 interrupted.
     """
     import sys
 
-    from reconciler.apply.session import ApplyRequest, emit_failure, run_apply
     from reconciler.errors import WfpromoteError
+    from reconciler.run.applying import ApplyRequest, emit_failure, run_apply
 
     options = global_options(ctx)
+    if replan_if_stale and not auto_approve:
+        raise click.UsageError("--replan-if-stale applies a plan nobody reviewed when the saved "
+                               "one is stale, so it needs --auto-approve")
     if report_path:
         check_output_file(report_path, "--report")
     try:
@@ -69,5 +80,6 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
         report_path=report_path, output_format=output_format, lock_timeout=lock_timeout,
         targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
         allow_empty=allow_empty, force=force, allow_simulator=options.allow_simulator,
+        replan_if_stale=replan_if_stale,
         color=options.use_color(sys.stderr if output_format == "json" else sys.stdout))
-    return run_apply(config, request)
+    return run_apply(config, request, clock=options.clock)

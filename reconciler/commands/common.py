@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from reconciler.clock import Clock, RealClock
+
 if TYPE_CHECKING:
-    from reconciler.model import Config
+    from reconciler.domain.declared import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,9 +25,10 @@ class GlobalOptions:
     allow_simulator: bool
     color: bool | None        # None: decide from NO_COLOR / FORCE_COLOR / TTY
     verbose: int
+    clock: Clock = field(default_factory=RealClock)  # tests pass a fake one to cli.run
 
     def load_config(self) -> Config:
-        from reconciler.config import load_config
+        from reconciler.desired.config import load_config
 
         return load_config(self.config_path)
 

@@ -46,9 +46,13 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
     """Show what apply would change. Nothing is written to Workfront.
 
     PATHS narrows the package files read (default: the `packages:` folder of the config).
+    A run over only part of that folder never disables or deletes packages declared
+    elsewhere. A plan that trips a safety rule is shown whole with its verdict on top, and
+    the command exits 1 (pass the flag the verdict names to accept it).
     """
-    from reconciler.plan.pipeline import PlanOptions, make_plan
+    from reconciler.output.renderers import RenderOptions, render
     from reconciler.redact import redact
+    from reconciler.run.planning import PlanOptions, make_plan
     from reconciler.signals import set_phase
 
     set_phase("while planning", "nothing was changed (plan writes nothing to Workfront)")
@@ -58,28 +62,21 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
     options = PlanOptions(targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
                           allow_empty=allow_empty, force=force)
     plan = make_plan(opts.load_config(), paths, options,
-                     allow_simulator=opts.allow_simulator)
+                     allow_simulator=opts.allow_simulator, clock=opts.clock)
     if out_path:
-        from reconciler.plan.render_json import render_json
-
-        _write_plan(Path(out_path), redact(render_json(plan)))
+        _write_plan(Path(out_path), redact(render(plan, "json")))
         click.echo(f"Saved the plan to {out_path}.", err=True)
-    color = False
-    if output_format == "json":
-        from reconciler.plan.render_json import render_json
-
-        text = render_json(plan)
-    elif output_format == "markdown":
-        from reconciler.plan.render_markdown import render_markdown
-
-        text = render_markdown(plan, budget=markdown_budget)
-    else:
-        from reconciler.plan.render_text import render_text
-
-        color = opts.use_color(sys.stdout)
-        text = render_text(plan, color=color)
+    color = output_format == "text" and opts.use_color(sys.stdout)
+    text = render(plan, output_format, RenderOptions(color=color, markdown_budget=markdown_budget))
     # click strips ANSI codes off a non-terminal unless told the caller decided.
     click.echo(redact(text), nl=False, color=color)
+    if plan.refused:
+        assert plan.verdict is not None
+        # Also on stderr: stdout may go to a file or a PR comment, and exit 1 needs a why.
+        click.echo(redact(f"error: plan refused by the safety check: {plan.verdict.message}"
+                          f"\n  hint: review the plan; pass {plan.verdict.flag} to accept it"),
+                   err=True)
+        return 1
     if detailed_exitcode and plan.has_changes:
         return 2
     return 0

@@ -18,7 +18,7 @@ def schema_command(name: str) -> int:
     """Print the JSON Schema of package files, wfpromote.yaml, or saved plans."""
     import json
 
-    from reconciler.schemas import load_schema
+    from reconciler.desired.schemas import load_schema
 
     click.echo(json.dumps(load_schema(name), indent=2))
     return 0

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.domain.profiles import DEFAULT_PROFILE, PROFILE_NAMES
+
 if TYPE_CHECKING:
-    from reconciler.model import Config
+    from reconciler.domain.declared import Config
     from reconciler.simulator.seed import SourceRecord
 
 DEFAULT_STATE = os.path.join(".wfpromote", "simulator.json")
@@ -60,7 +62,7 @@ def _parse_envs(values: tuple[str, ...]) -> dict[str, str] | None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8765, show_default=True, type=int,
               help="Port to listen on (0: any free port).")
-@click.option("--profile", type=click.Choice(["current", "2023"]), default="current",
+@click.option("--profile", type=click.Choice(PROFILE_NAMES), default=DEFAULT_PROFILE,
               show_default=True, help="Which API generation to imitate.")
 @click.option("--state", "state_path", default=DEFAULT_STATE, show_default=True,
               metavar="FILE", help="State file (created when missing).")
@@ -171,7 +173,7 @@ def _configured_state(ctx: click.Context) -> str:
 def _config_if_any(ctx: click.Context) -> Config | None:
     """The configuration in use: --config / WFPROMOTE_CONFIG, else ./wfpromote.yaml if any."""
     from reconciler.commands.common import global_options
-    from reconciler.config import DEFAULT_NAME
+    from reconciler.desired.config import DEFAULT_NAME
 
     options = global_options(ctx)
     if options.config_path is None and not os.path.isfile(DEFAULT_NAME):
@@ -233,7 +235,7 @@ def _simulated_environments(config: Config | None) -> list[tuple[str, str, str]]
     """
     from urllib.parse import urlsplit
 
-    from reconciler.config import is_loopback
+    from reconciler.desired.config import is_loopback
     from reconciler.simulator.state import DEFAULT_ENVIRONMENTS
 
     out: list[tuple[str, str, str]] = []

@@ -32,8 +32,7 @@ def validate_command(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> in
     Reports every problem at once, each with file:line:column and a hint; exits 1 when
     there is any.
     """
-    from reconciler.config import ConfigInvalid
-    from reconciler.errors import ConfigError, Location, Problem
+    from reconciler.errors import ConfigError, Location, Problem, ValidationFailed
     from reconciler.redact import redact
 
     options = global_options(ctx)
@@ -41,7 +40,7 @@ def validate_command(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> in
     files = 0
     try:
         config = options.load_config()
-    except ConfigInvalid as exc:
+    except ValidationFailed as exc:
         problems = exc.problems
     except ConfigError as exc:
         if fmt == "text":
@@ -50,7 +49,7 @@ def validate_command(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> in
                                                                   or "wfpromote.yaml"),
                             exc.hint)]
     else:
-        from reconciler.loader import collect
+        from reconciler.desired.loader import collect
 
         found, problems, files = collect(config, paths)
         packages = len(found)

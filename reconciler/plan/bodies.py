@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.domain.declared import PackageSpec
 from reconciler.errors import WfpromoteError
-from reconciler.model import PackageSpec
 from reconciler.plan.ownership import with_marker
 
 POST_KEYS = ("name", "description", "source", "objectCollections")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.api.models import RemotePackage
-from reconciler.model import PackageSpec
-from reconciler.plan import normalise
+from reconciler.domain.declared import PackageSpec
+from reconciler.domain.remote import RemotePackage
+from reconciler.plan import canonical
 from reconciler.plan.bodies import source_url
 from reconciler.plan.model import FieldDiff
 from reconciler.plan.ownership import parse_marker
@@ -24,7 +24,7 @@ def declared_ids(spec: PackageSpec) -> dict[str, set[str]]:
             out.setdefault(collection.objCode, set()).update(e.ID.lower()
                                                              for e in collection.entities)
         return out
-    return {code: normalise.entity_ids(records)
+    return {code: canonical.entity_ids(records)
             for code, records in (spec.definition_content or {}).items()}
 
 
@@ -36,10 +36,10 @@ def same_content(spec: PackageSpec, remote: RemotePackage,
         return marker.digest == spec.digest()
     if remote.packageEntities is None:
         return None
-    if remote.source and normalise.url(remote.source) != normalise.url(
+    if remote.source and canonical.url(remote.source) != canonical.url(
             source_url(spec, environments)):
         return False
-    served = {code.upper(): normalise.entity_ids(records)
+    served = {code.upper(): canonical.entity_ids(records)
               for code, records in remote.packageEntities.items()}
     return all(ids <= served.get(code.upper(), set())
                for code, ids in declared_ids(spec).items())
@@ -53,7 +53,7 @@ def entity_diffs(spec: PackageSpec, remote: RemotePackage) -> list[FieldDiff]:
     """
     if remote.packageEntities is None:
         return []
-    served = {code.upper(): normalise.entity_ids(records)
+    served = {code.upper(): canonical.entity_ids(records)
               for code, records in remote.packageEntities.items()}
     out = []
     for code, ids in sorted(declared_ids(spec).items()):

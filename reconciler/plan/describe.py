@@ -8,12 +8,13 @@ layout and escaping.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler.plan.model import Action, ActionKind, Plan
 from reconciler.plan.ownership import strip_marker
+from reconciler.plan.values import thaw
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ SYMBOLS: dict[ActionKind, str] = {
 
 
 def value(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return json.dumps(thaw(data), ensure_ascii=False, sort_keys=True)
 
 
 def headline(action: Action) -> str:
@@ -52,7 +53,7 @@ def headline(action: Action) -> str:
     return f"{action.kind.value} ({', '.join(extra)})"
 
 
-def _body_lines(body: dict[str, Any], source_env: str | None = None) -> list[Detail]:
+def _body_lines(body: Mapping[str, Any], source_env: str | None = None) -> list[Detail]:
     lines: list[Detail] = []
     for key in ("name", "description", "source", "status", "desired_status"):
         if key in body:

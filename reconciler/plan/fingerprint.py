@@ -12,8 +12,8 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 
-from reconciler.api.models import RemotePackage
-from reconciler.plan import normalise
+from reconciler.domain.remote import RemotePackage
+from reconciler.plan import canonical
 from reconciler.plan.ownership import parse_marker
 
 NAME_PREFIX = "name:"
@@ -28,18 +28,18 @@ def package_fingerprint(package: RemotePackage) -> str:
     marker = parse_marker(package.description)
     return _sha({
         "id": package.id.lower(),
-        "name": normalise.name(package.name),
-        "description": normalise.description(package.description),
+        "name": canonical.name(package.name),
+        "description": canonical.description(package.description),
         "marker": marker.digest if marker else None,
         "owner": marker.owner if marker else None,
-        "status": normalise.status(package.status),
+        "status": canonical.status(package.status),
         "deletedAt": package.deletedAt or None,
     })
 
 
 def name_fingerprint(remote: Iterable[RemotePackage], name: str) -> str:
-    wanted = normalise.name(name)
-    ids = sorted(p.id.lower() for p in remote if not p.deleted and normalise.name(p.name) == wanted)
+    wanted = canonical.name(name)
+    ids = sorted(p.id.lower() for p in remote if not p.deleted and canonical.name(p.name) == wanted)
     return _sha({"name": wanted, "ids": ids})
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reconciler.api.models import RemotePackage
+from reconciler.domain.declared import PackageSpec
+from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
-from reconciler.model import PackageSpec
-from reconciler.plan import normalise
+from reconciler.plan import canonical
 from reconciler.plan.ownership import parse_marker
 
 
@@ -67,10 +67,10 @@ def match_packages(desired: Sequence[PackageSpec], remote: Sequence[RemotePackag
     by_name: dict[str, list[RemotePackage]] = {}
     for package in live:
         if package.id.lower() not in pinned:
-            by_name.setdefault(normalise.name(package.name), []).append(package)
+            by_name.setdefault(canonical.name(package.name), []).append(package)
     for index, spec in enumerate(desired):
         if index not in matches:
-            candidates = by_name.get(normalise.name(spec.name), [])
+            candidates = by_name.get(canonical.name(spec.name), [])
             matches[index] = _choose(spec, candidates, owner)
     return [matches[i] for i in range(len(desired))]
 
@@ -80,7 +80,7 @@ def _choose(spec: PackageSpec, candidates: list[RemotePackage], owner: str) -> M
         return Match(spec, None)
     if len(candidates) == 1:
         return Match(spec, candidates[0])
-    active = [c for c in candidates if normalise.status(c.status) != "DISABLED"]
+    active = [c for c in candidates if canonical.status(c.status) != "DISABLED"]
     chosen: list[RemotePackage] = active
     if not active:
         # Only disabled versions: the one whose marker records the current content is it.
@@ -121,7 +121,7 @@ def _interrupted_replace(spec: PackageSpec, active: list[RemotePackage], owner: 
     if not all(m is not None and m.owner == owner for m in markers):
         return None
     digest = spec.digest()
-    healthy = [c for c in active if normalise.status(c.status) != "ASSEMBLING_FAILED"]
+    healthy = [c for c in active if canonical.status(c.status) != "ASSEMBLING_FAILED"]
     current = [c for c, m in zip(active, markers, strict=True)
                if m and m.digest == digest and c in healthy]
     if len(current) == 1:
@@ -143,13 +143,13 @@ def _successor(spec: PackageSpec, pinned: RemotePackage, live: Sequence[RemotePa
     content; anything less certain keeps the pin as written.
     """
     marker = parse_marker(pinned.description)
-    if normalise.status(pinned.status) not in ("DISABLED", "ASSEMBLING_FAILED") or \
+    if canonical.status(pinned.status) not in ("DISABLED", "ASSEMBLING_FAILED") or \
             marker is None or marker.owner != owner:
         return None
-    digest, name = spec.digest(), normalise.name(spec.name)
-    found = [r for r in live if r is not pinned and normalise.name(r.name) == name
+    digest, name = spec.digest(), canonical.name(spec.name)
+    found = [r for r in live if r is not pinned and canonical.name(r.name) == name
              and r.status is not None
-             and normalise.status(r.status) not in ("DISABLED", "ASSEMBLING_FAILED")
+             and canonical.status(r.status) not in ("DISABLED", "ASSEMBLING_FAILED")
              and (m := parse_marker(r.description)) is not None
              and m.owner == owner and m.digest == digest]
     return found[0] if len(found) == 1 else None

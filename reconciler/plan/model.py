@@ -6,11 +6,15 @@ as JSON. Nothing here does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any
 
-FORMAT_VERSION = "1.0"
+from reconciler.plan.values import FrozenMap, freeze, thaw
+
+# 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read)
+FORMAT_VERSION = "1.2"
 
 
 class ActionKind(StrEnum):
@@ -52,16 +56,38 @@ class ReplaceStrategy(StrEnum):
     CREATE_THEN_DISABLE = "create_then_disable"      # new package, wait, then disable old
 
 
+class DiffOp(StrEnum):
+    """What happened to one field or list item (after kopf's diff items)."""
+
+    ADD = "add"
+    REMOVE = "remove"
+    CHANGE = "change"
+
+
 @dataclass(frozen=True)
 class FieldDiff:
-    """One changed field: a path such as "description" or "packageEntities.TMPL[0].name"."""
+    """One changed field: a path such as "description" or "packageEntities.TMPL[0].name".
+
+    ``op`` says whether the value was added (``old`` is None), removed (``new`` is None) or
+    changed; when not given it follows from which side is missing.
+    """
 
     path: str
     old: Any
     new: Any
+    op: DiffOp | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "old", freeze(self.old))
+        object.__setattr__(self, "new", freeze(self.new))
+        if self.op is None:
+            op = DiffOp.ADD if self.old is None else DiffOp.REMOVE if self.new is None \
+                else DiffOp.CHANGE
+            object.__setattr__(self, "op", op)
 
     def data(self) -> dict[str, Any]:
-        return {"path": self.path, "old": self.old, "new": self.new}
+        op = self.op.value if self.op is not None else DiffOp.CHANGE.value
+        return {"path": self.path, "op": op, "old": thaw(self.old), "new": thaw(self.new)}
 
 
 @dataclass(frozen=True)
@@ -71,9 +97,9 @@ class Action:
     reason: Reason
     package_id: str | None = None              # remote id the action touches, if any
     # The full request body to send for create/replace (description carries the marker);
-    # for update, only the fields to PATCH; for disable, {"status": "DISABLED"}.
-    after: dict[str, Any] | None = None
-    before: dict[str, Any] | None = None       # the remote package as compared (no marker)
+    # for update, only the fields to PATCH; for disable, {"status": "DISABLED"}. Frozen.
+    after: Mapping[str, Any] | None = None
+    before: Mapping[str, Any] | None = None    # the remote package as compared (no marker)
     diffs: tuple[FieldDiff, ...] = ()
     strategy: ReplaceStrategy | None = None    # replace only
     source_env: str | None = None              # environment whose host creates/writes it
@@ -84,11 +110,22 @@ class Action:
     # before the old version is touched (if the successor fails, the old one is left alone).
     successor_id: str | None = None
 
-    def sort_key(self) -> tuple[int, str, str]:
-        # Failed assemblies are deleted first: they never block the rest of their chain.
-        if self.kind is ActionKind.DELETE and self.reason is Reason.ASSEMBLY_FAILED:
-            return (-1, self.name, self.environment or "")
-        return (KIND_ORDER[self.kind], self.name, self.environment or "")
+    def __post_init__(self) -> None:
+        for key in ("after", "before"):
+            value = getattr(self, key)
+            if value is not None and not isinstance(value, FrozenMap):
+                object.__setattr__(self, key, FrozenMap(value))
+
+    def sort_key(self) -> tuple[int, str, str, str]:
+        """The one order of a plan: by kind, then package name, environment and id.
+        Deletes of failed assemblies come first: they never block the rest of their chain."""
+        order = -1 if self.kind is ActionKind.DELETE and self.reason is Reason.ASSEMBLY_FAILED \
+            else KIND_ORDER[self.kind]
+        return (order, self.name, self.environment or "", self.package_id or "")
+
+    def body(self) -> dict[str, Any]:
+        """``after`` as a plain dict, ready to send (empty when there is none)."""
+        return thaw(self.after) if self.after is not None else {}
 
     @property
     def changes_remote(self) -> bool:
@@ -97,7 +134,9 @@ class Action:
     def data(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "action": self.kind.value, "name": self.name, "reason": self.reason.value,
-            "package_id": self.package_id, "before": self.before, "after": self.after,
+            "package_id": self.package_id,
+            "before": thaw(self.before) if self.before is not None else None,
+            "after": thaw(self.after) if self.after is not None else None,
             "diffs": [d.data() for d in self.diffs],
         }
         for key in ("strategy", "source_env", "environment", "desired_status", "origin",
@@ -106,6 +145,56 @@ class Action:
             if value is not None:
                 out[key] = value.value if isinstance(value, Enum) else value
         return out
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which packages a run considered. A run that read the whole packages folder is
+    ``complete`` and may prune; PATHS that leave part of it out make the run partial: only
+    the packages declared in them are created, updated or replaced, and no package is
+    disabled or deleted for not being declared."""
+
+    complete: bool = True
+    out_of_scope: int = 0          # owned remote packages left alone because of the scope
+    reason: str | None = None      # why the run is partial (None when complete)
+
+    def data(self) -> dict[str, Any]:
+        return {"complete": self.complete, "out_of_scope": self.out_of_scope,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class SafetyVerdict:
+    """The outcome of the plan-level safety rules, carried by the plan (never raised by the
+    planner): the plan is shown whole with its verdict, then refused without the flag.
+
+    ``rule`` is "empty" (no packages declared), "threshold" (more than max_change_percent
+    of the managed packages disabled, deleted or replaced) or "majority" (fewer than
+    min_managed managed, and more than small_set_percent of them disabled or deleted).
+    """
+
+    rule: str
+    message: str
+    flag: str                      # "--force" or "--allow-empty"
+    affected: int                  # packages the rule counts
+    managed: int                   # packages the owner manages
+    limit_percent: float | None = None
+    allowed: bool = False          # the flag was given: shown, not refused
+
+    @property
+    def refused(self) -> bool:
+        return not self.allowed
+
+    def data(self) -> dict[str, Any]:
+        return {"status": "allowed" if self.allowed else "refused", "rule": self.rule,
+                "message": self.message, "flag": self.flag, "affected": self.affected,
+                "managed": self.managed, "limit_percent": self.limit_percent}
+
+    def headline(self) -> str:
+        if self.allowed:
+            return f"Safety check overridden by {self.flag}: {self.message}."
+        return (f"Refused by the safety check: {self.message}. Review the plan below; "
+                f"pass {self.flag} to go ahead anyway.")
 
 
 @dataclass(frozen=True)
@@ -118,6 +207,13 @@ class Plan:
     remote_fingerprints: dict[str, str] = field(default_factory=dict)  # id -> sha256
     warnings: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    scope: Scope = field(default_factory=Scope)
+    verdict: SafetyVerdict | None = None                 # None: no safety rule tripped
+
+    @property
+    def refused(self) -> bool:
+        """The plan trips a safety rule and the flag that allows it was not given."""
+        return self.verdict is not None and self.verdict.refused
 
     @property
     def changes(self) -> tuple[Action, ...]:

@@ -1,7 +1,7 @@
 """The pure planning core: declared packages + a remote snapshot + settings in, a Plan out.
 
 No HTTP, no files, no click: everything it needs is in its arguments, so it is fast and
-testable. The pipeline (``reconciler.plan.pipeline``) does the I/O around it.
+testable. The pipeline (``reconciler.run.planning``) does the I/O around it.
 """
 
 from __future__ import annotations
@@ -9,14 +9,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from reconciler.api.models import RemotePackage, normalise_status
+from reconciler.domain.declared import PackageSpec
+from reconciler.domain.remote import RemotePackage
+from reconciler.domain.statuses import status_name
 from reconciler.errors import UnsafePlan, WfpromoteError
-from reconciler.model import PackageSpec
-from reconciler.plan import bodies, fingerprint, normalise, safety
+from reconciler.plan import bodies, canonical, fingerprint, safety
 from reconciler.plan.content import entity_diffs, same_content
 from reconciler.plan.definition_diff import definition_diffs
 from reconciler.plan.identity import Match, match_packages
-from reconciler.plan.model import Action, ActionKind, FieldDiff, Plan, Reason, ReplaceStrategy
+from reconciler.plan.model import (
+    Action,
+    ActionKind,
+    FieldDiff,
+    Plan,
+    Reason,
+    ReplaceStrategy,
+    Scope,
+)
 from reconciler.plan.ownership import Marker, parse_marker, with_marker
 from reconciler.plan.selection import Selection
 from reconciler.plan.settings import PlanSettings
@@ -37,14 +46,17 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
     failed = failed_assemblies(desired, remote, settings.owner)
     remote = [r for r in remote if r.id not in failed]
     managed = [r for r in remote if not r.deleted and _owner_of(r) == settings.owner]
-    safety.check_not_empty(len(desired), len(managed), settings)
+    verdict = safety.check_not_empty(len(desired), len(managed), settings)
     selection = Selection(settings.targets, settings.excludes)
     _check_replace_names(desired, selection, settings.replaces)
     matches = match_packages([s for s in desired if selection.includes(s.name)], remote,
                              settings.owner)
     draft = _Draft()
+    in_scope = {canonical.name(s.name) for s in desired}
     for package in failed.values():
-        if selection.includes(package.name):
+        # Within the run's scope: the whole folder, or a name the given PATHS declare.
+        if selection.includes(package.name) and (
+                settings.complete_scope or canonical.name(package.name) in in_scope):
             _plan_cleanup(package, draft)
     for match in matches:
         _plan_declared(match, settings, draft)
@@ -62,12 +74,20 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
             hint="pass --adopt to take them over, or rename the declared packages")
     claimed = {r.id for m in matches
                for r in ((m.remote,) if m.remote else ()) + m.superseded + m.leftovers}
-    for package in managed:
-        if package.id not in claimed and selection.includes(package.name):
+    unclaimed = [p for p in managed if p.id not in claimed and selection.includes(p.name)]
+    scope = Scope()
+    if settings.complete_scope:
+        for package in unclaimed:
             _plan_prune(package, settings, draft)
+    else:
+        # Declared elsewhere or not at all: this run cannot tell, so it leaves them alone.
+        scope = Scope(complete=False, out_of_scope=len(unclaimed),
+                      reason=settings.scope_reason or "PATHS do not cover the packages folder")
     _note_renames(matches, managed, draft)
-    actions = sorted(draft.actions, key=lambda a: (*a.sort_key(), a.package_id or ""))
-    safety.check_threshold(actions, len(managed), settings)
+    actions = sorted(draft.actions, key=Action.sort_key)
+    if verdict is None or verdict.allowed:
+        # --allow-empty consents to removing everything: the threshold does not ask again.
+        verdict = verdict or safety.check_threshold(actions, len(managed), settings)
     if (warning := selection.warning()) is not None:
         draft.warnings[:0] = [warning, *selection.unmatched(
             [s.name for s in desired] + [r.name for r in managed])]
@@ -79,7 +99,7 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
         actions=tuple(actions), owner=settings.owner, profile=settings.profile,
         desired_digest=settings.desired_digest,
         remote_fingerprints=fingerprint.compute(remote, settings.owner, touched, created),
-        warnings=tuple(draft.warnings))
+        warnings=tuple(draft.warnings), scope=scope, verdict=verdict)
 
 
 def failed_assemblies(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
@@ -93,7 +113,7 @@ def failed_assemblies(desired: Sequence[PackageSpec], remote: Sequence[RemotePac
     pinned = {s.id.lower() for s in desired if s.id}
     return {r.id: r for r in remote
             if not r.deleted and _owner_of(r) == owner and r.id.lower() not in pinned
-            and normalise.status(r.status) == "ASSEMBLING_FAILED"}
+            and canonical.status(r.status) == "ASSEMBLING_FAILED"}
 
 
 def _plan_cleanup(package: RemotePackage, draft: _Draft) -> None:
@@ -128,9 +148,9 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
     except WfpromoteError:
         # Several live packages share a declared name and some list items lack the status
         # that tells the superseded (DISABLED) ones apart: fetch those, then judge again.
-        names = {normalise.name(s.name) for s in chosen}
+        names = {canonical.name(s.name) for s in chosen}
         slim = {r.id for r in remote if not r.deleted and r.status is None
-                and normalise.name(r.name) in names}
+                and canonical.name(r.name) in names}
         if not slim:
             raise
         return slim | needs_detail(desired, [r for r in remote if r.id not in slim],
@@ -152,10 +172,11 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
               and package.packageEntities is None):
             wanted.add(package.id)  # a changed definition is shown record by record
     # Our unclaimed packages whose status the list left out may be failed assemblies, which
-    # are cleaned up whatever ``prune`` says: look at them.
-    wanted.update(r.id for r in remote
-                  if not r.deleted and r.status is None and r.id not in claimed
-                  and _owner_of(r) == settings.owner and selection.includes(r.name))
+    # are cleaned up whatever ``prune`` says: look at them (when the run covers them).
+    if settings.complete_scope:
+        wanted.update(r.id for r in remote
+                      if not r.deleted and r.status is None and r.id not in claimed
+                      and _owner_of(r) == settings.owner and selection.includes(r.name))
     return wanted
 
 
@@ -228,8 +249,8 @@ def _owner_of(package: RemotePackage) -> str | None:
 def _before(package: RemotePackage) -> dict[str, object]:
     out: dict[str, object] = {
         "id": package.id, "name": package.name,
-        "description": normalise.description(package.description),
-        "status": normalise_status(package.status)}  # raw: the apply engine waits on ASSEMBLING
+        "description": canonical.description(package.description),
+        "status": status_name(package.status)}  # raw: the apply engine waits on ASSEMBLING
     if package.source:
         out["source"] = package.source
     return out
@@ -250,7 +271,7 @@ def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft) -> None:
         who = f"owner {marker.owner!r}" if marker else "no marker"
         draft.conflicts.append(f"{spec.name!r} (id {package.id}, {who})")
         return
-    if normalise.status(package.status) == "ASSEMBLING" or package.status == "ASSEMBLING":
+    if status_name(package.status) == "ASSEMBLING":
         draft.warnings.append(f"package {spec.name!r} is still assembling; compared as DRAFT")
     reason = _replace_reason(spec, package, marker, owned, settings, draft)
     diffs = _field_diffs(spec, package)
@@ -272,9 +293,9 @@ def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft) -> None:
 
 def _replace_reason(spec: PackageSpec, package: RemotePackage, marker: Marker | None,
                     owned: bool, settings: PlanSettings, draft: _Draft) -> Reason | None:
-    if normalise.status(package.status) == "ASSEMBLING_FAILED":
+    if canonical.status(package.status) == "ASSEMBLING_FAILED":
         return Reason.ASSEMBLY_FAILED
-    if normalise.status(package.status) == "UNASSEMBLED":
+    if canonical.status(package.status) == "UNASSEMBLED":
         # Saved without assembling (UI "Save and Close"): it never assembles on its own, so
         # waiting would only end at the assembly timeout; it is re-made like a failed one.
         draft.warnings.append(f"package {spec.name!r} ({package.id}) is UNASSEMBLED; "
@@ -294,16 +315,16 @@ def _replace_reason(spec: PackageSpec, package: RemotePackage, marker: Marker | 
 
 def _field_diffs(spec: PackageSpec, package: RemotePackage) -> list[FieldDiff]:
     diffs = []
-    if spec.id is not None and normalise.name(package.name) != normalise.name(spec.name):
+    if spec.id is not None and canonical.name(package.name) != canonical.name(spec.name):
         diffs.append(FieldDiff("name", package.name, spec.name))
-    old_text, new_text = normalise.description(package.description), \
-        normalise.description(spec.description)
+    old_text, new_text = canonical.description(package.description), \
+        canonical.description(spec.description)
     if old_text != new_text:
         diffs.append(FieldDiff("description", old_text, new_text))
-    old_status = normalise.status(package.status)
+    old_status = canonical.status(package.status)
     if old_status is not None and old_status != spec.status.value:
         diffs.append(FieldDiff("status", old_status, spec.status.value))
-    elif normalise_status(package.status) == "ASSEMBLING":
+    elif status_name(package.status) == "ASSEMBLING":
         # Compared as DRAFT, but not yet known to be one: apply waits for the assembly to end
         # (a failure is then found and cleaned up), so a plan is empty only once it is over.
         diffs.append(FieldDiff("status", "ASSEMBLING", spec.status.value))
@@ -357,7 +378,7 @@ def _plan_prune(package: RemotePackage, settings: PlanSettings, draft: _Draft) -
     if settings.prune == "off":
         return
     if settings.prune == "disable":
-        if normalise.status(package.status) == "DISABLED":
+        if canonical.status(package.status) == "DISABLED":
             return
         kind, after = ActionKind.DISABLE, {"status": "DISABLED"}
     else:

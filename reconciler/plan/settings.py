@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from reconciler.api.protocol import Capabilities
+from reconciler.domain.profiles import DEFAULT_PROFILE, Capabilities
 
 Prune = Literal["disable", "delete", "off"]
 
@@ -21,7 +21,7 @@ class PlanSettings:
 
     owner: str
     capabilities: Capabilities
-    profile: str = "current"
+    profile: str = DEFAULT_PROFILE
     prune: Prune = "disable"
     environments: Mapping[str, str] = field(default_factory=dict)
     targets: tuple[str, ...] = ()        # fnmatch globs on package names; empty = all
@@ -32,4 +32,7 @@ class PlanSettings:
     force: bool = False                  # allow a plan over the change threshold
     max_change_percent: float = 30.0
     min_managed: int = 10
+    small_set_percent: float = 50.0      # below min_managed: removals over this need --force
+    complete_scope: bool = True          # the run read the whole packages folder: may prune
+    scope_reason: str | None = None      # why it is partial, shown in the plan
     desired_digest: str = ""             # filled by the pipeline; copied into the plan

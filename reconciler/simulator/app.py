@@ -21,7 +21,7 @@ from reconciler.simulator.core import Simulator
 from reconciler.simulator.errors import SimError
 from reconciler.simulator.faults import FaultInjector
 from reconciler.simulator.middleware import DROP_KEY, FaultMiddleware
-from reconciler.simulator.profiles import Profile
+from reconciler.simulator.profiles import WireFormat
 from reconciler.simulator.state import Package
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -63,7 +63,7 @@ def environment_label(request: Request, env: str) -> str:
 class Handlers:
     """One method per endpoint (E1-E11, R1-R2)."""
 
-    def __init__(self, sim: Simulator, profile: Profile, injector: FaultInjector) -> None:
+    def __init__(self, sim: Simulator, profile: WireFormat, injector: FaultInjector) -> None:
         self.sim = sim
         self.profile = profile
         self.injector = injector
@@ -176,7 +176,7 @@ class Handlers:
         return json_response(inst.id, 202)
 
 
-def routes(h: Handlers, profile: Profile) -> list[Route]:
+def routes(h: Handlers, profile: WireFormat) -> list[Route]:
     base = "/{env}" + profile.base_path
     package_methods: list[tuple[str, Handler]] = [
         ("GET", h.get_package), ("PATCH", h.patch_package), ("DELETE", h.delete_package)]
@@ -220,7 +220,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
-def build_app(sim: Simulator, profile: Profile,
+def build_app(sim: Simulator, profile: WireFormat,
               injector: FaultInjector | None = None) -> ASGIApp:
     """The ASGI app serving every environment of ``sim`` under ``profile``."""
     injector = injector or FaultInjector()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.objcodes import PROMOTABLE
+from reconciler.domain.objcodes import PROMOTABLE
 from reconciler.simulator.errors import SimError
 from reconciler.simulator.seed import SourceRecord
 from reconciler.simulator.state import Environment

@@ -8,7 +8,6 @@ Every operation holds one lock, because a threaded server and a test may share t
 from __future__ import annotations
 
 import copy
-import json
 import threading
 import uuid
 from collections.abc import Callable
@@ -16,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from reconciler.api.models import PACKAGE_STATUSES
 from reconciler.clock import Clock, RealClock
+from reconciler.domain.statuses import PACKAGE_STATUSES
 from reconciler.errors import ConfigError
 from reconciler.simulator.assembly import check_collections, expand, records_from_entities
 from reconciler.simulator.errors import SimError
@@ -399,12 +398,6 @@ class Simulator:
 
     def get_installation(self, installation_id: str) -> Installation:
         return self._run(lambda: copy.deepcopy(self._installation(installation_id)))
-
-    def snapshot(self) -> dict[str, Any]:
-        """A JSON-ready copy of the whole state (for tests and debugging)."""
-        from reconciler.simulator.state import world_to_json
-
-        return self._run(lambda: json.loads(json.dumps(world_to_json(self.world))))
 
 
 def _text(value: Any) -> str:

@@ -1,6 +1,6 @@
 """The simulator in-process: an httpx transport that serves a config's "simulator" environments.
 
-Clients use the base URL ``http://simulator.local/<env>`` (``reconciler.model.SIMULATOR_ROOT``);
+Clients use the base URL ``http://simulator.local/<env>`` (``declared.SIMULATOR_ROOT``);
 nothing listens on a socket.
 """
 
@@ -11,14 +11,14 @@ import os
 import httpx
 
 from reconciler.clock import Clock
+from reconciler.domain.declared import Config
 from reconciler.errors import ConfigError
-from reconciler.model import Config
 from reconciler.simulator.app import build_app
 from reconciler.simulator.core import Simulator
 from reconciler.simulator.factory import make_simulator
 from reconciler.simulator.faults import FaultInjector, Faults
 from reconciler.simulator.middleware import ConnectionDropped
-from reconciler.simulator.profiles import get_profile
+from reconciler.simulator.profiles import wire_format
 
 
 class EmbeddedTransport(httpx.AsyncBaseTransport):
@@ -28,7 +28,7 @@ class EmbeddedTransport(httpx.AsyncBaseTransport):
     def __init__(self, simulator: Simulator, injector: FaultInjector, profile: str) -> None:
         self.simulator = simulator
         self.injector = injector
-        self._inner = httpx.ASGITransport(app=build_app(simulator, get_profile(profile),
+        self._inner = httpx.ASGITransport(app=build_app(simulator, wire_format(profile),
                                                         injector))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

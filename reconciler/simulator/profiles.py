@@ -1,7 +1,7 @@
-"""The two API profiles, as one table of differences: paths, names and response shapes.
+"""How the simulator renders its state on the wire under one API profile.
 
-``current`` follows the docs since 2023-11-02; ``2023`` follows the July 2023 docs the
-project was seeded from (old status names, PUT, ``/definition``, re-assembly by PATCH).
+The differences themselves (paths, status names, list shapes, PATCH fields) are rows of the one
+table in ``reconciler.domain.profiles``, which the client reads too.
 """
 
 from __future__ import annotations
@@ -9,28 +9,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.api.models import CURRENT_TO_OLD, OLD_STATUS_NAMES
+from reconciler.domain.profiles import Profile, get_profile
 from reconciler.simulator.assembly import entities_map
 from reconciler.simulator.state import Installation, Package
 
 
 @dataclass(frozen=True)
-class Profile:
-    name: str
-    base_path: str
-    old_status_names: bool      # report EXTRACTING/BUILDING/...; accept both vocabularies
-    legacy_endpoints: bool      # PUT /packages/{id} and GET /packages/{id}/definition
-    slim_list: bool             # list items carry only the summary fields
-    patch_fields: frozenset[str]
+class WireFormat:
+    """The simulator's answers, shaped as ``profile`` documents them."""
+
+    profile: Profile
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def base_path(self) -> str:
+        return self.profile.base_path
+
+    @property
+    def legacy_endpoints(self) -> bool:
+        """PUT /packages/{id} and GET /packages/{id}/definition are served."""
+        caps = self.profile.capabilities
+        return caps.replace_with_put or caps.read_definition
+
+    @property
+    def patch_fields(self) -> frozenset[str]:
+        return self.profile.patch_fields
 
     def status_out(self, status: str) -> str:
-        return CURRENT_TO_OLD.get(status, status) if self.old_status_names else status
+        return self.profile.wire_status(status)
 
     def status_in(self, value: Any) -> Any:
         """A status from a request body, in current names (unknown values pass through)."""
-        if self.old_status_names and isinstance(value, str):
-            return OLD_STATUS_NAMES.get(value.strip().upper(), value)
-        return value
+        return self.profile.status_from_wire(value)
 
     def package(self, pkg: Package, *, entities: bool) -> dict[str, Any]:
         """A package as E1/E3/E4 (and R2) report it."""
@@ -45,18 +58,18 @@ class Profile:
             # The docs name no field for why assembly failed; the client reads this one (and
             # a few other spellings), so a failed create can say which object is missing.
             out["failureReason"] = pkg.failure
-        if self.old_status_names:
+        if self.profile.old_status_names:
             out["installationCounts"] = {}
             out["isPrivate"] = False
         if entities:
             summary = entities_map(pkg.records)
             out["packageEntities"] = summary
-            if self.old_status_names:
+            if self.profile.old_status_names:
                 out["displayEntities"] = summary
         return out
 
     def list_item(self, pkg: Package) -> dict[str, Any]:
-        if not self.slim_list:
+        if not self.profile.slim_list:
             return self.package(pkg, entities=False)
         return {"id": pkg.id, "name": pkg.name, "description": pkg.description,
                 "status": self.status_out(pkg.status), "createdAt": pkg.createdAt,
@@ -71,28 +84,12 @@ class Profile:
             "environment": inst.environment_label, "registeredAt": inst.registeredAt,
             "updatedAt": inst.updatedAt, "translationMap": inst.translationMap,
         }
-        if self.old_status_names:
+        if self.profile.old_status_names:
             out["blueprintId"] = inst.packageId
             out["blueprintVersion"] = inst.packageVersion
         return out
 
 
-CURRENT = Profile(
-    name="current", base_path="/environment-promotion/api/v1", old_status_names=False,
-    legacy_endpoints=False, slim_list=True,
-    patch_fields=frozenset({"name", "description", "status"}))
 
-PROFILE_2023 = Profile(
-    name="2023", base_path="/environment-promotion/v1", old_status_names=True,
-    legacy_endpoints=True, slim_list=False,
-    patch_fields=frozenset({"name", "description", "status", "source", "objectCollections",
-                            "version", "metadata", "isPrivate"}))
-
-PROFILES: dict[str, Profile] = {"current": CURRENT, "2023": PROFILE_2023}
-
-
-def get_profile(name: str) -> Profile:
-    try:
-        return PROFILES[name]
-    except KeyError:
-        raise ValueError(f"unknown API profile {name!r}; use current or 2023") from None
+def wire_format(name: str) -> WireFormat:
+    return WireFormat(get_profile(name))

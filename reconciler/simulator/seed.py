@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from reconciler.objcodes import PROMOTABLE
+from reconciler.domain.objcodes import PROMOTABLE
 
 # One catalog node: (objCode, name, children).
 Node = tuple[str, str, tuple["Node", ...]]

@@ -19,12 +19,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from reconciler.clock import Clock
+from reconciler.domain.profiles import DEFAULT_PROFILE
 from reconciler.simulator.app import build_app
 from reconciler.simulator.core import Simulator
 from reconciler.simulator.factory import make_simulator
 from reconciler.simulator.faults import FaultInjector, Faults
 from reconciler.simulator.middleware import ABORT_EXTENSION
-from reconciler.simulator.profiles import get_profile
+from reconciler.simulator.profiles import wire_format
 
 
 class AbortableH11Protocol(H11Protocol):
@@ -99,11 +100,11 @@ def _served_app(profile: str, *, state_path: str | None, environments: dict[str,
                          assembly_seconds=assembly_seconds, install_seconds=install_seconds,
                          faults=faults)
     injector = FaultInjector(faults)
-    return sim, injector, build_app(sim, get_profile(profile), injector)
+    return sim, injector, build_app(sim, wire_format(profile), injector)
 
 
 @contextlib.contextmanager
-def serve_in_thread(*, profile: str = "current", state_path: str | None = None,
+def serve_in_thread(*, profile: str = DEFAULT_PROFILE, state_path: str | None = None,
                     environments: dict[str, str] | None = None, faults: Faults | None = None,
                     clock: Clock | None = None, assembly_seconds: float = 0.0,
                     install_seconds: float = 0.0, host: str = "127.0.0.1",
@@ -112,19 +113,31 @@ def serve_in_thread(*, profile: str = "current", state_path: str | None = None,
     sim, injector, app = _served_app(
         profile, state_path=state_path, environments=environments, faults=faults, clock=clock,
         assembly_seconds=assembly_seconds, install_seconds=install_seconds)
+    with app_in_thread(app, host=host, port=port, name="wfpromote-simulator") as bound_port:
+        yield SimulatorHandle(host, bound_port, profile, sim, injector)
+
+
+@contextlib.contextmanager
+def app_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
+                  name: str = "asgi", **options: Any) -> Iterator[int]:
+    """Serve any ASGI app on a real socket in a daemon thread; yields the bound port.
+
+    The one way wfpromote and its tests run a server in the background (the simulator, the
+    fakes of other APIs); it stops when the block exits.
+    """
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn_config(app, host, bound_port, log_level="critical",
-                                           access_log=False))
+    settings: dict[str, Any] = {"log_level": "critical", "access_log": False, **options}
+    server = uvicorn.Server(uvicorn_config(app, host, bound_port, **settings))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                              name=f"wfpromote-simulator-{bound_port}", daemon=True)
+                              name=f"{name}-{bound_port}", daemon=True)
     thread.start()
     try:
         while not server.started:
             if not thread.is_alive():
-                raise RuntimeError("the simulator server failed to start")
+                raise RuntimeError(f"the {name} server failed to start")
             threading.Event().wait(0.005)
-        yield SimulatorHandle(host, bound_port, profile, sim, injector)
+        yield bound_port
     finally:
         server.should_exit = True
         thread.join(timeout=10)

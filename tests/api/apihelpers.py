@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 import httpx
 
 from reconciler.api.client import PromotionClient
-from reconciler.api.profiles import get_profile
 from reconciler.api.transport import RetryPolicy
 from reconciler.clock import FakeClock
+from reconciler.domain.profiles import get_profile
 
 RESPONSES = Path(__file__).parent / "responses"
 ROOT = "https://acme.preview.workfront.com"

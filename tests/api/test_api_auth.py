@@ -18,8 +18,8 @@ from reconciler.api.auth import (
     auth_from_config,
 )
 from reconciler.clock import FakeClock
+from reconciler.domain.declared import AuthConfig, OAuthClientCredentials, OAuthRefreshToken
 from reconciler.errors import AuthError
-from reconciler.model import AuthConfig, OAuthClientCredentials, OAuthRefreshToken
 
 TOKEN_URL = "https://ims.example.test/ims/token/v3"
 
@@ -261,7 +261,7 @@ def test_concurrent_requests_share_one_token_fetch() -> None:
     from apihelpers import ROOT
 
     from reconciler.api.client import PromotionClient
-    from reconciler.api.profiles import get_profile
+    from reconciler.domain.profiles import get_profile
 
     clock = FakeClock()
     seen: list[str] = []

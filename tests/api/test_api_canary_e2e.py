@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -189,8 +190,8 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
             records: Records, canary: str) -> Runner:
     monkeypatch.chdir(tmp_path)
 
-    def go(config: Path, *args: str) -> tuple[int, str]:
-        code = cli.run(["-vv", "--config", str(config), *args])
+    def go(config: Path, *args: str, verbosity: str = "-vv") -> tuple[int, str]:
+        code = cli.run([verbosity, "--config", str(config), *args])
         out, err = capsys.readouterr()
         for where, text in (("stdout", out), ("stderr", err),
                             ("log records", "\n".join(records.lines)),
@@ -251,3 +252,32 @@ def test_no_secret_when_the_token_endpoint_refuses_and_echoes_the_form(
         assert code == 1 and "token request refused" in text and "$WFP_T_SECRET" in text
     assert not (tmp_path / "plan.json").exists()
     assert echo.forms[0]["client_secret"] == [secrets["WFP_T_SECRET"]]
+
+
+HEADER_OF = {"apikey": "apikey", "session": "sessionid", "bearer": "authorization",
+             "oauth": "authorization", "refresh": "sessionid"}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("verbosity", ["-v", "-vv"])
+def test_request_trace_shows_every_request_and_no_secret(
+        mode: str, verbosity: str, sim_server: Callable[..., SimulatorHandle], echo: Echo,
+        secrets: dict[str, str], run_cli: Runner, tmp_path: Path) -> None:
+    sim = sim_server()
+    config = _write_repo(tmp_path / "repo", {n: sim.url(n) for n in ENVIRONMENTS},
+                         _auth(mode, echo.url("token")))
+    code, text = run_cli(config, "plan", verbosity=verbosity)
+    assert code == 0
+    # one line per request: method, path, status, milliseconds, retry number
+    assert re.search(r"HTTP GET /sandbox/environment-promotion/api/v1/packages -> 200 in "
+                     r"\d+ ms \(retry 0\)", text), text
+    if mode in ("oauth", "refresh"):  # the token request is traced too, by its full URL
+        assert re.search(rf"HTTP POST {re.escape(echo.url('token'))} -> 200 in \d+ ms", text)
+    detailed = "request headers:" in text
+    assert detailed is (verbosity == "-vv")
+    if detailed:
+        header = HEADER_OF[mode]
+        assert f'"{header}": "***"' in text.lower()
+        assert "response headers:" in text and "response body:" in text
+        if mode in ("oauth", "refresh"):
+            assert '"access_token": "***"' in text and "client_secret=***" in text

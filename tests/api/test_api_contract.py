@@ -8,7 +8,7 @@ import httpx
 import pytest
 from apihelpers import Script, json_reply, make_client, run, shape
 
-from reconciler.api.models import TranslationEntry
+from reconciler.domain.remote import TranslationEntry
 from reconciler.errors import ApiError, WfpromoteError
 
 PKG = "2e6a94c0-4c1f-4b7e-9a53-0f1b2c3d4e5f"

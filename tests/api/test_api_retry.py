@@ -310,7 +310,7 @@ def test_real_timeout_against_a_silent_loopback_server() -> None:
     from apihelpers import ROOT  # noqa: F401  (documents the default root)
 
     from reconciler.api.client import PromotionClient
-    from reconciler.api.profiles import get_profile
+    from reconciler.domain.profiles import get_profile
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))

@@ -10,10 +10,10 @@ import pytest
 from apihelpers import run
 
 from reconciler.api.client import PromotionClient
-from reconciler.api.models import installation_phase
-from reconciler.api.normalize import bare_host
-from reconciler.api.profiles import get_profile
+from reconciler.api.decode import bare_host
 from reconciler.api.transport import RetryPolicy
+from reconciler.domain.profiles import get_profile
+from reconciler.domain.statuses import installation_phase
 from reconciler.errors import ApiError, WfpromoteError
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from reconciler.api.models import Installation, RemotePackage, TranslationMap
-from reconciler.api.protocol import Capabilities
 from reconciler.api.transport import OutcomeUnknown
 from reconciler.clock import FakeClock
+from reconciler.domain.profiles import Capabilities
+from reconciler.domain.remote import Installation, RemotePackage, TranslationMap
 from reconciler.errors import ApiError
 from reconciler.plan.model import Action, ActionKind, Plan, Reason, ReplaceStrategy
 from reconciler.plan.ownership import with_marker

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.apply.session import ApplyRequest, run_apply
 from reconciler.clock import Clock, FakeClock
-from reconciler.config import load_config
+from reconciler.desired.config import load_config
+from reconciler.run.applying import ApplyRequest, run_apply
 from reconciler.simulator.seed import seed_id
 from reconciler.simulator.server import SimulatorHandle
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from apply_sim import new_repo, package_doc
 
-from reconciler.apply.session import ApplyRequest, settings_for
-from reconciler.config import load_config
+from reconciler.desired.config import load_config
+from reconciler.run.applying import ApplyRequest, settings_for
 from reconciler.simulator.server import SimulatorHandle
 
 REMOTE = """\

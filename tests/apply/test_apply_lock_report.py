@@ -14,6 +14,7 @@ from apply_fakes import create
 from reconciler.apply.lock import ApplyLock
 from reconciler.apply.report import ActionResult, ApplyReport, Outcome
 from reconciler.atomic_write import write_atomic
+from reconciler.clock import FakeClock
 from reconciler.errors import LockHeld
 from reconciler.redact import register
 
@@ -29,16 +30,10 @@ def test_second_lock_refuses_and_names_the_holder(tmp_path: Path) -> None:
 
 
 def test_lock_waits_up_to_the_timeout(tmp_path: Path) -> None:
-    now = [0.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
+    clock = FakeClock()
     with ApplyLock(tmp_path), pytest.raises(LockHeld):
-        ApplyLock(tmp_path, timeout=2.0, sleep=sleep, monotonic=lambda: now[0]).acquire()
-    assert 1.9 <= sum(slept) <= 2.01
+        ApplyLock(tmp_path, timeout=2.0, clock=clock).acquire()
+    assert 1.9 <= sum(clock.sleeps) <= 2.01
 
 
 def test_lock_of_a_killed_process_is_free(tmp_path: Path) -> None:

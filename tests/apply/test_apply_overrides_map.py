@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.api.models import TranslationEntry
 from reconciler.apply.steps import with_overrides
+from reconciler.domain.remote import TranslationEntry
 
 GROUP = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 

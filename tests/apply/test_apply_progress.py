@@ -10,8 +10,8 @@ import pytest
 from apply_fakes import OWNER, create, plan_of
 
 from reconciler.apply.progress import PlainProgress, RichProgress, choose_progress
-from reconciler.apply.session import read_saved_plan
-from reconciler.plan.serialize import plan_to_data
+from reconciler.errors import StalePlan, WfpromoteError
+from reconciler.output.saved import plan_to_data, read_saved_plan
 from reconciler.redact import register
 
 
@@ -54,4 +54,15 @@ def test_saved_plan_is_detected_by_content(tmp_path: Path) -> None:
     plan = read_saved_plan((str(saved),))
     assert plan is not None and plan.owner == OWNER
     assert [a.name for a in plan.actions] == ["Agency Onboarding"]
-    assert read_saved_plan((str(saved), str(package))) is None
+    with pytest.raises(WfpromoteError, match="cannot be given together with other paths"):
+        read_saved_plan((str(saved), str(package)))
+    # by content, not by name: a plan saved as .txt is a plan; a cut one is a broken plan
+    renamed = tmp_path / "reviewed.txt"
+    renamed.write_text(saved.read_text())
+    assert read_saved_plan((str(renamed),)) is not None
+    cut = tmp_path / "cut.json"
+    cut.write_text(saved.read_text()[:150])
+    with pytest.raises(StalePlan) as caught:
+        read_saved_plan((str(cut),))
+    assert caught.value.message.startswith("not a valid saved plan: broken JSON")
+    assert caught.value.location is not None and caught.value.location.line is not None

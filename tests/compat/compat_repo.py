@@ -3,7 +3,9 @@ the real CLI against it in-process."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,8 +14,30 @@ import pytest
 from compat_server import CompatHandle
 
 from reconciler.cli import run
+from reconciler.clock import RealClock
 
 OWNER = "compat-tests"
+
+
+class VirtualClock(RealClock):
+    """Real time plus every wait the CLI asked for: retries and polling cost no wall time,
+    while the fake server (on real time) still moves on between polls."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.offset
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    async def sleep(self, seconds: float) -> None:
+        self.offset += max(0.0, seconds)
+        await asyncio.sleep(0.001)
+
+    def sleep_blocking(self, seconds: float) -> None:
+        self.offset += max(0.0, seconds)
 AGENCY = "aa11aa11aa11aa11aa11aa11aa11aa11"
 CAMPAIGN = "bb22bb22bb22bb22bb22bb22bb22bb22"
 DASHBOARD = "cc33cc33cc33cc33cc33cc33cc33cc33"
@@ -59,7 +83,7 @@ class CompatRepo:
         (self.root / "promotions" / filename).unlink()
 
     def cli(self, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-        code = run(["--config", str(self.config_path), *args])
+        code = run(["--config", str(self.config_path), *args], clock=VirtualClock())
         captured = capsys.readouterr()
         return code, captured.out, captured.err
 

@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import email.utils
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,10 +22,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-import uvicorn
-
 from reconciler.simulator.middleware import ABORT_EXTENSION
-from reconciler.simulator.server import bind_socket, uvicorn_config
+from reconciler.simulator.server import app_in_thread
 
 # Source records the fake "sandbox" knows: objCode -> ID -> (name, [(child code, id, name)]).
 KNOWN: dict[str, dict[str, tuple[str, list[tuple[str, str, str]]]]] = {
@@ -524,23 +521,12 @@ class CompatHandle:
 def serve_compat(quirks: Quirks | None = None) -> Iterator[CompatHandle]:
     """Serve the fake on 127.0.0.1 (a free port) in a thread; stop it on exit."""
     quirks = quirks or Quirks()
-    sock = bind_socket("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    state = FakeState(host=f"127.0.0.1:{port}")
+    state = FakeState(host="127.0.0.1")
     app = CompatApp(quirks, state)
-    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, log_level="critical",
-                                           access_log=False, timeout_graceful_shutdown=2))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name=f"compat-fake-{port}")
-    thread.start()
     try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the compat server failed to start")
-            threading.Event().wait(0.005)
-        yield CompatHandle(port, quirks, state)
+        with app_in_thread(app, name="compat-fake", timeout_graceful_shutdown=2) as port:
+            state.host = f"127.0.0.1:{port}"
+            yield CompatHandle(port, quirks, state)
+            state.stopping = True
     finally:
         state.stopping = True
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

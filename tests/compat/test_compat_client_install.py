@@ -14,11 +14,11 @@ from compat_server import CompatHandle
 
 from reconciler.api.auth import ApiKeyAuth
 from reconciler.api.client import PromotionClient
-from reconciler.api.models import installation_phase
-from reconciler.api.profiles import get_profile
 from reconciler.apply.engine import ApplyEngine, ApplySettings
 from reconciler.apply.poll import PollPolicy
 from reconciler.clock import FakeClock
+from reconciler.domain.profiles import get_profile
+from reconciler.domain.statuses import installation_phase
 from reconciler.plan.model import Action, ActionKind, Plan, Reason
 
 BODY = {"name": "Agency Onboarding", "description": "", "source": "https://acme.sb01.test",

@@ -54,8 +54,8 @@ def test_duplicate_entity_ids(repo: Repo) -> None:
 
 
 def test_definition_by_value_loads(repo: Repo) -> None:
-    from reconciler.config import load_config
-    from reconciler.loader import load_packages
+    from reconciler.desired.config import load_config
+    from reconciler.desired.loader import load_packages
 
     repo.package("groups.definition.json", DEFINITION)
     repo.package("groups.yaml", BY_VALUE.format(path="groups.definition.json"))

@@ -38,7 +38,7 @@ def test_ci_refuses_the_embedded_simulator_with_one_message(
     repo.package("a.yaml", GOOD)
     monkeypatch.setenv("CI", ci)
     outcome = repo.cli(*command)
-    assert_one_error(outcome, "refused in CI", "wfpromote --allow-simulator plan")
+    assert_one_error(outcome, "refused in CI", "wfpromote plan --allow-simulator")
     assert outcome.err.count("error:") == 1 and outcome.out == ""
     assert not (repo.root / ".wfpromote" / "simulator.json").exists()
 
@@ -153,7 +153,7 @@ def test_an_unexpected_error_is_one_redacted_message(
         raise RuntimeError(f"boom with {canary}")
 
     redact.register(canary)
-    monkeypatch.setattr("reconciler.loader.collect", broken)
+    monkeypatch.setattr("reconciler.desired.loader.collect", broken)
     outcome = repo.cli(*verbose, "validate")
     assert outcome.code == 1
     assert "internal error (RuntimeError: boom with ***)" in outcome.err

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import CONFIG, GOOD, Repo, assert_one_error
 
-from reconciler.config import load_config
+from reconciler.desired.config import load_config
 from reconciler.errors import ConfigError
 
 

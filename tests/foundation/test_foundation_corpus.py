@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import CONFIG, GOOD, Repo
 
-from reconciler.sources import MAX_BYTES
+from reconciler.desired.sources import MAX_BYTES
 
 BAD = "packages/zz-bad.yaml"
 BAD_JSON = "packages/zz-bad.json"
@@ -380,7 +380,7 @@ def test_lowercase_status_suggests_the_capitalised_value(repo: Repo) -> None:
 
 
 def test_schema_pattern_dollar_means_end_of_text() -> None:
-    from reconciler.schemas import validator
+    from reconciler.desired.schemas import validator
 
     entity = {"name": "Corpus Package", "source": "sandbox",
               "objectCollections": [{"objCode": "TMPL", "entities": [{"ID": ID + "\n"}]}]}
@@ -404,7 +404,7 @@ def test_write_failure_of_the_plan_is_an_error(repo: Repo, monkeypatch: pytest.M
 
 
 def test_tags_on_keys_are_refused_too() -> None:
-    from reconciler.sources import SourceError, parse_yaml
+    from reconciler.desired.sources import SourceError, parse_yaml
 
     with pytest.raises(SourceError, match=r"tag '!!python/name:os\.system' is not allowed"):
         parse_yaml("!!python/name:os.system : x\n", "k.yaml")

@@ -10,9 +10,9 @@ import pytest
 from conftest import Repo
 
 from reconciler.cli import run
-from reconciler.config import load_config
+from reconciler.desired.config import load_config
+from reconciler.desired.loader import collect, declared_digest, load_packages
 from reconciler.errors import ValidationFailed
-from reconciler.loader import collect, declared_digest, load_packages
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "promotions"
 CONFIG = str(EXAMPLE / "wfpromote.yaml")

@@ -1,4 +1,4 @@
-"""The JSON Schemas (the source of truth) agree with the pydantic models and objcodes.py."""
+"""The JSON Schemas (the source of truth) agree with the pydantic models and domain.objcodes."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pytest
 from conftest import Repo
 from jsonschema import Draft202012Validator
 
-from reconciler import model
-from reconciler.objcodes import INSTALL_ACTIONS, PROMOTABLE_CODES
-from reconciler.schemas import load_schema
+from reconciler.desired.schemas import load_schema
+from reconciler.domain import declared as model
+from reconciler.domain.objcodes import INSTALL_ACTIONS, PROMOTABLE_CODES
+from reconciler.domain.profiles import PROFILE_NAMES
 
 LOADER_ONLY = {"definition_content", "origin", "root", "path"}
 
@@ -75,8 +76,7 @@ def test_config_schema_matches_models() -> None:
     _check(props["timeouts"], model.Timeouts)
     _check(props["safety"], model.Safety)
     _check(props["simulator"], model.SimulatorConfig)
-    assert props["api"]["enum"] == list(typing.get_args(model.Config.model_fields["api"]
-                                                        .annotation))
+    assert props["api"]["enum"] == list(PROFILE_NAMES)
     assert props["prune"]["enum"] == list(typing.get_args(
         model.Config.model_fields["prune"].annotation))
     assert defs["environment"]["properties"]["kind"]["enum"] == list(

@@ -10,7 +10,7 @@ from conftest import GOOD, Repo, assert_one_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler import sources
+from reconciler.desired import sources
 
 
 def test_yaml_syntax_error_has_line_and_column(repo: Repo) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from reconciler.api.models import RemotePackage
 from reconciler.api.protocol import PromotionAPI
+from reconciler.domain.remote import RemotePackage
 from reconciler.plan.bodies import post_body
 from reconciler.plan.model import Action, ActionKind, Plan, ReplaceStrategy
 
@@ -39,7 +39,7 @@ async def _create(api: PromotionAPI, after: dict[str, Any]) -> None:
 
 
 async def _replace(api: PromotionAPI, action: Action) -> None:
-    after, old = dict(action.after or {}), str(action.package_id)
+    after, old = action.body(), str(action.package_id)
     if action.strategy is ReplaceStrategy.CREATE_THEN_DISABLE:
         await _create(api, after)
         await api.patch_package(old, {"status": "DISABLED"})
@@ -58,9 +58,9 @@ async def perform(plan: Plan, clients: dict[str, PromotionAPI]) -> None:
     for action in plan.changes:
         api = clients[action.source_env or next(iter(clients))]
         if action.kind is ActionKind.CREATE:
-            await _create(api, dict(action.after or {}))
+            await _create(api, action.body())
         elif action.kind is ActionKind.UPDATE:
-            await api.patch_package(str(action.package_id), dict(action.after or {}))
+            await api.patch_package(str(action.package_id), action.body())
         elif action.kind is ActionKind.REPLACE:
             await _replace(api, action)
         elif action.kind is ActionKind.DISABLE:

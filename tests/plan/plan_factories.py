@@ -6,9 +6,9 @@ import hashlib
 import uuid
 from typing import Any
 
-from reconciler.api.models import RemotePackage
-from reconciler.api.protocol import Capabilities
-from reconciler.model import PackageSpec
+from reconciler.domain.declared import PackageSpec
+from reconciler.domain.profiles import Capabilities
+from reconciler.domain.remote import RemotePackage
 from reconciler.plan.ownership import with_marker
 from reconciler.plan.settings import PlanSettings
 

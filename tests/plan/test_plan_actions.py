@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from plan_factories import ENVS, LEGACY, OWNER, pkg_id, remote_of, seed_id, settings, spec
 
-from reconciler.api.models import RemotePackage
+from reconciler.domain.remote import RemotePackage
 from reconciler.errors import UnsafePlan, WfpromoteError
 from reconciler.plan.model import ActionKind, Reason, ReplaceStrategy
 from reconciler.plan.ownership import parse_marker, strip_marker
@@ -21,7 +21,7 @@ def test_create_when_missing_carries_full_post_body() -> None:
     p = plan([s], [], settings())
     (action,) = p.actions
     assert (action.kind, action.reason) == (ActionKind.CREATE, Reason.MISSING)
-    after = action.after or {}
+    after = action.body()
     assert after["name"] == "Agency Onboarding"
     assert after["source"] == ENVS["sandbox"]
     assert after["objectCollections"] == [{"objCode": "TMPL", "entities": [
@@ -42,8 +42,8 @@ def test_create_of_draft_has_no_desired_status() -> None:
 def test_definition_package_notes_put_under_put_profile_only() -> None:
     definition = {"GROUP": [{"id": seed_id("Default Group", "GROUP"), "name": "Default Group"}]}
     s = spec("By value", definition=definition)
-    legacy = plan([s], [], settings(capabilities=LEGACY)).actions[0].after or {}
-    current = plan([s], [], settings()).actions[0].after or {}
+    legacy = plan([s], [], settings(capabilities=LEGACY)).actions[0].body()
+    current = plan([s], [], settings()).actions[0].body()
     assert legacy["packageEntities"] == definition
     assert "packageEntities" not in current
     assert current["objectCollections"] == [{"objCode": "GROUP", "entities": [
@@ -96,7 +96,7 @@ def test_replace_when_content_changed(caps, strategy) -> None:  # type: ignore[n
         ActionKind.REPLACE, Reason.CONTENT_CHANGED, strategy)
     assert action.package_id == pkg_id("Pkg")
     assert action.diffs[0].path == "content"
-    after = action.after or {}
+    after = action.body()
     assert parse_marker(after["description"]).digest == new.digest()  # type: ignore[union-attr]
     if strategy is ReplaceStrategy.PUT:
         assert after["status"] == "TESTING" and "desired_status" not in after
@@ -215,8 +215,8 @@ def test_adopt_different_content_replaces() -> None:
     remote = remote_of(s, owner=None, packageEntities=served)
     (action,) = plan([s], [remote], settings(adopt=True)).actions
     assert (action.kind, action.reason) == (ActionKind.REPLACE, Reason.CONTENT_CHANGED)
-    assert (action.diffs[0].path, action.diffs[0].old, action.diffs[0].new) == (
-        "entities.TMPL", [], [seed_id("New Agency Onboarding")])
+    assert action.diffs[0].data() == {"path": "entities.TMPL", "op": "change", "old": [],
+                                      "new": [seed_id("New Agency Onboarding")]}
 
 
 def test_adopt_foreign_marker_uses_its_digest() -> None:

@@ -1,7 +1,8 @@
 """The planner and the apply engine ask for capabilities, never for a profile by name.
 
-Profile differences live in reconciler/api/profiles.py (and the simulator's own table); a
-comparison with a profile name anywhere in plan/ or apply/ would scatter them again.
+Profile differences live in one table, reconciler/domain/profiles.py; a comparison with a
+profile name anywhere in plan/ or apply/ would scatter them again, and so would a profile name
+written out anywhere else in the package.
 """
 
 from __future__ import annotations
@@ -28,3 +29,14 @@ def test_the_pattern_catches_what_it_is_for() -> None:
     assert NAME_TEST.search('if settings.profile == "2023":')
     assert NAME_TEST.search("if '2023' != profile:")
     assert not NAME_TEST.search("if settings.capabilities.replace_with_put:")
+
+
+def test_profile_names_are_written_only_in_the_profile_table() -> None:
+    literal = re.compile(r"""["'](2023|current)["']""")
+    offenders = [
+        f"{path.relative_to(PACKAGE)}:{number}"
+        for path in sorted(PACKAGE.rglob("*.py")) if path.name != "profiles.py"
+        or path.parent.name != "domain"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if literal.search(line)]
+    assert offenders == [], "use reconciler.domain.profiles instead"

@@ -14,9 +14,9 @@ import pytest
 from plan_apply_helper import perform
 
 from reconciler.cli import run
-from reconciler.config import load_config
+from reconciler.desired.config import load_config
+from reconciler.output.saved import plan_from_data
 from reconciler.plan.model import ActionKind, Plan, Reason, ReplaceStrategy
-from reconciler.plan.serialize import plan_from_data
 
 ROOT = Path(__file__).parents[2]
 SCHEMA = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
@@ -78,7 +78,7 @@ def saved_plan(repo: Repo) -> Plan:
 
 
 def apply_saved(repo: Repo) -> None:
-    from reconciler.api.factory import open_clients
+    from reconciler.run.clients import open_clients
 
     config = load_config(str(repo.config))
     plan = saved_plan(repo)

@@ -9,7 +9,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from plan_factories import ENVS, remote_of, settings, spec
 
-from reconciler.api.models import CURRENT_TO_OLD, RemotePackage
+from reconciler.domain.remote import RemotePackage
+from reconciler.domain.statuses import CURRENT_TO_OLD
 from reconciler.plan.planner import plan
 
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)

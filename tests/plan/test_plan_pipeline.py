@@ -7,13 +7,13 @@ from typing import Any, cast
 
 from plan_factories import CURRENT, OWNER, pkg_id, remote_of, spec
 
-from reconciler.api.models import RemotePackage
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import FakeClock
-from reconciler.model import Config
+from reconciler.domain.declared import Config
+from reconciler.domain.remote import RemotePackage
 from reconciler.plan import fingerprint
 from reconciler.plan.model import ActionKind
-from reconciler.plan.pipeline import PlanOptions, build_plan, environment_urls
+from reconciler.run.planning import PlanOptions, build_plan, environment_urls
 
 
 class FakeAPI:

@@ -12,12 +12,12 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from plan_factories import LEGACY, remote_of, settings, spec
 
+from reconciler.output.as_json import render_json
+from reconciler.output.markdown import MIN_BUDGET, render_markdown
+from reconciler.output.saved import plan_from_data, plan_to_data
+from reconciler.output.text import render_text
 from reconciler.plan.model import Action, ActionKind, FieldDiff, Plan, Reason
 from reconciler.plan.planner import plan
-from reconciler.plan.render_json import render_json
-from reconciler.plan.render_markdown import MIN_BUDGET, render_markdown
-from reconciler.plan.render_text import render_text
-from reconciler.plan.serialize import plan_from_data, plan_to_data
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
 
@@ -73,7 +73,7 @@ def test_json_round_trip_and_schema() -> None:
     p = mixed_plan(targets=("*",), desired_digest="f" * 64)
     data = json.loads(render_json(p))
     jsonschema.Draft202012Validator(SCHEMA).validate(data)
-    assert data["format_version"] == "1.0"
+    assert data["format_version"] == "1.2"
     assert data["summary"] == {"create": 2, "update": 1, "replace": 1, "disable": 1,
                                "delete": 0, "install": 0, "unchanged": 1}
     assert plan_from_data(data) == p

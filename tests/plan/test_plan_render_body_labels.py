@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from plan_factories import ENVS, LEGACY, remote_of, settings, spec
 
+from reconciler.output.markdown import render_markdown
+from reconciler.output.text import render_text
 from reconciler.plan.planner import plan
-from reconciler.plan.render_markdown import render_markdown
-from reconciler.plan.render_text import render_text
 
 
 def test_create_shows_environment_name_and_status_not_internal_keys() -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from plan_factories import LEGACY, remote_of, settings, spec
 
-from reconciler.model import PackageSpec, SourceRef
+from reconciler.domain.declared import PackageSpec, SourceRef
+from reconciler.output.markdown import render_markdown
+from reconciler.output.text import render_text
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan
-from reconciler.plan.render_markdown import render_markdown
-from reconciler.plan.render_text import render_text
 
 
 def deleting_plan(status: str | None = "DISABLED") -> tuple[Plan, str]:

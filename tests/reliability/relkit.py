@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.apply.session import ApplyRequest, run_apply
 from reconciler.clock import Clock, FakeClock
-from reconciler.config import load_config
+from reconciler.desired.config import load_config
+from reconciler.desired.loader import load_packages
 from reconciler.errors import WfpromoteError
-from reconciler.loader import load_packages
 from reconciler.plan.ownership import parse_marker
 from reconciler.redact import redact
+from reconciler.run.applying import ApplyRequest, run_apply
 from reconciler.simulator.seed import seed_id
 from reconciler.simulator.server import SimulatorHandle
 
@@ -96,7 +96,7 @@ class RelRepo:
         self.config_path.write_text(
             f"api: '{self.sim.profile}'\nowner: {OWNER}\npackages: promotions/\n"
             f"prune: {prune}\ntimeouts: {{request: 0.4, assembly: 600}}\n"
-            "safety: {min_managed: 1000}\n"
+            "safety: {max_change_percent: 100, min_managed: 1}\n"
             f"simulator: {{assembly_seconds: {assembly}}}\n"
             f"environments:\n{envs}\n", encoding="utf-8")
 

@@ -35,13 +35,13 @@ from hypothesis.stateful import (
 )
 from relkit import INJECTED, OBJECTS, OWNER, TALLY, count, doc, object_id
 
-from reconciler.apply.session import ApplyRequest, run_apply
 from reconciler.clock import FakeClock
-from reconciler.config import load_config
+from reconciler.desired.config import load_config
+from reconciler.desired.loader import load_packages
 from reconciler.errors import WfpromoteError
-from reconciler.loader import load_packages
 from reconciler.plan.ownership import parse_marker, with_marker
-from reconciler.plan.pipeline import PlanOptions, make_plan
+from reconciler.run.applying import ApplyRequest, run_apply
+from reconciler.run.planning import PlanOptions, make_plan
 from reconciler.simulator.core import Simulator
 from reconciler.simulator.embedded import EmbeddedTransport
 from reconciler.simulator.errors import SimError
@@ -134,7 +134,8 @@ class Reconciler(RuleBasedStateMachine):
         envs = "\n".join(f"  {name}: {{url: simulator, kind: {name}}}" for name in ENVIRONMENTS)
         (self.root / "wfpromote.yaml").write_text(
             f"api: '{profile}'\nowner: {OWNER}\npackages: promotions/\nprune: {prune}\n"
-            f"safety: {{min_managed: 1000}}\nsimulator: {{assembly_seconds: {assembly}}}\n"
+            "safety: {max_change_percent: 100, min_managed: 1}\n"
+            f"simulator: {{assembly_seconds: {assembly}}}\n"
             f"environments:\n{envs}\n", encoding="utf-8")
 
     def teardown(self) -> None:
@@ -265,6 +266,12 @@ class Reconciler(RuleBasedStateMachine):
 
     # --- plan and apply -----------------------------------------------------------------
 
+    def _changes(self) -> int:
+        try:
+            return len(make_plan(self._config(), [], PlanOptions(allow_empty=True)).changes)
+        except WfpromoteError:
+            return 0
+
     def _config(self) -> Any:
         return load_config(str(self.root / "wfpromote.yaml"))
 
@@ -312,7 +319,15 @@ class Reconciler(RuleBasedStateMachine):
             self.inject_faults(rnd.choice((0.05, 0.15, 0.3)), rnd.randint(0, 2**16),
                                rnd.choice((0.0, 0.5, 1.0)))
         elif mode == "kill":
-            self.schedule_kill(rnd.randint(2, 6), rnd.random() < 0.5)  # 1: the listing
+            changes = self._changes()
+            if self.files and not changes:
+                # Nothing to do would leave nothing to interrupt: edit one file first.
+                filename = rnd.choice(sorted(self.files))
+                self.files[filename]["description"] = f"edited {rnd.randint(0, 10**6)}"
+                self._write(filename)
+                changes = self._changes()
+            # Request 1 is the listing; each change takes one to four more.
+            self.schedule_kill(rnd.randint(2, 1 + 2 * max(1, changes)), rnd.random() < 0.5)
         code, _, _ = self._apply()
         TALLY["model applies"] += 1
         if self.faulty:
@@ -376,4 +391,4 @@ def test_model() -> None:
 
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("reconciler.api.factory._announce_simulator", lambda state: None)
+    monkeypatch.setattr("reconciler.run.clients._announce_simulator", lambda state: None)

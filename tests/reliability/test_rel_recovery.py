@@ -20,10 +20,10 @@ import pytest
 from apply_sim import Repo, new_repo, package_doc
 
 from reconciler.clock import FakeClock
-from reconciler.config import load_config
+from reconciler.desired.config import load_config
 from reconciler.plan.bodies import post_body
 from reconciler.plan.model import ActionKind
-from reconciler.plan.pipeline import PlanOptions, make_plan
+from reconciler.run.planning import PlanOptions, make_plan
 from reconciler.simulator.server import SimulatorHandle
 
 StartSim = Callable[..., SimulatorHandle]
@@ -40,7 +40,7 @@ def _kill_after_the_replace_posted(repo: Repo) -> str:
     beside the old one. Returns the new version's id."""
     plan = make_plan(load_config(str(repo.config_path)), [], PlanOptions())
     [replace] = [a for a in plan.changes if a.kind is ActionKind.REPLACE]
-    created = repo.sim.state.create_package(post_body(replace.after or {}), "sandbox")
+    created = repo.sim.state.create_package(post_body(replace.body()), "sandbox")
     assert created.status == "ASSEMBLING"
     return created.id
 
@@ -113,7 +113,7 @@ def test_failed_packages_never_make_the_repository_stuck(sim_server: StartSim,
     [good] = repo.live(NAME)
     plan = make_plan(load_config(str(repo.config_path)), [], PlanOptions(replaces=(NAME,)))
     [replace] = plan.changes
-    body = post_body(replace.after or {})
+    body = post_body(replace.body())
     body["objectCollections"] = [{"objCode": "TMPL", "entities": [{"ID": MISSING}]}]
     for _ in range(3):
         made = repo.sim.state.create_package(body, "sandbox")
@@ -187,7 +187,7 @@ def test_pruning_a_package_that_is_still_assembling_waits_for_it(
 def _kill_after_the_create_posted(repo: Repo) -> str:
     plan = make_plan(load_config(str(repo.config_path)), [], PlanOptions())
     [create] = plan.changes
-    return repo.sim.state.create_package(post_body(create.after or {}), "sandbox").id
+    return repo.sim.state.create_package(post_body(create.body()), "sandbox").id
 
 
 @pytest.mark.parametrize("profile", ["current", "2023"])

@@ -47,7 +47,7 @@ def repo(sim_server: StartSim, tmp_path: Path) -> Repo:
 def test_signal_after_the_report_was_written(repo: Repo, capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch, sig: int,
                                              code: int, tmp_path: Path) -> None:
-    from reconciler.apply import session
+    from reconciler.run import applying as session
 
     original = session._emit
 
@@ -71,7 +71,7 @@ def test_signal_after_the_report_was_written(repo: Repo, capsys: pytest.CaptureF
 def test_sigterm_while_planning_in_process(repo: Repo, capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch,
                                            output_format: str, tmp_path: Path) -> None:
-    from reconciler.apply import session
+    from reconciler.run import applying as session
 
     original = session.build_plan
 

@@ -12,8 +12,8 @@ from simhelpers import body
 
 from reconciler.cli import run
 from reconciler.clock import FakeClock
+from reconciler.domain.declared import Config, EnvironmentConfig, SimulatorConfig
 from reconciler.errors import ConfigError
-from reconciler.model import Config, EnvironmentConfig, SimulatorConfig
 from reconciler.simulator.embedded import EmbeddedTransport, embedded_transport
 
 PATH = "/environment-promotion/api/v1/packages"

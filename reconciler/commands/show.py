@@ -1,0 +1,67 @@
+"""``wfpromote show PLAN``: render a saved plan again, offline."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from reconciler.commands.common import global_options
+
+EPILOG = """\b
+Examples:
+  wfpromote show plan.json                      the plan as `wfpromote plan` printed it
+  wfpromote show plan.json --format markdown    as a pull-request comment
+  wfpromote show plan.json --format json        the saved document, checked and normalised
+"""
+
+
+@click.command("show", epilog=EPILOG, short_help="Render a saved plan again, offline.")
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="How to print the plan on stdout.")
+@click.option("--markdown-budget", type=click.IntRange(min=1024), default=65_000,
+              show_default=True, metavar="BYTES",
+              help="Largest Markdown output in UTF-8 bytes.")
+@click.pass_context
+def show_command(ctx: click.Context, plan_file: str, output_format: str,
+                 markdown_budget: int) -> int:
+    """Print a plan saved by `wfpromote plan --out`, without reading the configuration or
+    contacting any API.
+
+    The plan is checked like `apply PLAN` checks it (a truncated or edited file is "not a
+    valid saved plan"), but not for staleness: that needs the API, and is apply's job.
+    Exits 0 once shown, also for a plan the safety check refused (its verdict is on top).
+    """
+    from pathlib import Path
+
+    from reconciler.errors import WfpromoteError
+    from reconciler.output.saved import is_saved_plan, read_saved_plan
+    from reconciler.redact import redact
+
+    path = Path(plan_file)
+    if not path.is_file():
+        raise WfpromoteError(f"{plan_file}: no such file", hint="give the file written by "
+                                                                "wfpromote plan --out FILE")
+    if not is_saved_plan(plan_file):
+        raise WfpromoteError(f"{plan_file}: not a saved plan (no format_version)",
+                             hint="give the file written by wfpromote plan --out FILE")
+    plan = read_saved_plan((plan_file,))
+    assert plan is not None
+    color = False
+    if output_format == "json":
+        from reconciler.output.as_json import render_json
+
+        text = render_json(plan)
+    elif output_format == "markdown":
+        from reconciler.output.markdown import render_markdown
+
+        text = render_markdown(plan, budget=markdown_budget,
+                               full_plan_hint=f"run wfpromote show {plan_file}")
+    else:
+        from reconciler.output.text import render_text
+
+        color = global_options(ctx).use_color(sys.stdout)
+        text = render_text(plan, color=color)
+    click.echo(redact(text), nl=False, color=color)
+    return 0

@@ -1,0 +1,113 @@
+"""Checks that need more than one document, or the configuration: the things a schema can't say.
+
+Pure: declared packages (with the documents they came from, for positions) and the config in,
+problems out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reconciler.desired.sources import Document
+from reconciler.domain.declared import Config, PackageSpec, Status
+from reconciler.errors import Problem
+from reconciler.suggest import did_you_mean
+
+Declared = tuple[PackageSpec, Document]
+
+
+def check_all(config: Config, declared: Sequence[Declared]) -> list[Problem]:
+    problems = _duplicates(declared)
+    for spec, doc in declared:
+        problems += _environments(config, spec, doc)
+        problems += _install_order(config, spec, doc)
+        problems += _entity_ids(spec, doc)
+    return problems
+
+
+def _where(doc: Document) -> str:
+    return f"{doc.file}:{doc.line}"
+
+
+def _duplicates(declared: Sequence[Declared]) -> list[Problem]:
+    """Names (and pinned ids) identify packages, so each may be declared once."""
+    problems = []
+    for field in ("name", "id"):
+        first: dict[str, Document] = {}
+        for spec, doc in declared:
+            value = getattr(spec, field)
+            if value is None:
+                continue
+            key = value.lower() if field == "id" else value
+            if key in first:
+                problems.append(Problem(
+                    f"package {field} '{value}' is declared twice: at {_where(first[key])} "
+                    f"and at {_where(doc)}", doc.location((field,)),
+                    "give each package its own name" if field == "name" else
+                    "a remote package can be pinned by one declaration only"))
+            else:
+                first[key] = doc
+    return problems
+
+
+def _unknown_env(config: Config, name: str, doc: Document, path: tuple[str | int, ...],
+                 role: str) -> Problem:
+    return Problem(f"{role} environment '{name}' is not in {config.path}", doc.location(path),
+                   did_you_mean(name, config.environments, noun="environments"))
+
+
+def _environments(config: Config, spec: PackageSpec, doc: Document) -> list[Problem]:
+    problems = []
+    if spec.source not in config.environments:
+        problems.append(_unknown_env(config, spec.source, doc, ("source",), "source"))
+    for i, step in enumerate(spec.install):
+        env = config.environments.get(step.environment)
+        if env is None:
+            problems.append(_unknown_env(config, step.environment, doc,
+                                         ("install", i, "environment"), "install"))
+        elif env.kind == "production" and spec.status is not Status.ACTIVE:
+            problems.append(Problem(
+                f"package is installed into production environment '{step.environment}' but "
+                f"its status is {spec.status.value}", doc.location(("status",)),
+                "set status: ACTIVE, or remove the production install"))
+    return problems
+
+
+def _install_order(config: Config, spec: PackageSpec, doc: Document) -> list[Problem]:
+    """`after:` gates name environments installed earlier in the same list."""
+    problems = []
+    earlier: list[str] = []
+    for i, step in enumerate(spec.install):
+        if step.environment in earlier:
+            problems.append(Problem(f"environment '{step.environment}' is installed twice",
+                                    doc.location(("install", i, "environment")),
+                                    "one install step per environment"))
+        for j, gate in enumerate(step.after):
+            if gate not in earlier:
+                problems.append(Problem(
+                    f"'after: {gate}' names an environment not installed earlier in this "
+                    "package's install list", doc.location(("install", i, "after", j)),
+                    f"add an install step for '{gate}' before '{step.environment}'"
+                    if gate in config.environments and gate != step.environment
+                    else "an environment cannot gate its own install"
+                    if gate == step.environment
+                    else did_you_mean(gate, earlier, noun="earlier environments")
+                    or did_you_mean(gate, config.environments, noun="environments")))
+        earlier.append(step.environment)
+    return problems
+
+
+def _entity_ids(spec: PackageSpec, doc: Document) -> list[Problem]:
+    problems = []
+    for c, collection in enumerate(spec.objectCollections or ()):
+        seen: dict[str, int] = {}
+        for e, entity in enumerate(collection.entities):
+            key = entity.ID.lower()
+            if key in seen:
+                problems.append(Problem(
+                    f"{collection.objCode} entity {entity.ID} is listed twice (also entity "
+                    f"{seen[key]})", doc.location(("objectCollections", c, "entities", e, "ID")),
+                    "remove the repeated entity"))
+            else:
+                seen[key] = e
+    return problems

@@ -1,0 +1,192 @@
+"""Package files → ``PackageSpec``: discovery, schema validation, definitions, cross-file checks.
+
+Everything wrong is collected (not just the first problem) so one ``validate`` run shows it
+all. ``load_packages`` is what the other commands call; it raises ``ValidationFailed``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from reconciler.desired.checks import Declared, check_all
+from reconciler.desired.definitions import definition_target, load_definition
+from reconciler.desired.schemas import problems_from_schema
+from reconciler.desired.sources import (
+    Document,
+    SourceError,
+    check_inside_root,
+    display_path,
+    read_documents,
+)
+from reconciler.domain.declared import Config, PackageSpec, SourceRef
+from reconciler.errors import Location, Problem, ValidationFailed
+
+PACKAGE_SUFFIXES = (".yaml", ".yml", ".json")
+SKIPPED_NAMES = ("wfpromote.yaml", "wfpromote.yml")
+DEFINITION_SUFFIX = ".definition.json"
+_SKIPPED_DIRS = ("node_modules", "__pycache__")
+
+
+def load_packages(config: Config, paths: Sequence[str] = ()) -> list[PackageSpec]:
+    """The declared packages, sorted by name; ValidationFailed if anything is wrong."""
+    specs, problems, _ = collect(config, paths)
+    if problems:
+        raise ValidationFailed(problems)
+    return specs
+
+
+def collect(config: Config, paths: Sequence[str] = ()) -> tuple[
+        list[PackageSpec], list[Problem], int]:
+    """(specs sorted by name, every problem sorted by place, number of package files read)."""
+    root = Path(config.root)
+    files, problems = discover(config, paths)
+    read: list[tuple[Path, list[Document]]] = []
+    for file in files:
+        try:
+            read.append((file, read_documents(file, display_path(file))))
+        except SourceError as exc:
+            problems.append(exc.problem())
+    # A file some package names as its definition is data, not a package file.
+    # (A file naming itself stays a package file, so the mistake is reported, not hidden.)
+    referenced = {target for file, docs in read for doc in docs
+                  if isinstance(doc.data, dict) and isinstance(doc.data.get("definition"), str)
+                  and (target := definition_target(doc.data["definition"], file))
+                  != Path(os.path.normpath(os.path.abspath(file)))}
+    read = [(f, docs) for f, docs in read
+            if Path(os.path.normpath(os.path.abspath(f))) not in referenced]
+    declared: list[Declared] = []
+    for file, docs in read:
+        for doc in docs:
+            spec, found = _to_spec(doc, file, root)
+            problems += found
+            if spec is not None:
+                declared.append((spec, doc))
+    problems += check_all(config, declared)
+    problems.sort(key=lambda p: (p.location.file or "", p.location.line or 0,
+                                 p.location.column or 0))
+    specs = sorted((spec for spec, _ in declared), key=lambda s: s.name)
+    return specs, problems, len(read)
+
+
+def declared_digest(specs: Sequence[PackageSpec]) -> str:
+    """sha256 of everything declared (per package: name, description, status, install and
+    content), independent of file order: a saved plan made from other files is stale."""
+    entries = [{"name": s.name, "description": s.description, "status": s.status.value,
+                "install": [step.model_dump(mode="json") for step in s.install],
+                "content": s.content()}
+               for s in sorted(specs, key=lambda s: s.name)]
+    blob = json.dumps(entries, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _to_spec(doc: Document, file: Path, root: Path) -> tuple[PackageSpec | None, list[Problem]]:
+    if not isinstance(doc.data, dict):
+        kind = "a list" if isinstance(doc.data, list) else "a single value"
+        return None, [Problem(f"a package must be a mapping of keys, not {kind}",
+                              doc.location(), "see examples/promotions/packages/")]
+    problems = problems_from_schema("package", doc)
+    if problems:
+        return None, problems
+    data: dict[str, Any] = dict(doc.data)
+    data.pop("$schema", None)  # for editors only
+    if "definition" in data:
+        content, problems = load_definition(data["definition"], doc, file, root)
+        if problems:
+            return None, problems
+        data["definition_content"] = content
+    data["origin"] = SourceRef(file=doc.file, line=doc.line)
+    try:
+        return PackageSpec.model_validate(data), []
+    except ValidationError as exc:  # the schema should have caught it: report, don't crash
+        return None, [Problem(err["msg"], doc.location(tuple(err["loc"])),
+                              "see schemas/package.schema.json")
+                      for err in exc.errors(include_input=False)]
+
+
+def covers_packages(config: Config, paths: Sequence[str] = ()) -> bool:
+    """Whether a run over ``paths`` reads the whole packages folder: no PATHS, or a PATH that
+    is the folder or contains it. Only such a run may prune what it does not find declared."""
+    if not paths:
+        return True
+    folder = os.path.normcase(os.path.abspath(Path(config.root) / config.packages))
+    for path in paths:
+        start = os.path.normcase(os.path.abspath(path))
+        if not Path(path).is_dir():
+            continue
+        try:
+            if os.path.commonpath([start, folder]) == start:
+                return True
+        except ValueError:  # different drives on Windows
+            continue
+    return False
+
+
+def discover(config: Config, paths: Sequence[str] = ()) -> tuple[list[Path], list[Problem]]:
+    """Package files under the given paths, or under the config's `packages` folder."""
+    root = Path(config.root)
+    problems: list[Problem] = []
+    files: list[Path] = []
+    starts = [Path(p) for p in paths] or [root / config.packages]
+    for start in starts:
+        shown = display_path(start)
+        if not start.exists():
+            if paths:
+                problems.append(Problem("no such file or directory", Location(shown),
+                                        "check the path" if not start.is_symlink() else
+                                        "a symbolic link whose target is missing (or a loop)"))
+            else:
+                problems.append(Problem(
+                    f"the packages folder {shown} does not exist",
+                    Location(display_path(Path(config.path)), path="$.packages"),
+                    "create it, or set `packages:` in the configuration"))
+            continue
+        if os.path.abspath(start) == os.path.abspath(config.path):
+            problems.append(Problem("this is the configuration, not a package file",
+                                    Location(shown), "name package files or folders"))
+            continue
+        try:
+            check_inside_root(start, root, shown)
+            # Anything but a folder is read as a file, which refuses FIFOs and devices.
+            files.extend(_walk(start, root, set()) if start.is_dir() else [start])
+        except SourceError as exc:
+            problems.append(exc.problem())
+    unique = list(dict.fromkeys(Path(os.path.abspath(f)) for f in files))
+    return unique, problems
+
+
+def _walk(folder: Path, root: Path, seen: set[Path]) -> Iterator[Path]:
+    """Package files below ``folder`` in a stable order; links must stay in the repository."""
+    real = folder.resolve()
+    if real in seen:  # a link loop
+        return
+    seen.add(real)
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:  # e.g. permission denied
+        raise SourceError(f"cannot read the folder: {exc.strerror or exc}",
+                          location=Location(display_path(folder))) from None
+    for entry in entries:
+        if entry.name.startswith(".") or entry.name in _SKIPPED_DIRS:
+            continue
+        is_dir = entry.is_dir()
+        if not is_dir and not _is_package_file(entry):
+            continue
+        if entry.is_symlink():
+            check_inside_root(entry, root, display_path(entry))
+        if is_dir:
+            yield from _walk(entry, root, seen)
+        else:
+            yield entry
+
+
+def _is_package_file(path: Path) -> bool:
+    name = path.name.lower()
+    return (name.endswith(PACKAGE_SUFFIXES) and name not in SKIPPED_NAMES
+            and not name.endswith(DEFINITION_SUFFIX))

@@ -1,0 +1,194 @@
+"""Typed internal form of the files the user writes: package files and ``wfpromote.yaml``.
+
+The JSON Schemas in ``schemas/`` are the source of truth for the file formats and are what the
+loader validates with; these models are what the rest of the code works with. A test keeps the
+two in agreement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from reconciler.domain.profiles import DEFAULT_PROFILE, PROFILE_NAMES
+
+HEX32 = r"^[0-9a-fA-F]{32}$"
+UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# Where clients address an environment with ``url: simulator`` (served in-process, no socket).
+SIMULATOR_ROOT = "http://simulator.local"
+
+
+class Status(StrEnum):
+    """Package lifecycle statuses a user may declare."""
+
+    DRAFT = "DRAFT"
+    TESTING = "TESTING"
+    ACTIVE = "ACTIVE"
+    DISABLED = "DISABLED"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Entity(_Strict):
+    ID: str = Field(pattern=HEX32)
+    name: str | None = None
+
+
+class ObjectCollection(_Strict):
+    objCode: str
+    entities: tuple[Entity, ...]
+
+
+InstallAction = Literal["CREATE", "USEEXISTING", "OVERWRITING", "IGNORE"]
+
+
+class InstallStep(_Strict):
+    environment: str
+    overrides: dict[str, dict[str, InstallAction]] = Field(default_factory=dict)
+    after: tuple[str, ...] = ()
+
+
+class SourceRef(_Strict):
+    """Where a package was declared: file and 1-based line of its document."""
+
+    file: str
+    line: int = 1
+
+
+class PackageSpec(_Strict):
+    """One declared package."""
+
+    name: str
+    description: str = ""
+    source: str
+    status: Status = Status.DRAFT
+    objectCollections: tuple[ObjectCollection, ...] | None = None
+    definition: str | None = None
+    id: str | None = Field(default=None, pattern=UUID_RE)
+    install: tuple[InstallStep, ...] = ()
+    # Filled by the loader, not by the user: the parsed `definition` file (packageEntities map)
+    # and where the package was declared.
+    definition_content: dict[str, Any] | None = Field(default=None, exclude=True)
+    origin: SourceRef | None = Field(default=None, exclude=True)
+
+    def content(self) -> dict[str, Any]:
+        """The declared content that assembly depends on, in a canonical order.
+
+        Changing it means the package must be re-assembled (replaced); name, description and
+        status are not part of it because PATCH can change them in place.
+        """
+        if self.objectCollections is not None:
+            collections = [
+                {"objCode": c.objCode, "entities": sorted(e.ID.lower() for e in c.entities)}
+                for c in sorted(self.objectCollections, key=lambda c: c.objCode)]
+            return {"source": self.source, "objectCollections": collections}
+        return {"source": self.source, "packageEntities": self.definition_content or {}}
+
+    def digest(self) -> str:
+        """sha256 of the canonical declared content; written into the ownership marker."""
+        blob = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+class OAuthClientCredentials(_Strict):
+    client_id_env: str
+    client_secret_env: str
+    token_url: str
+    scope: str | None = None
+
+
+class OAuthRefreshToken(_Strict):
+    """Workfront's own OAuth2 app: the access token it returns is a session ID."""
+
+    client_id_env: str
+    client_secret_env: str
+    refresh_token_env: str
+    token_url: str
+
+
+class AuthConfig(_Strict):
+    """Exactly one way to authenticate, given as names of environment variables."""
+
+    apikey_env: str | None = None
+    session_env: str | None = None
+    bearer_env: str | None = None
+    oauth: OAuthClientCredentials | None = None
+    refresh: OAuthRefreshToken | None = None
+
+    def mode(self) -> str | None:
+        for name in ("apikey_env", "session_env", "bearer_env", "oauth", "refresh"):
+            if getattr(self, name) is not None:
+                return name
+        return None
+
+
+EnvKind = Literal["sandbox", "preview", "production"]
+
+
+class EnvironmentConfig(_Strict):
+    url: str  # "https://acme.sb01.workfront.com", a loopback http URL, or "simulator"
+    kind: EnvKind
+    auth: AuthConfig | None = None
+
+    @property
+    def is_simulator(self) -> bool:
+        return self.url == "simulator"
+
+    def base_url(self, name: str) -> str:
+        """The URL this environment (called ``name``) is reached at, without a trailing '/'."""
+        return f"{SIMULATOR_ROOT}/{name}" if self.is_simulator else self.url.rstrip("/")
+
+
+class Timeouts(_Strict):
+    request: float = 30.0      # seconds, one HTTP request
+    assembly: float = 900.0    # seconds, waiting for a package to leave ASSEMBLING
+    install: float = 900.0     # seconds, waiting for an installation to finish
+    lock: float = 0.0          # seconds to wait for another apply's lock; 0 = refuse at once
+
+
+class Safety(_Strict):
+    max_change_percent: float = 30.0  # disable/delete/replace more than this needs --force
+    min_managed: int = 10             # ... but only once at least this many are managed
+    small_set_percent: float = 50.0   # below min_managed: disable/delete more needs --force
+
+
+class SimulatorConfig(_Strict):
+    state: str = ".wfpromote/simulator.json"
+    assembly_seconds: float = 1.0
+    install_seconds: float = 1.0
+
+
+class Config(_Strict):
+    api: str = DEFAULT_PROFILE  # one of PROFILE_NAMES
+    owner: str
+    packages: str = "promotions/"
+    prune: Literal["disable", "delete", "off"] = "disable"
+    environments: dict[str, EnvironmentConfig]
+    concurrency: int = Field(default=8, ge=1, le=64)
+    timeouts: Timeouts = Timeouts()
+    safety: Safety = Safety()
+    simulator: SimulatorConfig = SimulatorConfig()
+    # Filled by the loader: the directory the config file lives in (the repository root).
+    root: str = Field(default=".", exclude=True)
+    path: str = Field(default="wfpromote.yaml", exclude=True)
+
+    @field_validator("api")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        if value not in PROFILE_NAMES:
+            known = ", ".join(PROFILE_NAMES)
+            raise ValueError(f"unknown API profile {value!r}; use one of {known}")
+        return value
+
+    def listing_environment(self) -> str:
+        """The environment the package list is read through (it spans all environments)."""
+        return next(iter(self.environments))

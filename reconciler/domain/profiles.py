@@ -1,0 +1,80 @@
+"""The one table of differences between the API profiles, for the client and the simulator.
+
+``current`` follows the documentation since November 2023 (the service as shipped);
+``2023`` follows the seed document's API (July-October 2023), which still had ``PUT``,
+``GET /definition``, re-assembly through ``PATCH`` and the old status names. Everything that
+differs between the two lives in a :class:`Profile` row below; the rest of the code asks the
+profile (or a client's ``capabilities``) and never compares profile names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from reconciler.domain.statuses import CURRENT_TO_OLD, OLD_STATUS_NAMES
+from reconciler.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What one profile's API can do beyond the endpoints every profile has."""
+
+    replace_with_put: bool       # PUT /packages/{id} with a full definition (R2)
+    read_definition: bool        # GET /packages/{id}/definition (R1)
+    reassemble_with_patch: bool  # PATCH with objectCollections starts a new assembly
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    base_path: str                # appended to the environment URL
+    capabilities: Capabilities
+    old_status_names: bool        # the wire uses EXTRACTING/BUILDING/PREVIEW/PUBLIC/RETIRED
+    slim_list: bool               # list items carry only the summary fields
+    patch_fields: frozenset[str]  # the fields a PATCH body may carry
+
+    def wire_status(self, status: str) -> str:
+        """The status name to send (or report) for a current status name."""
+        return CURRENT_TO_OLD.get(status, status) if self.old_status_names else status
+
+    def status_from_wire(self, value: Any) -> Any:
+        """A status as sent on the wire, in current names (unknown values pass through)."""
+        if self.old_status_names and isinstance(value, str):
+            return OLD_STATUS_NAMES.get(value.strip().upper(), value)
+        return value
+
+    def api_root(self, environment_url: str) -> str:
+        """The URL every endpoint path is relative to, for one environment."""
+        return environment_url.rstrip("/") + self.base_path
+
+
+CURRENT = Profile(
+    name="current", base_path="/environment-promotion/api/v1",
+    capabilities=Capabilities(replace_with_put=False, read_definition=False,
+                              reassemble_with_patch=False),
+    old_status_names=False, slim_list=True,
+    patch_fields=frozenset({"name", "description", "status"}))
+
+PROFILE_2023 = Profile(
+    name="2023", base_path="/environment-promotion/v1",
+    capabilities=Capabilities(replace_with_put=True, read_definition=True,
+                              reassemble_with_patch=True),
+    old_status_names=True, slim_list=False,
+    patch_fields=frozenset({"name", "description", "status", "source", "objectCollections",
+                            "version", "metadata", "isPrivate"}))
+
+PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (CURRENT, PROFILE_2023)})
+PROFILE_NAMES: tuple[str, ...] = tuple(PROFILES)
+DEFAULT_PROFILE = CURRENT.name
+
+
+def get_profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown API profile {name!r}",
+            hint=f"use one of: {', '.join(PROFILE_NAMES)}") from None

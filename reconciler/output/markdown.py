@@ -1,0 +1,130 @@
+"""Markdown for pull-request comments, within a size budget in UTF-8 bytes.
+
+A summary table, then one collapsible ``<details>`` per changed package holding a fenced
+``diff`` block. When the whole does not fit, package sections are dropped from the end as a
+whole (never a fence or a ``<details>`` cut in half) and a note says how many were left out.
+User text is escaped: HTML entities in the ``<summary>``; inside code blocks, JSON escapes for
+the characters that could close a fence or open a tag.
+"""
+
+from __future__ import annotations
+
+from reconciler.output.saved import summary
+from reconciler.plan.describe import SYMBOLS, Detail, details, headline, summary_line
+from reconciler.plan.model import Plan
+
+DEFAULT_BUDGET = 65_000
+MIN_BUDGET = 1_024
+MAX_SECTION_LINES = 60
+MAX_LINE_CHARS = 400
+DEFAULT_FULL_PLAN_HINT = "run wfpromote plan, or open the JSON plan saved by this run"
+
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;",
+         "*": "&#42;", "_": "&#95;", "[": "&#91;", "]": "&#93;", "|": "&#124;", "~": "&#126;",
+         "\\": "&#92;", "#": "&#35;", "!": "&#33;", "\n": " ", "\r": " "}
+# JSON-style escapes keep code blocks literal: no fence can close, no tag can open.
+_CODE = {"`": "\\u0060", "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\r": "\\r"}
+
+
+def escape_html(text: str) -> str:
+    return "".join(_HTML.get(ch, ch) for ch in text)
+
+
+def escape_code(text: str) -> str:
+    return "".join(_CODE.get(ch, ch) for ch in text)
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _section(action_index: int, plan: Plan) -> str:
+    action = plan.changes[action_index]
+    symbol = SYMBOLS[action.kind]
+    title = (f"<code>{escape_html(symbol)}</code> <b>{escape_html(_clip(action.name, 200))}</b>"
+             f" {escape_html(headline(action))}")
+    if action.origin:
+        # Keep the end of a long path: the line number is what a reviewer jumps to.
+        where = action.origin if len(action.origin) <= 200 else "…" + action.origin[-199:]
+        title += f" at <code>{escape_html(where)}</code>"
+    lines = [line for detail in details(action) for line in _diff_lines(detail)]
+    if action.package_id:
+        lines.insert(0, f"  id: {escape_code(action.package_id)}")
+    if len(lines) > MAX_SECTION_LINES:
+        left = len(lines) - MAX_SECTION_LINES + 1
+        lines = [*lines[: MAX_SECTION_LINES - 1], f"  ... {left} more line(s) in the full plan"]
+    body = "\n".join(lines)
+    return f"<details><summary>{title}</summary>\n\n```diff\n{body}\n```\n\n</details>\n"
+
+
+def _diff_lines(detail: Detail) -> list[str]:
+    """A change becomes a removed and an added line, so the diff highlighting shows both."""
+    label = escape_code(_clip(detail.label, 200))
+    out = []
+    if detail.old is not None and detail.sign in "~-":
+        out.append(f"- {label}: {escape_code(_clip(detail.old, MAX_LINE_CHARS))}")
+    if detail.sign in "~+":
+        new = "" if detail.new is None else f": {escape_code(_clip(detail.new, MAX_LINE_CHARS))}"
+        out.append(f"+ {label}{new}")
+    return out
+
+
+def _header(plan: Plan, budget: int) -> str:
+    counts = summary(plan)
+    kinds = ("create", "update", "replace", "disable", "delete", "unchanged")
+    table = ("| " + " | ".join(k.capitalize() for k in kinds) + " |\n"
+             + "|" + "---:|" * len(kinds) + "\n"
+             + "| " + " | ".join(str(counts[k]) for k in kinds) + " |\n")
+    verdict = ""
+    if plan.verdict is not None:  # first thing a reviewer reads
+        kind = "CAUTION" if plan.verdict.refused else "WARNING"
+        verdict = f"> [!{kind}]\n> **{escape_html(plan.verdict.headline())}**\n\n"
+    head = (f"### wfpromote plan\n\n{verdict}"
+            f"Owner <code>{escape_html(_clip(plan.owner, 100))}</code>, "
+            f"API profile <code>{escape_html(_clip(plan.profile, 40))}</code>\n\n{table}\n")
+    from reconciler.output.text import scope_note
+
+    note = scope_note(plan)
+    warnings = (*plan.warnings, *((note,) if note else ()))
+    shown = 0
+    for warning in warnings:
+        line = f"> **Warning:** {escape_html(_clip(warning, 300))}\n"
+        if _size(head + line) > budget // 4:
+            break
+        head += line
+        shown += 1
+    if shown < len(warnings):
+        head += f"> {len(warnings) - shown} more warning(s) in the full plan.\n"
+    return head + ("\n" if warnings else "")
+
+
+def render_markdown(plan: Plan, *, budget: int = DEFAULT_BUDGET,
+                    full_plan_hint: str = DEFAULT_FULL_PLAN_HINT) -> str:
+    if budget < MIN_BUDGET:
+        raise ValueError(f"a Markdown budget below {MIN_BUDGET} bytes cannot hold a summary")
+    header = _header(plan, budget)
+    footer = f"\n**{summary_line(plan)}**\n"
+    sections = [_section(i, plan) for i in range(len(plan.changes))]
+    if _size(header) + sum(map(_size, sections)) + _size(footer) <= budget:
+        return header + "".join(sections) + footer
+    hint = escape_html(_clip(full_plan_hint, 200))
+    note_room = _size(_note(len(sections), len(sections), hint))
+    room = budget - _size(header) - _size(footer) - note_room
+    kept: list[str] = []
+    for section in sections:
+        if _size(section) > room:
+            break
+        kept.append(section)
+        room -= _size(section)
+    note = _note(len(sections) - len(kept), len(sections), hint)
+    return header + "".join(kept) + note + footer
+
+
+def _note(left_out: int, total: int, hint: str) -> str:
+    return (f"\n_{left_out} of {total} package section(s) left out to fit the comment size "
+            f"limit; for the full plan, {hint}._\n")
+

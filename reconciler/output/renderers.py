@@ -1,0 +1,53 @@
+"""Every plan output in one registry, with one signature (as octoDNS lists its plan outputs).
+
+``render(plan, "markdown", RenderOptions(...))`` is how commands ask for a format; each
+renderer module is imported only when its format is asked for, so a plain-text plan does not
+pay for the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from reconciler.plan.model import Plan
+
+# Kept equal to output.markdown.DEFAULT_BUDGET (UTF-8 bytes; a test checks), without importing it.
+DEFAULT_MARKDOWN_BUDGET = 65_000
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    color: bool = False                              # ANSI colour (text only)
+    markdown_budget: int = DEFAULT_MARKDOWN_BUDGET   # UTF-8 bytes (Markdown only)
+
+
+Renderer = Callable[[Plan, RenderOptions], str]
+
+
+def _text(plan: Plan, options: RenderOptions) -> str:
+    from reconciler.output.text import render_text
+
+    return render_text(plan, color=options.color)
+
+
+def _json(plan: Plan, options: RenderOptions) -> str:
+    from reconciler.output.as_json import render_json
+
+    return render_json(plan)
+
+
+def _markdown(plan: Plan, options: RenderOptions) -> str:
+    from reconciler.output.markdown import render_markdown
+
+    return render_markdown(plan, budget=options.markdown_budget)
+
+
+RENDERERS: Mapping[str, Renderer] = MappingProxyType({
+    "text": _text, "json": _json, "markdown": _markdown})
+FORMATS: tuple[str, ...] = tuple(RENDERERS)
+
+
+def render(plan: Plan, output_format: str, options: RenderOptions | None = None) -> str:
+    return RENDERERS[output_format](plan, options or RenderOptions())

@@ -1,0 +1,60 @@
+"""Terminal rendering: Terraform-like symbols, one block per changed package, summary last.
+
+Symbols: ``+`` create, ``~`` update, ``-/+`` replace, ``~`` with "disable" for disable (it is
+a PATCH of the status), ``-`` delete, ``>`` install. Colour only when the caller asks.
+"""
+
+from __future__ import annotations
+
+from reconciler.console import printable
+from reconciler.plan.describe import SYMBOLS, details, headline, summary_line
+from reconciler.plan.model import ActionKind, Plan
+
+_COLOURS = {"+": "32", "-": "31", "~": "33", "-/+": "35", ">": "36"}
+
+
+def _paint(text: str, sign: str, color: bool) -> str:
+    code = _COLOURS.get(sign.strip())
+    return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
+
+
+def scope_note(plan: Plan) -> str | None:
+    """How many packages a partial run left alone, and why; None for a complete run."""
+    if plan.scope.complete:
+        return None
+    return (f"partial run: {plan.scope.out_of_scope} package(s) owned by {plan.owner} were "
+            f"left out of scope and are not disabled or deleted; "
+            f"{plan.scope.reason or 'the given PATHS do not cover the packages folder'}")
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    out: list[str] = []
+    changes = plan.changes
+    if plan.verdict is not None:
+        sign = "-" if plan.verdict.refused else "~"
+        out.append(_paint(printable(plan.verdict.headline()), sign, color))
+        out.append("")
+    if changes:
+        out.append(f"wfpromote will make these changes (owner {plan.owner}, "
+                   f"API profile {plan.profile}):")
+        out.append("")
+    for action in changes:
+        symbol = SYMBOLS[action.kind]
+        where = f"  id {action.package_id}" if action.package_id else ""
+        origin = f"  [{printable(action.origin)}]" if action.origin else ""
+        out.append(_paint(f"  {symbol} {printable(action.name)}", symbol, color)
+                   + f"  {headline(action)}{where}{origin}")
+        for detail in details(action):
+            line = printable(f"{detail.sign} {detail.text()}")
+            out.append("      " + _paint(line, detail.sign, color))
+        out.append("")
+    unchanged = sum(1 for a in plan.actions if a.kind is ActionKind.NOOP)
+    if unchanged:
+        out.append(f"{unchanged} package(s) unchanged.")
+    note = scope_note(plan)
+    for warning in (*plan.warnings, *((note,) if note else ())):
+        out.append(_paint(f"Warning: {printable(warning)}", "~", color))
+    if unchanged or plan.warnings or note:
+        out.append("")
+    out.append(summary_line(plan))
+    return "\n".join(out) + "\n"

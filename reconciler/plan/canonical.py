@@ -1,0 +1,53 @@
+"""Canonical values of compared fields, so the plan shows only real changes.
+
+Both sides pass through the same functions: the server's additions (extra fields, the marker,
+old status names, the string "null", CRLF, surrounding whitespace, key and entity order) must
+never surface as a diff.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.domain.statuses import status_name, text_or_empty
+from reconciler.plan.ownership import strip_marker
+
+# While a package assembles it is on its way to DRAFT; compare it as that.
+_TRANSIENT_AS = {"ASSEMBLING": "DRAFT"}
+
+
+def description(value: object) -> str:
+    """Marker stripped, line endings unified, trailing spaces per line and outer blanks gone."""
+    text = text_or_empty(strip_marker(text_or_empty(value)))
+    lines = [line.rstrip() for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
+def status(value: object) -> str | None:
+    text = status_name(text_or_empty(value) or None)
+    return _TRANSIENT_AS.get(text, text) if text else None
+
+
+def name(value: object) -> str:
+    return text_or_empty(value).strip()
+
+
+def url(value: object) -> str:
+    """Scheme and host lower-cased, no trailing slash: the API validates these as URLs."""
+    text = text_or_empty(value).strip().rstrip("/")
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return text.lower()
+    host, slash, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+
+
+def entity_ids(records: Any) -> set[str]:
+    """IDs of a list of entity records, whatever the key casing ("ID" declared, "id" served)."""
+    ids: set[str] = set()
+    for record in records or ():
+        if isinstance(record, dict):
+            value = record.get("ID", record.get("id"))
+            if value:
+                ids.add(str(value).strip().lower())
+    return ids
