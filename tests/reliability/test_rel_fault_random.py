@@ -29,7 +29,7 @@ from reconciler.clock import FakeClock
 NAMES = ("Agency Onboarding", "Campaign Kit", "Client Intake", "Dashboard Pack",
          "Offboarding Set")
 STATUSES = ("DRAFT", "TESTING", "ACTIVE")
-SEEDS = seeds("random", 24, 400)
+SEEDS = seeds("random", 16, 400)
 
 
 def _declare(repo: RelRepo, rng: random.Random) -> None:

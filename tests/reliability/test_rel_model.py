@@ -47,7 +47,7 @@ from reconciler.simulator.embedded import EmbeddedTransport
 from reconciler.simulator.errors import SimError
 from reconciler.simulator.faults import FaultInjector, Faults
 
-EXAMPLES = count(50, 1000)
+EXAMPLES = count(40, 1000)
 STEPS = 20
 NAMES = ("Agency Onboarding", "Campaign Kit", "Client Intake", "Dashboard Pack")
 HAND_MADE = ("Hand Made Report", "Someone Else's Kit")

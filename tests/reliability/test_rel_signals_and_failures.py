@@ -92,24 +92,35 @@ def test_sigterm_while_planning_in_process(repo: Repo, capsys: pytest.CaptureFix
         assert json.loads(out) == data
 
 
-def test_sigterm_during_plan_command_in_a_real_process(sim_server: StartSim,
-                                                       tmp_path: Path) -> None:
-    sim = sim_server(faults=Faults(latency_ms=4000))
-    repo = new_repo(tmp_path, sim)
-    repo.put("a.yaml", package_doc("Agency Onboarding", "New Agency Onboarding"))
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS")}
-    for command in (["plan"], ["apply", "--auto-approve"]):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "--config", str(repo.config_path), *command],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=env)
-        time.sleep(1.5)   # the CLI is up and waiting on the slow listing
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=30)
-        assert process.returncode == 143, (command, out, err)
-        assert "interrupted by SIGTERM while planning: nothing was changed" in err, err
-        assert "Traceback" not in err
-    assert repo.live("Agency Onboarding") == []
+def test_sigterm_during_plan_command_in_a_real_process(tmp_path: Path) -> None:
+    from chaos import Rule, serve_chaos
+    from relkit import RelRepo, doc
+
+    with serve_chaos() as sim:
+        chaos = sim.chaos
+        assert chaos is not None
+        repo = RelRepo(tmp_path, sim)
+        repo.write_config()
+        repo.put("a.json", doc("Agency Onboarding", ("New Agency Onboarding",)))
+        env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS")}
+        for command in (["plan"], ["apply", "--auto-approve"]):
+            chaos.set_rules([Rule("timeout", method="GET", times=20)])   # a slow listing
+            seen = chaos.requests
+            process = subprocess.Popen(
+                [sys.executable, "-m", "reconciler", "--config", str(repo.config_path),
+                 *command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True, env=env)
+            deadline = time.monotonic() + 20
+            while chaos.requests == seen:   # the CLI is up and waiting on the listing
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.01)
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=30)
+            assert process.returncode == 143, (command, out, err)
+            assert "interrupted by SIGTERM while planning: nothing was changed" in err, err
+            assert "Traceback" not in err
+        chaos.set_rules([])
+        assert [p for p in sim.state.list_packages() if p.name == "Agency Onboarding"] == []
 
 
 def test_failed_run_prints_json_and_writes_the_report(
