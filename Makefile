@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/$(if $(filter Windows_NT,$(OS)),Scripts,bin)
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test soak lint bench clean install
+.PHONY: demo test soak lint bench clean install mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ soak: $(STAMP)
 	WFPROMOTE_SOAK=1 $(BIN)/python -m pytest tests/reliability -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check reconciler tests benchmarks
+	$(BIN)/ruff check reconciler tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml examples/github/*.yml
@@ -38,5 +38,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+# Mutation testing of the pure planning core (docs/testing.md); not part of `make test`.
+# A fresh run each time (about 4 minutes on 2 cores): cached verdicts could hide a weakened test.
+MUTATION_JOBS ?= 2
+mutation: $(STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
+	$(BIN)/python tools/mutation_report.py
+
 clean:
-	rm -rf $(VENV) .wfpromote build dist *.egg-info
+	rm -rf $(VENV) .wfpromote build dist *.egg-info mutants

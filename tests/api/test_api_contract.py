@@ -197,6 +197,10 @@ def test_delete_any_2xx_is_success(reply: httpx.Response) -> None:
             await client.delete_package(PKG)
 
     run(go())
+    (request,) = script.requests  # one DELETE of that package, not retried on a 2xx
+    assert request.method == "DELETE"
+    assert request.url.path == f"{CURRENT}/packages/{PKG}"
+    assert request.content == b""
 
 
 def test_definition_and_put_exist_only_under_2023() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -37,9 +38,24 @@ def test_lock_waits_up_to_the_timeout(tmp_path: Path) -> None:
 
 
 def test_lock_of_a_killed_process_is_free(tmp_path: Path) -> None:
-    code = ("import sys, os, signal; from reconciler.apply.lock import ApplyLock;"
-            "ApplyLock(sys.argv[1]).acquire(); os.kill(os.getpid(), signal.SIGKILL)")
-    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=False)
+    # The child takes the lock, says so, then waits to be killed: while it lives the lock is
+    # held (by its pid), and once SIGKILL ends it without any release the lock is free again.
+    # (The child keeps a reference: a lock object that is garbage-collected lets go.)
+    code = ("import sys; from reconciler.apply.lock import ApplyLock;"
+            "lock = ApplyLock(sys.argv[1]); lock.acquire(); print('locked', flush=True);"
+            "sys.stdin.read()")
+    child = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "locked"
+        with pytest.raises(LockHeld) as info:
+            ApplyLock(tmp_path).acquire()
+        assert f"pid {child.pid} " in info.value.message
+    finally:
+        child.kill()
+        child.communicate()
+    assert child.returncode == -signal.SIGKILL
     with ApplyLock(tmp_path):
         pass
 
