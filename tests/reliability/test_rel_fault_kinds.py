@@ -5,6 +5,9 @@ disable, create) is applied while the fault fires (on the create's POST, and at 
 other requests). Invariants: a clear outcome (exit 0, or exit 1 with a message; never a
 traceback), never a duplicate package, and a clean second run converges with nothing lost
 (the plan after it is empty, every declared package is there with its status and content).
+
+Not covered here: "install records FAILED". The planner plans no installs yet (docs/apply.md),
+so no apply can meet that fault; it belongs with the install work.
 """
 
 from __future__ import annotations
