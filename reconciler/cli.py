@@ -17,6 +17,8 @@ from reconciler import __version__
 from reconciler.commands.apply import apply_command
 from reconciler.commands.comment import comment_command
 from reconciler.commands.common import GlobalOptions
+from reconciler.commands.export import export_command
+from reconciler.commands.import_ import import_command
 from reconciler.commands.init import init_command
 from reconciler.commands.plan import plan_command
 from reconciler.commands.release import release_command
@@ -35,6 +37,7 @@ Examples:
   wfpromote apply --auto-approve     make the change (CI)
   wfpromote comment plan.json        post a saved plan to the pull request (CI)
   wfpromote init my-promotions       start a new configuration repository
+  wfpromote import --adopt           write files for the packages that already exist
 """
 
 
@@ -140,6 +143,8 @@ cli.add_command(apply_command)
 cli.add_command(comment_command)
 cli.add_command(show_command)
 cli.add_command(release_command)
+cli.add_command(import_command)
+cli.add_command(export_command)
 cli.add_command(simulator_group)
 
 

@@ -30,7 +30,7 @@ from reconciler.apply.poll import (
 from reconciler.clock import Clock
 from reconciler.domain.remote import RemotePackage, TranslationMap
 from reconciler.errors import WfpromoteError
-from reconciler.plan.bodies import PUT_KEYS, post_body
+from reconciler.plan.bodies import full_put_body, post_body
 from reconciler.plan.model import Action, ActionKind, ReplaceStrategy
 
 
@@ -127,11 +127,7 @@ async def _remove_failed(api: PromotionAPI, exc: AssemblyFailed,
 
 def _put_body(after: dict[str, Any], package: RemotePackage) -> dict[str, Any]:
     """PUT replaces every editable field: keep the current status (set later by PATCH)."""
-    out = {k: after[k] for k in PUT_KEYS if k in after and k != "objectCollections"}
-    out["status"] = package.status or "DRAFT"
-    if package.version is not None:
-        out["version"] = package.version
-    return out
+    return full_put_body({k: v for k, v in after.items() if k != "status"}, package)
 
 
 async def _settle(api: PromotionAPI, package: RemotePackage,
@@ -270,9 +266,11 @@ async def _replace(action: Action, ctx: StepContext) -> None:
         after = action.body()
         desired = action.desired_status or after.get("status")
         if "packageEntities" in after or not api.capabilities.reassemble_with_patch:
+            # R2 is a full replacement and wants the package's current `version`.
+            current = await api.get_package(old_id)
             ctx.checkpoint()
             ctx.wrote = True
-            package = await api.replace_package(old_id, after)
+            package = await api.replace_package(old_id, full_put_body(after, current))
             ctx.say("replaced (PUT)")
         else:
             package = await _reassemble_with_patch(api, old_id, action, after, ctx)

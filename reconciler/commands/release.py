@@ -39,4 +39,5 @@ def release_command(ctx: click.Context, name: str, assume_yes: bool,
     config = options.load_config()
     return run_release(config, ReleaseRequest(
         name=name, assume_yes=assume_yes, lock_timeout=lock_timeout,
-        allow_simulator=options.allow_simulator, color=options.use_color(sys.stdout)))
+        allow_simulator=options.allow_simulator, color=options.use_color(sys.stdout)),
+        clock=options.clock)

@@ -71,6 +71,8 @@ class PackageSpec(_Strict):
     objectCollections: tuple[ObjectCollection, ...] | None = None
     definition: str | None = None
     id: str | None = Field(default=None, pattern=UUID_RE)
+    # Raised by hand to re-assemble a package whose source objects changed (part of content).
+    revision: int | None = Field(default=None, ge=0)
     install: tuple[InstallStep, ...] = ()
     # Filled by the loader, not by the user: the parsed `definition` file (packageEntities map)
     # and where the package was declared.
@@ -81,14 +83,20 @@ class PackageSpec(_Strict):
         """The declared content that assembly depends on, in a canonical order.
 
         Changing it means the package must be re-assembled (replaced); name, description and
-        status are not part of it because PATCH can change them in place.
+        status are not part of it because PATCH can change them in place. ``revision`` is
+        part of it only when declared, so packages without one keep their digest.
         """
+        out: dict[str, Any]
         if self.objectCollections is not None:
             collections = [
                 {"objCode": c.objCode, "entities": sorted(e.ID.lower() for e in c.entities)}
                 for c in sorted(self.objectCollections, key=lambda c: c.objCode)]
-            return {"source": self.source, "objectCollections": collections}
-        return {"source": self.source, "packageEntities": self.definition_content or {}}
+            out = {"source": self.source, "objectCollections": collections}
+        else:
+            out = {"source": self.source, "packageEntities": self.definition_content or {}}
+        if self.revision is not None:
+            out["revision"] = self.revision
+        return out
 
     def digest(self) -> str:
         """sha256 of the canonical declared content; written into the ownership marker."""

@@ -60,3 +60,24 @@ PROMOTABLE_CODES: tuple[str, ...] = tuple(PROMOTABLE)
 # Translation-map actions a user may ask for. CREATEWITHALTNAME is read but never sent:
 # how to give the alternative name is undocumented.
 INSTALL_ACTIONS: tuple[str, ...] = ("CREATE", "USEEXISTING", "OVERWRITING", "IGNORE")
+
+
+def _code_of_label() -> dict[str, str]:
+    """"Report" -> PTLSEC, "Category" -> CTGY, ...: the promotable code a label names."""
+    out: dict[str, str] = {}
+    for code, (label, _) in PROMOTABLE.items():
+        out[label] = code
+        out[label.split(" (")[0]] = code
+    return out
+
+
+def _sub_object_codes() -> dict[str, frozenset[str]]:
+    labels = _code_of_label()
+    return {code: frozenset(labels[s] for s in subs if s in labels and labels[s] != code)
+            for code, (_, subs) in PROMOTABLE.items()}
+
+
+# objCode -> the promotable objCodes the service may pull in with it as sub-objects
+# (a dashboard's reports, views and filters; a form's fields). Objects of these codes in a
+# served package may be sub-objects rather than objects the package names.
+SUB_OBJECT_CODES: dict[str, frozenset[str]] = _sub_object_codes()

@@ -65,8 +65,9 @@ def _diff_lines(detail: Detail) -> list[str]:
     """A change becomes a removed and an added line, so the diff highlighting shows both."""
     label = escape_code(_clip(detail.label, 200))
     out = []
-    if detail.old is not None and detail.sign in "~-":
-        out.append(f"- {label}: {escape_code(_clip(detail.old, MAX_LINE_CHARS))}")
+    if detail.sign in "~-" and (detail.old is not None or detail.sign == "-"):
+        old = "" if detail.old is None else f": {escape_code(_clip(detail.old, MAX_LINE_CHARS))}"
+        out.append(f"- {label}{old}")
     if detail.sign in "~+":
         new = "" if detail.new is None else f": {escape_code(_clip(detail.new, MAX_LINE_CHARS))}"
         out.append(f"+ {label}{new}")

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.domain.declared import PackageSpec
+from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
 from reconciler.plan.ownership import with_marker
 
@@ -28,6 +29,11 @@ def source_url(spec: PackageSpec, environments: Mapping[str, str]) -> str:
             f"package {spec.name!r} has source {spec.source!r}, which is not a configured "
             f"environment (known: {known})",
             hint="use an environment name from wfpromote.yaml") from None
+
+
+def marked_description(spec: PackageSpec, owner: str) -> str:
+    """The description to send: the declared text and this owner's marker for ``spec``."""
+    return with_marker(spec.description, owner, spec.digest(), spec.revision)
 
 
 def object_collections(spec: PackageSpec) -> list[dict[str, Any]]:
@@ -55,7 +61,7 @@ def create_body(spec: PackageSpec, owner: str, environments: Mapping[str, str],
                 put_definition: bool) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": spec.name,
-        "description": with_marker(spec.description, owner, spec.digest()),
+        "description": marked_description(spec, owner),
         "source": source_url(spec, environments),
         "objectCollections": object_collections(spec),
     }
@@ -69,7 +75,7 @@ def create_body(spec: PackageSpec, owner: str, environments: Mapping[str, str],
 def put_body(spec: PackageSpec, owner: str, environments: Mapping[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": spec.name,
-        "description": with_marker(spec.description, owner, spec.digest()),
+        "description": marked_description(spec, owner),
         "source": source_url(spec, environments),
         "status": spec.status.value,
     }
@@ -83,3 +89,18 @@ def put_body(spec: PackageSpec, owner: str, environments: Mapping[str, str]) -> 
 def post_body(after: Mapping[str, Any]) -> dict[str, Any]:
     """The POST /packages body out of a create action's ``after`` (for the apply engine)."""
     return {k: after[k] for k in POST_KEYS if k in after}
+
+
+def full_put_body(after: Mapping[str, Any], current: RemotePackage) -> dict[str, Any]:
+    """The PUT /packages/{id} body (R2): a full replacement, so every editable field the
+    reference lists is sent: ``name``, ``description``, ``source``, ``status`` (the
+    planned one, else the package's own) and ``version`` as the package reports it now,
+    with the content (``packageEntities``, or ``objectCollections`` by reference)."""
+    out = {k: after[k] for k in PUT_KEYS if k in after}
+    if "packageEntities" in out:
+        out.pop("objectCollections", None)
+    out.setdefault("status", current.status or "DRAFT")
+    out.setdefault("description", current.description or "")
+    if current.version is not None:
+        out["version"] = current.version
+    return out

@@ -13,7 +13,6 @@ from reconciler.domain.declared import PackageSpec
 from reconciler.domain.remote import RemotePackage
 from reconciler.plan import canonical
 from reconciler.plan.bodies import source_url
-from reconciler.plan.model import FieldDiff
 from reconciler.plan.ownership import parse_marker
 
 
@@ -43,21 +42,3 @@ def same_content(spec: PackageSpec, remote: RemotePackage,
               for code, records in remote.packageEntities.items()}
     return all(ids <= served.get(code.upper(), set())
                for code, ids in declared_ids(spec).items())
-
-
-def entity_diffs(spec: PackageSpec, remote: RemotePackage) -> list[FieldDiff]:
-    """Per declared objCode, the declared records the served package lacks (old -> new).
-
-    Only possible when the service showed its entities (a fetched package); shown on a
-    replace of an adopted package so the reviewer sees why its content differs.
-    """
-    if remote.packageEntities is None:
-        return []
-    served = {code.upper(): canonical.entity_ids(records)
-              for code, records in remote.packageEntities.items()}
-    out = []
-    for code, ids in sorted(declared_ids(spec).items()):
-        have = served.get(code.upper(), set())
-        if not ids <= have:
-            out.append(FieldDiff(f"entities.{code}", sorted(have & ids), sorted(ids)))
-    return out

@@ -9,13 +9,11 @@ service adds or leaves out never appear as changes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.plan.model import FieldDiff
+from reconciler.plan.model import DiffOp, FieldDiff
 
-_KEY = re.compile(r"\['((?:[^'\\]|\\.)*)'\]")
 ID_KEYS = ("ID", "id")
 
 
@@ -64,12 +62,90 @@ def _ids_only(side: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
             for code, records in side.items()}
 
 
-def _path(deep_path: str) -> str:
-    keys = _KEY.findall(deep_path)
-    if len(keys) < 2:
-        return "packageEntities." + ".".join(keys)
-    code, ident, *rest = keys
-    return f"packageEntities.{code}[{ident}]" + "".join(f".{k}" for k in rest)
+def _changed(old: Any, new: Any) -> bool:
+    # JSON tells true from 1, so must we; 1 and 1.0 are the same number.
+    return old != new or isinstance(old, bool) != isinstance(new, bool)
+
+
+def _ident(item: Any) -> str | None:
+    if isinstance(item, dict):
+        value = next((item[k] for k in ID_KEYS if item.get(k)), None)
+        return None if value is None else str(value).strip().lower()
+    return None
+
+
+def _without_id(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in ID_KEYS}
+
+
+def _walk(path: str, old: Any, new: Any, out: list[FieldDiff]) -> None:
+    """Every difference between two JSON values, as field diffs under ``path``.
+
+    Objects: keys added, removed, or walked into. Lists of records with an id: records
+    matched by id, then added, removed or walked into (``path[id]``). Other lists: the items
+    only one side holds, counted like a multiset (``path[index]`` on the side that holds
+    it); the same items in another order is one change of the whole list. Anything else:
+    a changed value (including a changed type).
+    """
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new), key=str):
+            where = f"{path}.{key}"
+            if key not in old:
+                out.append(FieldDiff(where, None, new[key], op=DiffOp.ADD))
+            elif key not in new:
+                out.append(FieldDiff(where, old[key], None, op=DiffOp.REMOVE))
+            else:
+                _walk(where, old[key], new[key], out)
+    elif isinstance(old, list) and isinstance(new, list):
+        if old == new:
+            return
+        olds = [i for i in map(_ident, old) if i]
+        news = [i for i in map(_ident, new) if i]
+        if len(olds) == len(old) and len(news) == len(new) and len(set(olds)) == len(olds) \
+                and len(set(news)) == len(news):
+            before, after = dict(zip(olds, old, strict=True)), dict(zip(news, new, strict=True))
+            for ident in set(before) & set(after):  # matched: "ID" and "id" are one key
+                before[ident], after[ident] = _without_id(before[ident]), \
+                    _without_id(after[ident])
+            _walk_records(path, before, after, out)
+            return
+        _walk_items(path, old, new, out)
+    elif _changed(old, new):
+        out.append(FieldDiff(path, old, new, op=DiffOp.CHANGE))
+
+
+def _walk_items(path: str, old: list[Any], new: list[Any], out: list[FieldDiff]) -> None:
+    unmatched = list(new)
+    removed = []
+    for index, item in enumerate(old):
+        match = next((i for i, other in enumerate(unmatched)
+                      if not _changed(item, other) and type(item) is type(other)), None)
+        if match is None:
+            removed.append((index, item))
+        else:
+            unmatched[match] = _TAKEN
+    added = [(i, item) for i, item in enumerate(unmatched) if item is not _TAKEN]
+    for index, item in removed:
+        out.append(FieldDiff(f"{path}[{index}]", item, None, op=DiffOp.REMOVE))
+    for index, item in added:
+        out.append(FieldDiff(f"{path}[{index}]", None, item, op=DiffOp.ADD))
+    if not removed and not added:  # the same items, in another order
+        out.append(FieldDiff(path, old, new, op=DiffOp.CHANGE))
+
+
+_TAKEN = object()
+
+
+def _walk_records(path: str, old: dict[str, Any], new: dict[str, Any],
+                  out: list[FieldDiff]) -> None:
+    for ident in sorted(set(old) | set(new)):
+        where = f"{path}[{ident}]"
+        if ident not in old:
+            out.append(FieldDiff(where, None, new[ident], op=DiffOp.ADD))
+        elif ident not in new:
+            out.append(FieldDiff(where, old[ident], None, op=DiffOp.REMOVE))
+        else:
+            _walk(where, old[ident], new[ident], out)
 
 
 def definition_diffs(declared: Mapping[str, Any] | None, served: Mapping[str, Any] | None,
@@ -82,20 +158,10 @@ def definition_diffs(declared: Mapping[str, Any] | None, served: Mapping[str, An
     """
     if served is None or declared is None:
         return []
-    from deepdiff import DeepDiff  # only needed when a definition actually changed
-
     old, new = _comparable(_records(declared), _records(served))
     if not compare_fields:
         old, new = _ids_only(old, new), _ids_only(new, old)
-    # threshold 0: always descend, so disjoint record sets still show record by record
-    result = DeepDiff(old, new, verbose_level=2, threshold_to_diff_deeper=0)
     diffs: list[FieldDiff] = []
-    for path, value in result.get("dictionary_item_added", {}).items():
-        diffs.append(FieldDiff(_path(path), None, value))
-    for path, value in result.get("dictionary_item_removed", {}).items():
-        diffs.append(FieldDiff(_path(path), value, None))
-    for kind in ("values_changed", "type_changes"):
-        for path, change in result.get(kind, {}).items():
-            diffs.append(FieldDiff(_path(path), change.get("old_value"),
-                                   change.get("new_value")))
+    for code in sorted(set(old) | set(new)):
+        _walk_records(f"packageEntities.{code}", old.get(code, {}), new.get(code, {}), diffs)
     return sorted(diffs, key=lambda d: d.path)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.plan.model import Action, ActionKind, Plan
+from reconciler.plan.model import Action, ActionKind, DiffOp, Plan, Reason
 from reconciler.plan.ownership import strip_marker
 from reconciler.plan.values import thaw
 
@@ -43,9 +43,18 @@ def value(data: Any) -> str:
     return json.dumps(thaw(data), ensure_ascii=False, sort_keys=True)
 
 
+def _number(value: Any) -> str:
+    return "none" if value is None else str(value)
+
+
 def headline(action: Action) -> str:
     """e.g. ``replace (content_changed, strategy put)``."""
     extra = [action.reason.value]
+    if action.reason is Reason.REVISION_RAISED:
+        # The one reason a reviewer reads as a number: "revision 3 -> 4".
+        change = next((d for d in action.diffs if d.path == "revision"), None)
+        if change is not None:
+            extra = [f"revision {_number(change.old)} -> {_number(change.new)}"]
     if action.strategy is not None:
         extra.append(f"strategy {action.strategy.value}")
     if action.environment:
@@ -78,7 +87,15 @@ def _body_lines(body: Mapping[str, Any], source_env: str | None = None) -> list[
 
 
 def _diff_lines(action: Action) -> list[Detail]:
-    return [Detail("~", d.path, value(d.old), value(d.new)) for d in action.diffs]
+    out = []
+    for d in action.diffs:
+        if d.op is DiffOp.ADD:
+            out.append(Detail("+", d.path, new=None if d.new is None else value(d.new)))
+        elif d.op is DiffOp.REMOVE:
+            out.append(Detail("-", d.path, old=None if d.old is None else value(d.old)))
+        else:
+            out.append(Detail("~", d.path, value(d.old), value(d.new)))
+    return out
 
 
 def _disable(action: Action) -> list[Detail]:

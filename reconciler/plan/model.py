@@ -13,8 +13,9 @@ from typing import Any
 
 from reconciler.plan.values import FrozenMap, freeze, thaw
 
-# 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read)
-FORMAT_VERSION = "1.2"
+# 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read);
+# 1.3: the reason "revision_raised"
+FORMAT_VERSION = "1.3"
 
 
 class ActionKind(StrEnum):
@@ -41,6 +42,7 @@ class Reason(StrEnum):
     FIELDS_CHANGED = "fields_changed"                # update: description/status/name differ
     CONTENT_CHANGED = "content_changed"              # replace: declared content digest differs
     REPLACE_REQUESTED = "replace_requested"          # replace: --replace NAME
+    REVISION_RAISED = "revision_raised"              # replace: `revision:` changed, nothing else
     ASSEMBLY_FAILED = "assembly_failed"              # replace: remote is ASSEMBLING_FAILED;
                                                      # delete: a failed package of ours
     NOT_DECLARED = "not_declared"                    # disable/delete: owned, gone from files

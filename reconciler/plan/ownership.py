@@ -1,6 +1,9 @@
 """The ownership marker: the last line of a package description written by this tool.
 
-    managed-by: wfpromote owner=<owner> digest=<sha256 of the declared content>
+    managed-by: wfpromote owner=<owner> digest=<sha256 of the declared content> [revision=<n>]
+
+``revision`` is written only for a package that declares one (``revision:``), so a raised
+revision can be reported as "revision 3 -> 4".
 
 Only packages carrying this repository's marker are ever disabled, deleted or replaced. The
 marker is stripped before descriptions are compared, so it never shows up as a change.
@@ -14,20 +17,23 @@ from dataclasses import dataclass
 PREFIX = "managed-by: wfpromote"
 _MARKER = re.compile(
     r"^\s*managed-by:\s*wfpromote\s+owner=(?P<owner>.+?)\s+digest=(?P<digest>[0-9a-fA-F]{64})"
-    r"\s*$")
+    r"(?:\s+revision=(?P<revision>\d{1,18}))?\s*$")
 # The same marker at the end of a line that holds text before it: a service that stores
 # descriptions on one line turns our "\n\n" separator into spaces.
 _TAIL = re.compile(
-    r"\s(managed-by:\s*wfpromote\s+owner=\S+\s+digest=[0-9a-fA-F]{64})\s*$")
+    r"\s(managed-by:\s*wfpromote\s+owner=\S+\s+digest=[0-9a-fA-F]{64}"
+    r"(?:\s+revision=\d{1,18})?)\s*$")
 
 
 @dataclass(frozen=True)
 class Marker:
     owner: str
     digest: str
+    revision: int | None = None
 
     def line(self) -> str:
-        return f"{PREFIX} owner={self.owner} digest={self.digest}"
+        tail = f" revision={self.revision}" if self.revision is not None else ""
+        return f"{PREFIX} owner={self.owner} digest={self.digest}{tail}"
 
 
 def _lines(description: str | None) -> list[str]:
@@ -48,7 +54,8 @@ def parse_marker(description: str | None) -> Marker | None:
         match = _MARKER.match(tail.group(1))
     if match is None:
         return None
-    return Marker(match["owner"].strip(), match["digest"].lower())
+    revision = int(match["revision"]) if match["revision"] is not None else None
+    return Marker(match["owner"].strip(), match["digest"].lower(), revision)
 
 
 def strip_marker(description: str | None) -> str:
@@ -61,10 +68,11 @@ def strip_marker(description: str | None) -> str:
     return "\n".join(lines).rstrip()
 
 
-def with_marker(description: str | None, owner: str, digest: str) -> str:
+def with_marker(description: str | None, owner: str, digest: str,
+                revision: int | None = None) -> str:
     """The description to send: the user's text, a blank line, then the marker."""
     if not owner.strip() or any(ch in owner for ch in "\r\n"):
         raise ValueError(f"owner {owner!r} cannot be written into a marker")
     body = strip_marker(description).strip()
-    marker = Marker(owner.strip(), digest.lower()).line()
+    marker = Marker(owner.strip(), digest.lower(), revision).line()
     return f"{body}\n\n{marker}" if body else marker

@@ -14,19 +14,21 @@ from reconciler.domain.remote import RemotePackage
 from reconciler.domain.statuses import status_name
 from reconciler.errors import UnsafePlan, WfpromoteError
 from reconciler.plan import bodies, canonical, fingerprint, safety
-from reconciler.plan.content import entity_diffs, same_content
+from reconciler.plan.content import same_content
 from reconciler.plan.definition_diff import definition_diffs
 from reconciler.plan.identity import Match, match_packages
 from reconciler.plan.model import (
     Action,
     ActionKind,
+    DiffOp,
     FieldDiff,
     Plan,
     Reason,
     ReplaceStrategy,
     Scope,
 )
-from reconciler.plan.ownership import Marker, parse_marker, with_marker
+from reconciler.plan.object_diff import object_diffs
+from reconciler.plan.ownership import Marker, parse_marker
 from reconciler.plan.selection import Selection
 from reconciler.plan.settings import PlanSettings
 from reconciler.suggest import did_you_mean
@@ -168,9 +170,8 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
                                       and package.packageEntities is None):
             wanted.add(package.id)
         elif (marker is not None and marker.digest != match.spec.digest()
-              and match.spec.definition_content is not None
               and package.packageEntities is None):
-            wanted.add(package.id)  # a changed definition is shown record by record
+            wanted.add(package.id)  # changed content is shown object by object
     # Our unclaimed packages whose status the list left out may be failed assemblies, which
     # are cleaned up whatever ``prune`` says: look at them (when the run covers them).
     if settings.complete_scope:
@@ -281,7 +282,7 @@ def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft) -> None:
     patch = {d.path: _patch_value(d, spec, settings) for d in diffs}
     if not owned:
         diffs.append(FieldDiff("ownership", marker.owner if marker else None, settings.owner))
-        patch["description"] = with_marker(spec.description, settings.owner, spec.digest())
+        patch["description"] = bodies.marked_description(spec, settings.owner)
     kind = ActionKind.UPDATE if diffs else ActionKind.NOOP
     why = (Reason.ADOPTED if not owned else Reason.FIELDS_CHANGED) if diffs else \
         Reason.UP_TO_DATE
@@ -304,13 +305,25 @@ def _replace_reason(spec: PackageSpec, package: RemotePackage, marker: Marker | 
     if spec.name in settings.replaces:
         return Reason.REPLACE_REQUESTED
     if owned:
-        return Reason.CONTENT_CHANGED if marker and marker.digest != spec.digest() else None
+        return _changed(spec, marker) if marker else None
     same = same_content(spec, package, settings.environments)
     if same is None:
         draft.warnings.append(
             f"cannot compare the content of remote package {spec.name!r} ({package.id}); "
             "adopting it by replacing it")
     return None if same else Reason.CONTENT_CHANGED
+
+
+def _changed(spec: PackageSpec, marker: Marker) -> Reason | None:
+    """Why an owned package's declared content differs from what its marker records: only
+    its ``revision`` (a deliberate re-assembly), or the content itself."""
+    if marker.digest == spec.digest():
+        return None
+    if marker.revision != spec.revision:
+        earlier = spec.model_copy(update={"revision": marker.revision})
+        if earlier.digest() == marker.digest:
+            return Reason.REVISION_RAISED
+    return Reason.CONTENT_CHANGED
 
 
 def _field_diffs(spec: PackageSpec, package: RemotePackage) -> list[FieldDiff]:
@@ -333,19 +346,23 @@ def _field_diffs(spec: PackageSpec, package: RemotePackage) -> list[FieldDiff]:
 
 def _patch_value(diff: FieldDiff, spec: PackageSpec, settings: PlanSettings) -> object:
     if diff.path == "description":  # the marker must survive a PATCH of the description
-        return with_marker(spec.description, settings.owner, spec.digest())
+        return bodies.marked_description(spec, settings.owner)
     return diff.new
 
 
 def _replace(spec: PackageSpec, package: RemotePackage, marker: Marker | None, reason: Reason,
              diffs: list[FieldDiff], settings: PlanSettings, draft: _Draft) -> Action:
     if marker is not None and marker.digest != spec.digest():
+        if marker.revision != spec.revision:
+            diffs = [FieldDiff("revision", marker.revision, spec.revision, op=DiffOp.CHANGE),
+                     *diffs]
         diffs = [FieldDiff("content", marker.digest, spec.digest()),
+                 *object_diffs(spec, package.packageEntities),
                  *definition_diffs(spec.definition_content, package.packageEntities,
                                    compare_fields=settings.capabilities.replace_with_put),
                  *diffs]
     elif marker is None:
-        diffs = [*entity_diffs(spec, package), *diffs]
+        diffs = [*object_diffs(spec, package.packageEntities), *diffs]
     if settings.capabilities.replace_with_put:
         strategy = ReplaceStrategy.PUT
         after = bodies.put_body(spec, settings.owner, settings.environments)

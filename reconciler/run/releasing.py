@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from reconciler.api.protocol import PromotionAPI
+from reconciler.clock import Clock, RealClock
 from reconciler.console import is_terminal, printable
 from reconciler.domain.declared import Config
 from reconciler.domain.remote import RemotePackage
@@ -35,7 +36,8 @@ class ReleaseRequest:
 
 
 def run_release(config: Config, request: ReleaseRequest, *, stdin: TextIO | None = None,
-                stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+                stdout: TextIO | None = None, stderr: TextIO | None = None,
+                clock: Clock | None = None) -> int:
     from reconciler.apply.lock import ApplyLock
 
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
@@ -43,15 +45,17 @@ def run_release(config: Config, request: ReleaseRequest, *, stdin: TextIO | None
         raise WfpromoteError("release needs a confirmation and there is no terminal to ask on",
                              hint="run `wfpromote release NAME --yes` (CI)")
     timeout = config.timeouts.lock if request.lock_timeout is None else request.lock_timeout
-    with ApplyLock(config.root, timeout=timeout):
-        return asyncio.run(_session(config, request, stdin, stdout, stderr))
+    clock = clock or RealClock()
+    with ApplyLock(config.root, timeout=timeout, clock=clock):
+        return asyncio.run(_session(config, request, stdin, stdout, stderr, clock))
 
 
 async def _session(config: Config, request: ReleaseRequest, stdin: TextIO, stdout: TextIO,
-                   stderr: TextIO) -> int:
+                   stderr: TextIO, clock: Clock) -> int:
     from reconciler.run.clients import open_clients
 
-    async with open_clients(config, allow_simulator=request.allow_simulator) as clients:
+    async with open_clients(config, allow_simulator=request.allow_simulator,
+                            clock=clock) as clients:
         listing = clients[config.listing_environment()]
         remote = await listing.list_packages()
         chosen = _owned_by_name(remote, config.owner, request.name)

@@ -40,6 +40,8 @@ from reconciler.simulator.state import (
 
 T = TypeVar("T")
 SYSTEM_STATUSES = frozenset({"ASSEMBLING", "ASSEMBLING_FAILED", "UNASSEMBLED"})
+# R2: a PUT is a full replacement and expects every editable field.
+PUT_FIELDS = ("name", "description", "source", "status", "version", "packageEntities")
 USER_STATUSES = tuple(s for s in PACKAGE_STATUSES if s not in SYSTEM_STATUSES)
 
 
@@ -248,29 +250,38 @@ class Simulator:
         return self._run(op, mutates=True)
 
     def replace_package(self, package_id: str, body: dict[str, Any]) -> Package:
-        """PUT (2023 profile): every editable field, with the full ``packageEntities``."""
+        """PUT (2023 profile, R2): a full replacement. As the reference says, every editable
+        field is expected (``name``, ``description``, ``source``, ``status``, ``version`` as an
+        integer, and the full ``packageEntities``); a body lacking one is refused with 400."""
         def op() -> Package:
             pkg = self._package(package_id)
             if pkg.status == "ASSEMBLING":
                 raise SimError(409, "the package is still assembling")
-            name = _name(body.get("name", body.get("packageName")))
-            source_env = self.resolve_source(body.get("source"), pkg.source_env)
-            if "packageEntities" not in body:
-                raise SimError(400, "packageEntities is required")
+            missing = [k for k in PUT_FIELDS if k not in body]
+            if missing:
+                raise SimError(400, "PUT replaces the whole package; missing "
+                                    f"{', '.join(missing)}")
+            name = _name(body["name"])
+            if not isinstance(body["source"], str) or not body["source"].strip():
+                raise SimError(400, "source must be a URL")
+            source_env = self.resolve_source(body["source"], pkg.source_env)
             records = records_from_entities(body["packageEntities"])
             known = self.world.environments[source_env].records
             for record in records:
                 if record.parentID is None and record.ID in known:
                     record.parentID = known[record.ID].parentID
-            version = body.get("version", pkg.version + 1)
+            version = body["version"]
             if not isinstance(version, int) or isinstance(version, bool):
                 raise SimError(400, "version must be an integer")
-            description = _text(body.get("description"))
+            if not isinstance(body["description"], str):
+                raise SimError(400, "description must be a string")
+            description = body["description"]
             # A full definition replaces a failed assembly, so judge the status as from DRAFT.
             current = "DRAFT" if pkg.status == "ASSEMBLING_FAILED" else pkg.status
-            status = self._check_status(pkg, body.get("status", "DRAFT"), current)
+            status = self._check_status(pkg, body["status"], current)
             pkg.name, pkg.description, pkg.status = name, description, current
             pkg.source, pkg.source_env = str(body.get("source") or source_env), source_env
+            # A full replacement: the version is stored as sent, like every other field.
             pkg.records, pkg.version, pkg.failure = records, version, None
             self._set_status(pkg, status)
             return copy.deepcopy(pkg)

@@ -122,7 +122,8 @@ def test_replace_with_put_writes_a_definition_then_sets_the_status() -> None:
     after = {**(action.after or {}), "status": "TESTING", "packageEntities": {"TMPL": []}}
     report, _ = run(api, plan_of(dc_replace(action, after=after)))
     assert report.exit_code == 0, report.results[0].error
-    assert [c[0] for c in api.calls] == ["PUT"]
+    # R2 is a full replacement: the current version is read first and sent back.
+    assert [c[0] for c in api.calls] == ["GET", "PUT"]
     assert len(api.store) == 1 and api.store[pid].package["status"] == "TESTING"
 
 

@@ -420,9 +420,12 @@ class CompatApp:
         pkg = self._pkg(pid)
         if not isinstance(body, dict):
             raise Reply(400, {"error": "a JSON object is required"})
-        missing = [k for k in ("name", "source", "status") if k not in body]
+        missing = [k for k in ("name", "description", "source", "status", "version")
+                   if k not in body]
         if missing:
             raise Reply(400, {"error": f"PUT needs every field; missing {', '.join(missing)}"})
+        if not isinstance(body["version"], int) or isinstance(body["version"], bool):
+            raise Reply(400, {"error": "version must be an integer"})
         pkg["name"], pkg["source"] = body["name"], body["source"]
         pkg["description"] = body.get("description") or ""
         if "objectCollections" in body:

@@ -124,7 +124,7 @@ def test_legacy_put_replaces_a_definition(compat: Callable[..., CompatHandle],
             definition = await api.get_definition(package_id)
             replaced = await api.replace_package(package_id, {
                 "name": "Agency Onboarding", "description": "", "source": BODY["source"],
-                "status": "TESTING", "packageEntities": definition})
+                "status": "TESTING", "version": 1, "packageEntities": definition})
             assert replaced.status == "TESTING"
             assert server.state.packages[package_id]["status"] == "TESTING"  # sent PREVIEW
 

@@ -34,7 +34,7 @@ async def _create(api: PromotionAPI, after: dict[str, Any]) -> None:
     if "packageEntities" in after:
         put = {k: after[k] for k in ("name", "description", "source", "packageEntities")}
         package = await _settled(api, await api.replace_package(
-            package.id, {**put, "status": package.status}))
+            package.id, {**put, "status": package.status, "version": package.version}))
     await _status(api, package, after.get("desired_status"))
 
 
@@ -46,7 +46,9 @@ async def _replace(api: PromotionAPI, action: Action) -> None:
         return
     status = after.pop("status")
     if "packageEntities" in after:
-        package = await api.replace_package(old, {**after, "status": "DRAFT"})
+        current = await api.get_package(old)
+        package = await api.replace_package(old, {**after, "status": "DRAFT",
+                                                  "version": current.version})
     else:  # by reference: re-assemble with PATCH, from DRAFT
         if (action.before or {}).get("status") in ("TESTING", "ACTIVE"):
             await api.patch_package(old, {"status": "DRAFT"})

@@ -215,8 +215,12 @@ def test_adopt_different_content_replaces() -> None:
     remote = remote_of(s, owner=None, packageEntities=served)
     (action,) = plan([s], [remote], settings(adopt=True)).actions
     assert (action.kind, action.reason) == (ActionKind.REPLACE, Reason.CONTENT_CHANGED)
-    assert action.diffs[0].data() == {"path": "entities.TMPL", "op": "change", "old": [],
-                                      "new": [seed_id("New Agency Onboarding")]}
+    # The object the remote holds leaves, the declared one enters.
+    assert [d.data() for d in action.diffs] == [
+        {"path": f"objects.TMPL[{seed_id('Campaign Launch')}]", "op": "remove", "old": None,
+         "new": None},
+        {"path": f"objects.TMPL[{seed_id('New Agency Onboarding')}]", "op": "add", "old": None,
+         "new": "New Agency Onboarding"}]
 
 
 def test_adopt_foreign_marker_uses_its_digest() -> None:

@@ -175,10 +175,17 @@ def test_reassembly_by_patch_and_replacement_by_put() -> None:
         sim.update_package(pkg.id, {"objectCollections": body(DEFAULT_GROUP)[
             "objectCollections"]})
     assert info.value.status == 409
-    replaced = sim.replace_package(pkg.id, {
-        "name": "Replaced", "source": "sandbox", "status": "TESTING",
-        "packageEntities": {"TTSK": [{"id": sid("TTSK", "Kickoff Call"), "name": "Kickoff Call"}]}})
-    assert (replaced.name, replaced.status, replaced.version) == ("Replaced", "TESTING", 3)
+    entities = {"TTSK": [{"id": sid("TTSK", "Kickoff Call"), "name": "Kickoff Call"}]}
+    full = {"name": "Replaced", "description": "", "source": "sandbox", "status": "TESTING",
+            "version": 2, "packageEntities": entities}
+    for left_out in ("description", "version", "status"):   # R2: every field is expected
+        with pytest.raises(SimError, match=f"missing {left_out}") as info:
+            sim.replace_package(pkg.id, {k: v for k, v in full.items() if k != left_out})
+        assert info.value.status == 400
+    with pytest.raises(SimError, match="version must be an integer"):
+        sim.replace_package(pkg.id, {**full, "version": "2"})
+    replaced = sim.replace_package(pkg.id, full)
+    assert (replaced.name, replaced.status, replaced.version) == ("Replaced", "TESTING", 2)
     assert replaced.records[0].parentID == sid(*ONBOARDING)  # recovered from the source
 
 
