@@ -320,14 +320,18 @@ class Reconciler(RuleBasedStateMachine):
                                rnd.choice((0.0, 0.5, 1.0)))
         elif mode == "kill":
             changes = self._changes()
-            if self.files and not changes:
-                # Nothing to do would leave nothing to interrupt: edit one file first.
-                filename = rnd.choice(sorted(self.files))
-                self.files[filename]["description"] = f"edited {rnd.randint(0, 10**6)}"
-                self._write(filename)
+            if not changes:
+                # Nothing to do would leave nothing to interrupt: edit or add a file first.
+                if self.files:
+                    filename = rnd.choice(sorted(self.files))
+                    self.files[filename]["description"] = f"edited {rnd.randint(0, 10**6)}"
+                    self._write(filename)
+                else:
+                    self.add_package(rnd.choice(NAMES), {rnd.choice(OBJECTS)},
+                                     rnd.choice(STATUSES))
                 changes = self._changes()
-            # Request 1 is the listing; each change takes one to four more.
-            self.schedule_kill(rnd.randint(2, 1 + 2 * max(1, changes)), rnd.random() < 0.5)
+            # Request 1 is the listing; each change takes at least one more.
+            self.schedule_kill(rnd.randint(2, 1 + max(1, changes)), rnd.random() < 0.5)
         code, _, _ = self._apply()
         TALLY["model applies"] += 1
         if self.faulty:
