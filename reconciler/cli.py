@@ -25,6 +25,7 @@ from reconciler.commands.release import release_command
 from reconciler.commands.schema import schema_command
 from reconciler.commands.show import show_command
 from reconciler.commands.simulator import simulator_group
+from reconciler.commands.status import status_command
 from reconciler.commands.validate import validate_command
 
 if TYPE_CHECKING:
@@ -142,6 +143,7 @@ cli.add_command(plan_command)
 cli.add_command(apply_command)
 cli.add_command(comment_command)
 cli.add_command(show_command)
+cli.add_command(status_command)
 cli.add_command(release_command)
 cli.add_command(import_command)
 cli.add_command(export_command)

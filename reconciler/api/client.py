@@ -20,7 +20,12 @@ from reconciler.api.auth import auth_hint
 from reconciler.api.transport import RetryPolicy, Sender, excerpt, safe_url
 from reconciler.clock import Clock, RealClock
 from reconciler.domain.profiles import Capabilities, Profile
-from reconciler.domain.remote import Installation, RemotePackage, TranslationMap
+from reconciler.domain.remote import (
+    Installation,
+    RemotePackage,
+    TranslationMap,
+    environment_key,
+)
 from reconciler.errors import ApiError, WfpromoteError
 
 log = logging.getLogger("reconciler.api")
@@ -36,12 +41,19 @@ class PromotionClient:
                  auth: httpx.Auth | None = None,
                  transport: httpx.AsyncBaseTransport | None = None,
                  timeout: float = 30.0, retry: RetryPolicy | None = None,
-                 clock: Clock | None = None, limits: httpx.Limits | None = None) -> None:
+                 clock: Clock | None = None, limits: httpx.Limits | None = None,
+                 environment_url: str | None = None) -> None:
         """``base_url`` is the API root, i.e. the environment URL plus ``profile.base_path``."""
         self.environment = environment
         self.profile = profile
         self.capabilities: Capabilities = profile.capabilities
         self.base_url = base_url.rstrip("/")
+        if environment_url is None:
+            environment_url = self.base_url
+            if environment_url.endswith(profile.base_path):
+                environment_url = environment_url[: -len(profile.base_path)]
+        # How installations into this environment name it, once normalised.
+        self.environment_key = environment_key(environment_url) or ""
         kwargs: dict[str, Any] = {}
         if transport is not None:
             kwargs["transport"] = transport
@@ -127,9 +139,17 @@ class PromotionClient:
             retry_safe=True)
         return self._read(response, decode.installation)
 
-    async def install(self, installation_id: str) -> None:                         # E7
+    async def install(self, installation_id: str,
+                      translation_map: TranslationMap | None = None) -> None:       # E7
+        """Start the install of a pre-run. An edited map goes in the body only where the
+        profile's E7 takes one (2023); elsewhere an edited map needs ``install_with_map``."""
+        body: dict[str, Any] = {}
+        if translation_map is not None:
+            if not self.capabilities.map_in_prerun_install:
+                raise self._lacks("an edited translation map in POST /installations/{id}/install")
+            body["translationMap"] = decode.translation_map_body(translation_map)
         await self._sender.send("POST", f"installations/{_seg(installation_id)}/install",
-                                json={}, retry_safe=False)
+                                json=body, retry_safe=False)
 
     async def list_installations(self, package_id: str) -> list[Installation]:    # E8
         return await self._get("installations", decode.installations,
@@ -140,26 +160,40 @@ class PromotionClient:
                                decode.installation)
 
     async def translation_map(self, package_id: str) -> TranslationMap:           # E10
+        if not self.capabilities.install_with_map:
+            raise self._lacks("POST /packages/{id}/translation-map")
         # Computes a map and changes nothing, so it may be repeated.
         response = await self._sender.send(
             "POST", f"packages/{_seg(package_id)}/translation-map", retry_safe=True)
         return self._read(response, decode.translation_map)
 
-    async def install_with_map(self, package_id: str,
-                               translation_map: TranslationMap) -> str:             # E11
-        """Start an install with an edited map; returns the new installation's ID."""
+    async def install_with_map(self, package_id: str, translation_map: TranslationMap,
+                               *, exclude_ids: frozenset[str] = frozenset()) -> str:  # E11
+        """Start an install with an edited map; returns the new installation's ID.
+
+        The ID is read from a bare UUID (text or JSON string) or an ``id``/``installationId``
+        key; otherwise the history (E8) is searched for the newest installation of this
+        package into this environment, other than ``exclude_ids`` (the pre-run's record).
+        """
+        if not self.capabilities.install_with_map:
+            raise self._lacks("POST /packages/{id}/install")
         body = {"translationMap": decode.translation_map_body(translation_map)}
         response = await self._sender.send("POST", f"packages/{_seg(package_id)}/install",
                                            json=body, retry_safe=False)
         found = decode.installation_id(response.text)
         if found:
             return found
-        # The answer named no installation: the newest one of this package is ours.
         log.info("install of %s answered without an installation ID; reading the history",
                  package_id)
-        latest = decode.newest(await self.list_installations(package_id))
+        history = await self.list_installations(package_id)
+        ours = [i for i in history
+                if i.environmentPromotionPackageId in (None, package_id)
+                and i.id not in exclude_ids
+                and environment_key(i.environment) == self.environment_key]
+        latest = decode.newest(ours)
         if latest is None:
-            raise self._shape_error(response, "install accepted but no installation found")
+            raise self._shape_error(response, "install accepted but no installation of this "
+                                    f"package into {self.environment!r} found in the history")
         return latest.id
 
     # --- helpers --------------------------------------------------------------------------

@@ -15,12 +15,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.domain.remote import Installation, RemotePackage, TranslationEntry, TranslationMap
+from reconciler.domain.remote import (
+    Installation,
+    RemotePackage,
+    TranslationEntry,
+    TranslationMap,
+    environment_key,
+)
 from reconciler.domain.statuses import status_name, text_or_empty
 
 UUID_PATTERN = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 # Old field name -> current field name, per object kind.
 _PACKAGE_RENAMES = {"packageName": "name", "displayEntities": "packageEntities"}
@@ -43,16 +48,9 @@ def unwrap(payload: Any) -> Any:
 
 
 def bare_host(value: str | None) -> str | None:
-    """``https://Acme.my.workfront.com/`` -> ``acme.my.workfront.com``.
-
-    A path after the host is kept (the simulator addresses environments by path prefix), the
-    scheme, query and trailing slashes are not.
-    """
-    if value is None:
-        return None
-    text = _SCHEME.sub("", str(value).strip()).split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    host, _, path = text.partition("/")
-    return host.lower() + (f"/{path}" if path else "")
+    """``https://Acme.my.workfront.com/`` -> ``acme.my.workfront.com`` (see
+    ``domain.remote.environment_key``)."""
+    return environment_key(value)
 
 
 def _renamed(data: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
@@ -199,7 +197,12 @@ def newest(items: list[Installation]) -> Installation | None:
 
 
 def installation_id(text: str) -> str | None:
-    """The installation ID in an E11 answer: bare UUID text, a JSON string or an object."""
+    """The installation ID in an E11 answer: a bare UUID (plain text or a JSON string), or the
+    ``id`` / ``installationId`` key of an object (a ``data`` wrapper is removed first).
+
+    Never any UUID found elsewhere in the body: a package ID or a translation-map entry would
+    be taken for the installation. None sends the caller to the history (E8).
+    """
     stripped = text.strip()
     if not stripped:
         return None
@@ -207,11 +210,7 @@ def installation_id(text: str) -> str | None:
         parsed: Any = json.loads(stripped)
     except ValueError:
         parsed = stripped
-    found = _id_in(parsed)
-    if found:
-        return found
-    match = UUID_PATTERN.search(stripped)
-    return match.group(0) if match else None
+    return _id_in(parsed)
 
 
 def _id_in(value: Any) -> str | None:
@@ -220,10 +219,10 @@ def _id_in(value: Any) -> str | None:
         match = UUID_PATTERN.fullmatch(value.strip())
         return match.group(0) if match else None
     if isinstance(value, dict):
-        for key in ("installationId", "id", "installation"):
-            found = _id_in(value.get(key))
-            if found:
-                return found
+        for key in ("installationId", "id"):
+            found = value.get(key)
+            if isinstance(found, str) and UUID_PATTERN.fullmatch(found.strip()):
+                return found.strip()
     return None
 
 

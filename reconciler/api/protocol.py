@@ -25,12 +25,15 @@ class PromotionAPI(Protocol):
                             fields: dict[str, Any]) -> RemotePackage: ...           # E4
     async def delete_package(self, package_id: str) -> None: ...                    # E5
     async def prepare_installation(self, package_id: str) -> Installation: ...      # E6
-    async def install(self, installation_id: str) -> None: ...                      # E7
+    environment_key: str  # the environment's host (and path), as installations name it
+
+    async def install(self, installation_id: str,
+                      translation_map: TranslationMap | None = None) -> None: ...   # E7
     async def list_installations(self, package_id: str) -> list[Installation]: ...  # E8
     async def get_installation(self, installation_id: str) -> Installation: ...     # E9
     async def translation_map(self, package_id: str) -> TranslationMap: ...         # E10
-    async def install_with_map(self, package_id: str,
-                               translation_map: TranslationMap) -> str: ...         # E11
+    async def install_with_map(self, package_id: str, translation_map: TranslationMap, *,
+                               exclude_ids: frozenset[str] = frozenset()) -> str: ...  # E11
     async def get_definition(self, package_id: str) -> dict[str, Any]: ...          # R1
     async def replace_package(self, package_id: str,
                               body: dict[str, Any]) -> RemotePackage: ...           # R2

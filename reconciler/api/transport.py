@@ -40,6 +40,8 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATC
 EXCERPT_CHARS = 200
 # Paths that always exist under a correct API root: a 404 there means a wrong url or profile.
 _COLLECTIONS = ("/packages", "/installations")
+# Routes that act on an object: a 404 may mean the route, not the object, is missing.
+_ACTION_ROUTES = ("/install", "/translation-map", "/prepare-installation", "/definition")
 UNREACHABLE_HINT = ("is the server reachable? Check the environment's url in wfpromote.yaml "
                     "and the network (proxy, VPN, DNS)")
 TOKEN_UNREACHABLE_HINT = ("is the token endpoint reachable? Check token_url in wfpromote.yaml "
@@ -224,6 +226,12 @@ class Sender:
             hint = ("no API at this address: check the environment's url in wfpromote.yaml "
                     "and the `api:` profile (current: /environment-promotion/api/v1, "
                     "2023: /environment-promotion/v1)")
+        elif status == 404 and urlsplit(url).path.rstrip("/").endswith(_ACTION_ROUTES):
+            # The route itself may be missing (an endpoint of another doc era), so this is
+            # not "the object does not exist".
+            hint = ("the service has no such route here, or the package or installation is "
+                    "unknown to it: check the `api:` profile in wfpromote.yaml (not every "
+                    "profile offers every endpoint) and the ids")
         elif status == 404:
             hint = "the object does not exist (any more) in this environment"
         else:

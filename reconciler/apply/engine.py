@@ -19,10 +19,10 @@ from reconciler.api.protocol import PromotionAPI
 from reconciler.apply.poll import Interrupted, PollPolicy
 from reconciler.apply.progress import Progress, RecordingProgress
 from reconciler.apply.report import ActionResult, ApplyReport, Outcome
-from reconciler.apply.steps import StepContext, run_action
+from reconciler.apply.steps import RecordLocks, StepContext, run_action
 from reconciler.clock import Clock, RealClock
 from reconciler.errors import WfpromoteError
-from reconciler.plan.model import Action, Plan
+from reconciler.plan.model import Action, ActionKind, Plan
 from reconciler.redact import redact
 
 log = logging.getLogger("reconciler.apply")
@@ -35,8 +35,11 @@ class ApplySettings:
     concurrency: int = 8
     fail_fast: bool = False
     assembly_timeout: float = 900.0
-    install_timeout: float = 900.0
+    install_timeout: float = 1200.0
     grace: float = 35.0            # seconds in-flight work may take after a stop request
+    # Read the installation history again before an install the plan found missing: needed
+    # for a saved plan (an install may have been made since), not for a plan made just now.
+    recheck_installs: bool = True
     poll: PollPolicy = field(default_factory=PollPolicy)
 
 
@@ -111,29 +114,49 @@ class ApplyEngine:
         known_ids = set(plan.remote_fingerprints) | {a.package_id for a in actions
                                                      if a.package_id}
         semaphore = asyncio.Semaphore(max(1, self.settings.concurrency))
+        locks = RecordLocks()
         self._stop_event = asyncio.Event()
         if self._stop_reason:
             self._stop_event.set()
 
         async def run_chain(indexes: list[int]) -> None:
             group_ids: dict[str, str] = {}
+            failed_envs: set[str] = set()   # installs of this package that did not complete
             async with semaphore:
                 for position, index in enumerate(indexes):
+                    action = actions[index]
+                    if action.blocked is not None:
+                        results[index] = self._block(action)
+                        continue
+                    if action.kind is ActionKind.INSTALL and failed_envs:
+                        gates = set(action.body().get("after") or ())
+                        if gates & failed_envs:
+                            reason = (f"skipped: the install into {sorted(gates & failed_envs)[0]} "
+                                      "it waits for did not complete")
+                            results[index] = self._skip(action, reason)
+                            failed_envs.add(action.environment or "")
+                            continue
                     blocked = self._blocked()
                     if blocked:
                         for rest in indexes[position:]:
                             results[rest] = self._skip(actions[rest], blocked)
                         return
                     running.add(index)
-                    result = await self._run_one(actions[index], known_ids, group_ids)
+                    result = await self._run_one(action, known_ids, group_ids, locks)
                     running.discard(index)
                     results[index] = result
-                    if result.outcome is not Outcome.APPLIED:
-                        reason = f"skipped: depends on the {actions[index].kind.value} of " \
-                                 f"{actions[index].name!r}, which did not complete"
-                        for rest in indexes[position + 1:]:
-                            results[rest] = self._skip(actions[rest], reason)
-                        return
+                    if result.outcome is Outcome.APPLIED:
+                        continue
+                    if action.kind is ActionKind.INSTALL:
+                        # Installs into other environments do not depend on this one, unless
+                        # they wait for it with `after:` (checked above).
+                        failed_envs.add(action.environment or "")
+                        continue
+                    reason = f"skipped: depends on the {action.kind.value} of " \
+                             f"{action.name!r}, which did not complete"
+                    for rest in indexes[position + 1:]:
+                        results[rest] = self._skip(actions[rest], reason)
+                    return
 
         tasks = [asyncio.create_task(run_chain(g)) for g in chains(actions)]
         await self._wait(tasks)
@@ -181,7 +204,7 @@ class ApplyEngine:
             stop_waiter.cancel()
 
     async def _run_one(self, action: Action, known_ids: set[str],
-                       group_ids: dict[str, str]) -> ActionResult:
+                       group_ids: dict[str, str], locks: RecordLocks) -> ActionResult:
         begin = self.clock.monotonic()
         ctx = StepContext(
             clients=self.clients, default_env=self.default_env, clock=self.clock,
@@ -189,7 +212,8 @@ class ApplyEngine:
             install_timeout=self.settings.install_timeout, known_ids=known_ids,
             group_ids=group_ids, stopping=lambda: self.stopping,
             say=lambda state: self.progress.update(action, state),
-            package_id=action.package_id)
+            package_id=action.package_id, record_locks=locks,
+            recheck_installs=self.settings.recheck_installs)
         self.progress.update(action, "started")
         try:
             await run_action(action, ctx)
@@ -204,12 +228,22 @@ class ApplyEngine:
 
     def _finish(self, action: Action, ctx: StepContext, outcome: Outcome,
                 exc: WfpromoteError | None, begin: float) -> ActionResult:
-        message = redact(exc.message) if exc else None
+        message = None
+        if exc is not None:
+            where = f"{exc.location.prefix()}: " if exc.location else ""
+            message = redact(where + exc.message)
         state = "done" if outcome is Outcome.APPLIED else f"{outcome.value}: {message}"
         self.progress.update(action, state)
         return ActionResult(action, outcome, package_id=ctx.package_id, error=message,
                             hint=exc.hint if exc else None,
-                            duration=self.clock.monotonic() - begin)
+                            duration=self.clock.monotonic() - begin,
+                            details=tuple(redact(d) for d in ctx.details))
+
+    def _block(self, action: Action) -> ActionResult:
+        reason = f"blocked: {action.blocked}"
+        self.progress.update(action, reason)
+        return ActionResult(action, Outcome.BLOCKED, package_id=action.package_id,
+                            error=reason)
 
     def _skip(self, action: Action, reason: str) -> ActionResult:
         self.progress.update(action, reason if reason.startswith("skipped")

@@ -65,6 +65,13 @@ def assembly_failed(package: RemotePackage) -> AssemblyFailed:
     reason = _failure_reason(package)
     return AssemblyFailed(f"assembly failed for package {package.id}{reason}",
                           package_id=package.id, reason=reason[2:], hint=ASSEMBLY_HINT)
+class InstallFailed(StepFailed):
+    """An installation ended in a failed status; carries it for the per-record report."""
+
+    def __init__(self, message: str, *, hint: str | None = None,
+                 installation: Installation | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.installation = installation
 
 
 class Interrupted(WfpromoteError):
@@ -129,12 +136,18 @@ async def wait_for_installation(
         if phase == "succeeded":
             return installation
         if phase == "failed":
-            raise StepFailed(f"installation {installation_id} failed "
-                             f"(status {installation.status}){_failed_records(installation)}")
+            raise InstallFailed(f"installation {installation_id} failed "
+                                f"(status {installation.status}){_failed_records(installation)}",
+                                hint="fix the failed records in the source (or ignore them "
+                                     "in overrides), then apply again: a failed install is "
+                                     "retried", installation=installation)
         if clock.monotonic() >= deadline:
             raise WaitTimedOut(f"timed out waiting for installation after {timeout:g} s "
-                               f"(installation {installation_id} is {installation.status})",
-                               hint="raise timeouts.install in wfpromote.yaml")
+                               f"(installation {installation_id} still reads status "
+                               f"{installation.status!r})",
+                               hint="raise timeouts.install in wfpromote.yaml; the next apply "
+                                    "looks at the installation history before installing "
+                                    "again")
 
 
 def _raise_if_stopping(stopping: Callable[[], bool], where: str) -> None:
@@ -152,9 +165,22 @@ def _failure_reason(package: RemotePackage) -> str:
     return ""
 
 
+def failed_records(installation: Installation) -> list[str]:
+    """Every FAILED record, with every key beyond the documented ones: the field holding
+    the reason is not documented."""
+    documented = {"name", "action", "isValid", "targetId", "installationStatus"}
+    out = []
+    for code, entries in installation.translationMap.items():
+        for source_id, entry in entries.items():
+            if (entry.installationStatus or "").upper() != "FAILED":
+                continue
+            extra = {k: v for k, v in entry.model_dump().items() if k not in documented}
+            detail = ", ".join(f"{k}: {v}" for k, v in sorted(extra.items()))
+            out.append(f"{code} {entry.name or source_id} ({source_id}, {entry.action}"
+                       + (f"; {detail}" if detail else "") + ")")
+    return out
+
+
 def _failed_records(installation: Installation) -> str:
-    failed = [f"{code} {entry.name or source_id}"
-              for code, entries in installation.translationMap.items()
-              for source_id, entry in entries.items()
-              if (entry.installationStatus or "").upper() == "FAILED"]
-    return f"; failed records: {', '.join(failed[:5])}" if failed else ""
+    failed = failed_records(installation)
+    return f"; failed records: {'; '.join(failed)}" if failed else ""

@@ -23,6 +23,7 @@ class Outcome(StrEnum):
     APPLIED = "applied"
     FAILED = "failed"
     SKIPPED = "skipped"
+    BLOCKED = "blocked"    # an install whose gate is not met: shown, not executed
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class ActionResult:
     error: str | None = None
     hint: str | None = None
     duration: float = 0.0
+    details: tuple[str, ...] = ()    # install: per-record results
 
     def data(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -45,6 +47,8 @@ class ActionResult:
             out["environment"] = self.action.environment
         if self.hint:
             out["hint"] = redact(self.hint)
+        if self.details:
+            out["details"] = [redact(d) for d in self.details]
         return out
 
 
@@ -109,9 +113,15 @@ class ApplyReport:
                            for i, cell in enumerate(row)).rstrip() for row in rows]
         counts = self.counts()
         summary = (f"Apply: {counts['applied']} applied, {counts['failed']} failed, "
-                   f"{counts['skipped']} skipped in {self.duration:.1f}s")
+                   f"{counts['skipped']} skipped")
+        if counts["blocked"]:
+            summary += f", {counts['blocked']} blocked"
+        summary += f" in {self.duration:.1f}s"
         if self.interrupted:
             summary += f" (interrupted by {self.interrupted})"
         hints = sorted({printable(redact(r.hint)) for r in self.failed if r.hint})
         tail = [f"  hint: {h}" for h in hints]
-        return "\n".join([*lines, "", summary, *tail]) + "\n"
+        records = [f"  {printable(r.action.name)} -> {printable(r.action.environment or '')}: "
+                   f"{printable(redact(d))}" for r in self.results for d in r.details]
+        extra = ["", "Installs:", *records] if records else []
+        return "\n".join([*lines, *extra, "", summary, *tail]) + "\n"

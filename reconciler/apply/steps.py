@@ -5,13 +5,16 @@ update:  PATCH the changed fields (after waiting if the package is still assembl
 replace: PUT (then wait if it re-assembles), or create the new package, wait for it and set
          its status, and only then disable the old one.
 disable: PATCH status DISABLED.  delete: DELETE.
-install: pre-run, optional translation-map overrides, install, wait.
+install: (a look at the history), pre-run, ``existing`` and overrides applied to the map,
+         install (E7 unchanged, E11 or the 2023 E7 edited), wait, per-record results.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.api.protocol import PromotionAPI
@@ -20,18 +23,27 @@ from reconciler.apply.poll import (
     ASSEMBLING,
     ASSEMBLY_FAILED,
     AssemblyFailed,
+    InstallFailed,
     Interrupted,
     PollPolicy,
     StepFailed,
     assembly_failed,
+    failed_records,
     wait_for_assembly,
     wait_for_installation,
 )
 from reconciler.clock import Clock
-from reconciler.domain.remote import RemotePackage, TranslationMap
+from reconciler.domain.remote import (
+    Installation,
+    RemotePackage,
+    TranslationMap,
+    environment_key,
+)
+from reconciler.domain.statuses import installation_phase
 from reconciler.errors import WfpromoteError
 from reconciler.plan.bodies import full_put_body, post_body
-from reconciler.plan.model import Action, ActionKind, ReplaceStrategy
+from reconciler.plan.model import Action, ActionKind, Reason, ReplaceStrategy
+from reconciler.plan.translation import edit_map
 
 
 @dataclass
@@ -50,6 +62,9 @@ class StepContext:
     say: Callable[[str], None] = lambda text: None
     wrote: bool = False                       # a write request was sent for this action
     package_id: str | None = None             # the id the action ended up touching
+    record_locks: RecordLocks = field(default_factory=lambda: RecordLocks())
+    recheck_installs: bool = True             # look at the history before installing
+    details: list[str] = field(default_factory=list)   # per-record results, for the report
 
     def api_for(self, action: Action) -> PromotionAPI:
         env = action.environment if action.kind is ActionKind.INSTALL else action.source_env
@@ -313,42 +328,124 @@ async def _reassemble_with_patch(api: PromotionAPI, package_id: str, action: Act
 # --- install ---------------------------------------------------------------------------
 
 
+class RecordLocks:
+    """Installs into one environment that share records run one after the other.
+
+    The reference says to pre-run again when the target changed after a pre-run: two
+    packages holding the same record, installed at once into one environment, would both
+    plan to CREATE it. Each install locks (environment, objCode, source ID) of every record
+    of its pre-run, in one sorted order (no deadlock); an install that had to wait pre-runs
+    again. Installs of disjoint packages run concurrently.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
+
+    def locks_for(self, env: str, tmap: TranslationMap) -> list[asyncio.Lock]:
+        keys = sorted((env, code, sid) for code, records in tmap.items() for sid in records)
+        return [self._locks.setdefault(key, asyncio.Lock()) for key in keys]
+
+
 async def _install(action: Action, ctx: StepContext) -> None:
-    api = ctx.api_for(action)
+    api = ctx.api_for(action)   # the target environment's client: its credential is read now
     package_id = ctx.group_ids.get(action.name) or _require_id(action, ctx)
     ctx.package_id = package_id
+    env = action.environment or api.environment
+    if ctx.recheck_installs and action.reason in (Reason.INSTALL_REQUESTED,
+                                                  Reason.INSTALL_FAILED):
+        # A saved plan may be older than an install made since: never repeat a completed one.
+        history = await api.list_installations(package_id)
+        done = [i for i in history if installation_phase(i.status) == "succeeded"
+                and environment_key(i.environment) == api.environment_key
+                and i.environmentPromotionPackageId in (None, package_id)]
+        if done:
+            ctx.say(f"already installed in {env} (installation {done[-1].id})")
+            ctx.details.append(f"already installed (installation {done[-1].id})")
+            return
+    last = action.before or {}
+    running = str(last.get("installation_id") or "")
+    if running and installation_phase(str(last.get("status") or "")) == "running":
+        # An earlier install (one that timed out, say) is still under way: starting another
+        # would race it. Wait for it; only a failure leads to a new install.
+        ctx.say(f"waiting for installation {running}, still running in {env}")
+        try:
+            finished = await wait_for_installation(api, running, clock=ctx.clock,
+                                                   timeout=ctx.install_timeout,
+                                                   policy=ctx.policy, stopping=ctx.stopping)
+        except InstallFailed:
+            ctx.say(f"installation {running} failed; installing again")
+        else:
+            ctx.details.append(f"an earlier installation ({running}) finished")
+            ctx.details.extend(record_results(finished))
+            return
     ctx.checkpoint()
     ctx.wrote = True
     prepared = await api.prepare_installation(package_id)
-    ctx.say(f"pre-run in {api.environment} (installation {prepared.id})")
-    overrides = (action.after or {}).get("overrides") or {}
-    if overrides:
-        tmap = with_overrides(prepared.translationMap, overrides)
-        installation_id = await api.install_with_map(package_id, tmap) or prepared.id
-    else:
-        await api.install(prepared.id)
+    ctx.say(f"pre-run in {env} (installation {prepared.id})")
+    locks = ctx.record_locks.locks_for(env, prepared.translationMap)
+    waited = any(lock.locked() for lock in locks)
+    async with contextlib.AsyncExitStack() as stack:
+        for lock in locks:
+            await stack.enter_async_context(lock)
+        if waited:  # another install changed the target meanwhile
+            ctx.checkpoint()
+            prepared = await api.prepare_installation(package_id)
+            ctx.say(f"pre-run again in {env} (installation {prepared.id})")
+        await _install_prepared(action, ctx, api, package_id, prepared)
+
+
+async def _install_prepared(action: Action, ctx: StepContext, api: PromotionAPI,
+                            package_id: str, prepared: Installation) -> None:
+    body = action.body()
+    env = action.environment or api.environment
+    edited = edit_map(prepared.translationMap, existing=str(body.get("existing") or "use"),
+                      overrides=body.get("overrides") or {}, environment=env,
+                      origin=action.origin)
+    ctx.checkpoint()
+    if not edited.changed:
+        await api.install(prepared.id)                    # E7: the pre-run's map as it is
         installation_id = prepared.id
-    ctx.say("installing")
-    await wait_for_installation(api, installation_id, clock=ctx.clock,
-                                timeout=ctx.install_timeout, policy=ctx.policy,
-                                stopping=ctx.stopping)
-    ctx.say(f"installed in {api.environment}")
+    elif api.capabilities.install_with_map:
+        installation_id = await api.install_with_map(     # E11: the edited map
+            package_id, edited.translation_map, exclude_ids=frozenset({prepared.id}))
+    elif api.capabilities.map_in_prerun_install:
+        await api.install(prepared.id, edited.translation_map)   # 2023: E7 took a map
+        installation_id = prepared.id
+    else:
+        raise StepFailed(f"the API profile of {env!r} offers no way to install an edited "
+                         "translation map", hint="drop the overrides and `existing: overwrite`")
+    ctx.say(f"installing (installation {installation_id})")
+    try:
+        done = await wait_for_installation(api, installation_id, clock=ctx.clock,
+                                           timeout=ctx.install_timeout, policy=ctx.policy,
+                                           stopping=ctx.stopping)
+    except InstallFailed as exc:
+        if exc.installation is not None:
+            ctx.details.extend(record_results(exc.installation))
+        raise
+    ctx.details.extend(record_results(done))
+    ctx.say(f"installed in {env}")
 
 
-def with_overrides(tmap: TranslationMap,
-                   overrides: Mapping[str, Mapping[str, str]]) -> TranslationMap:
-    """A copy of the pre-run's translation map with the declared install actions put in.
-
-    An override for a record the pre-run did not list is ignored: the map sent back may only
-    hold what the service proposed.
-    """
-    out = {code: dict(records) for code, records in tmap.items()}
-    for code, records in overrides.items():
-        for source_id, install_action in records.items():
-            entry = out.get(code, {}).get(source_id)
-            if entry is not None:
-                out[code][source_id] = entry.model_copy(update={"action": install_action})
-    return out
+def record_results(installation: Installation) -> list[str]:
+    """Per-record outcome counts: created, used existing, overwritten, ignored, failed."""
+    counts = {"created": 0, "used existing": 0, "overwritten": 0, "ignored": 0, "failed": 0}
+    for records in installation.translationMap.values():
+        for entry in records.values():
+            status = (entry.installationStatus or "").upper()
+            action = entry.action.upper()
+            if status == "FAILED":
+                counts["failed"] += 1
+            elif action == "IGNORE":
+                counts["ignored"] += 1
+            elif action == "OVERWRITING":
+                counts["overwritten"] += 1
+            elif action == "USEEXISTING":
+                counts["used existing"] += 1
+            else:
+                counts["created"] += 1
+    line = ", ".join(f"{n} {what}" for what, n in counts.items())
+    return [f"records: {line}", *(f"failed: {r}" for r in failed_records(installation))]
 
 
 async def _noop(action: Action, ctx: StepContext) -> None:

@@ -41,6 +41,9 @@ Examples:
 @click.option("--replan-if-stale", is_flag=True,
               help="With a saved plan and --auto-approve: when the plan is stale, plan the "
                    "same files again and apply that instead of refusing (says which it did).")
+@click.option("--reinstall", "reinstall", multiple=True, metavar="ENV",
+              help="Install again into ENV even where the same version is installed "
+                   "(repeatable).")
 @selection_options
 @safety_options
 @click.pass_context
@@ -48,7 +51,8 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
                   concurrency: int | None, fail_fast: bool, report_path: str | None,
                   output_format: str, lock_timeout: float | None, targets: tuple[str, ...],
                   excludes: tuple[str, ...], replaces: tuple[str, ...], adopt: bool,
-                  allow_empty: bool, force: bool, replan_if_stale: bool = False) -> int:
+                  allow_empty: bool, force: bool, replan_if_stale: bool = False,
+                  reinstall: tuple[str, ...] = ()) -> int:
     """Create, update, replace, disable or delete packages so the remote matches the files.
 
     PATHS are package files or folders (default: `packages` in wfpromote.yaml); a run over
@@ -56,6 +60,10 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
     is one saved plan from `wfpromote plan --out` (recognised by its content), applied as
     reviewed after checking that nothing changed since. A plan that trips a safety rule is
     shown, then refused without the flag its verdict names (--force or --allow-empty).
+    Declared installs run after their package's own change: a fresh pre-run, `existing`
+    and the overrides applied to its map, the install, then waiting for the outcome
+    (timeouts.install). A completed install is never repeated; a failed one is retried;
+    --reinstall ENV installs again. Blocked installs are reported, not run.
     Exit codes: 0 done, 1 something failed or refused, 130/143 interrupted.
     """
     import sys
@@ -80,6 +88,6 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
         report_path=report_path, output_format=output_format, lock_timeout=lock_timeout,
         targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
         allow_empty=allow_empty, force=force, allow_simulator=options.allow_simulator,
-        replan_if_stale=replan_if_stale,
+        replan_if_stale=replan_if_stale, reinstall=reinstall,
         color=options.use_color(sys.stderr if output_format == "json" else sys.stdout))
     return run_apply(config, request, clock=options.clock)

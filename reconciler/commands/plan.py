@@ -20,6 +20,7 @@ Examples:
   wfpromote plan --out plan.json                   save it; later: wfpromote apply plan.json
   wfpromote plan --format markdown > comment.md    for a pull-request comment
   wfpromote plan --detailed-exitcode               exit 0: no changes, 2: changes, 1: error
+  wfpromote plan --prerun                          also pre-run each pending install
 """
 
 
@@ -35,15 +36,29 @@ Examples:
               show_default=True, metavar="BYTES",
               help="Largest Markdown output in UTF-8 bytes (whole package sections are "
                    "left out beyond it).")
+@click.option("--prerun", is_flag=True,
+              help="Run the pre-run (prepare-installation) of each pending install in its "
+                   "target environment and show how many records each would create, use, "
+                   "overwrite or ignore. The only write a plan makes: it leaves a PREPARING "
+                   "installation record in the target and installs nothing.")
+@click.option("--reinstall", "reinstall", multiple=True, metavar="ENV",
+              help="Install again into ENV even where the same version is installed "
+                   "(repeatable).")
 @selection_options
 @safety_options
 @click.pass_context
 def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | None,
                  output_format: str, detailed_exitcode: bool, markdown_budget: int,
+                 prerun: bool, reinstall: tuple[str, ...],
                  targets: tuple[str, ...], excludes: tuple[str, ...],
                  replaces: tuple[str, ...], adopt: bool, allow_empty: bool,
                  force: bool) -> int:
-    """Show what apply would change. Nothing is written to Workfront.
+    """Show what apply would change. Nothing is written to Workfront, except with
+    --prerun: the pre-run of each pending install (a PREPARING record in the target).
+
+    Installs whose gates are not met (production needs ACTIVE, TESTING installs only into
+    sandbox and preview, `after:` needs the same version installed there first) are shown
+    as blocked; with --detailed-exitcode they still count as changes (exit 2).
 
     PATHS narrows the package files read (default: the `packages:` folder of the config).
     A run over only part of that folder never disables or deletes packages declared
@@ -60,7 +75,8 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
     if out_path:
         check_output_file(out_path, "--out")
     options = PlanOptions(targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
-                          allow_empty=allow_empty, force=force)
+                          allow_empty=allow_empty, force=force, prerun=prerun,
+                          reinstall=reinstall)
     plan = make_plan(opts.load_config(), paths, options,
                      allow_simulator=opts.allow_simulator, clock=opts.clock)
     if out_path:

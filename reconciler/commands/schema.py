@@ -9,13 +9,15 @@ Examples:
   wfpromote schema package > package.schema.json
   wfpromote schema config
   wfpromote schema plan      the saved-plan format (plan --out FILE)
+  wfpromote schema status    the promotion matrix (status --format json)
 """
 
 
 @click.command("schema", epilog=EPILOG)
-@click.argument("name", type=click.Choice(["package", "config", "plan"]))
+@click.argument("name", type=click.Choice(["package", "config", "plan", "status"]))
 def schema_command(name: str) -> int:
-    """Print the JSON Schema of package files, wfpromote.yaml, or saved plans."""
+    """Print the JSON Schema of package files, wfpromote.yaml, saved plans, or the status
+    matrix."""
     import json
 
     from reconciler.desired.schemas import load_schema

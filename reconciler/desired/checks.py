@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.desired.sources import Document
-from reconciler.domain.declared import Config, PackageSpec, Status
+from reconciler.domain.declared import Config, PackageSpec
 from reconciler.errors import Problem
 from reconciler.suggest import did_you_mean
 
@@ -62,14 +62,11 @@ def _environments(config: Config, spec: PackageSpec, doc: Document) -> list[Prob
         problems.append(_unknown_env(config, spec.source, doc, ("source",), "source"))
     for i, step in enumerate(spec.install):
         env = config.environments.get(step.environment)
+        # The status gates (production needs ACTIVE, ...) are checked by the plan, which
+        # shows such an install as blocked instead of refusing every other change.
         if env is None:
             problems.append(_unknown_env(config, step.environment, doc,
                                          ("install", i, "environment"), "install"))
-        elif env.kind == "production" and spec.status is not Status.ACTIVE:
-            problems.append(Problem(
-                f"package is installed into production environment '{step.environment}' but "
-                f"its status is {spec.status.value}", doc.location(("status",)),
-                "set status: ACTIVE, or remove the production install"))
     return problems
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from reconciler.desired.sources import Document, KeyPath
 
-SCHEMA_NAMES = ("package", "config", "plan")
+SCHEMA_NAMES = ("package", "config", "plan", "status")
 
 # Friendly words for the patterns the schemas use.
 _PATTERN_WORDS = {

@@ -52,6 +52,10 @@ class InstallStep(_Strict):
     environment: str
     overrides: dict[str, dict[str, InstallAction]] = Field(default_factory=dict)
     after: tuple[str, ...] = ()
+    # What to do with records the pre-run matched in the target: "use" keeps the service's
+    # USEEXISTING (the target record is not changed); "overwrite" turns every USEEXISTING into
+    # OVERWRITING. Overrides win over it.
+    existing: Literal["use", "overwrite"] = "use"
 
 
 class SourceRef(_Strict):
@@ -159,7 +163,7 @@ class EnvironmentConfig(_Strict):
 class Timeouts(_Strict):
     request: float = 30.0      # seconds, one HTTP request
     assembly: float = 900.0    # seconds, waiting for a package to leave ASSEMBLING
-    install: float = 900.0     # seconds, waiting for an installation to finish
+    install: float = 1200.0    # seconds, waiting for an installation to finish (20 min)
     lock: float = 0.0          # seconds to wait for another apply's lock; 0 = refuse at once
 
 

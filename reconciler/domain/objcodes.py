@@ -61,6 +61,21 @@ PROMOTABLE_CODES: tuple[str, ...] = tuple(PROMOTABLE)
 # how to give the alternative name is undocumented.
 INSTALL_ACTIONS: tuple[str, ...] = ("CREATE", "USEEXISTING", "OVERWRITING", "IGNORE")
 
+# The one parent -> children table of the translation map (reference sections 2.4 and 2.5).
+# Neither ``packageEntities`` nor the map links a child record to its parent, so rules over
+# children (the IGNORE cascade) work per objCode pair: a created parent that is ignored needs
+# every record of its child objCodes ignored too. Codes are those the service reports
+# (TTSK, TASSGN, TPRED, QUED, QUET and RRUL from the 2023 installOrder; the others by their
+# Workfront objCodes). PARAMOPT is what the simulator reports for a parameter option.
+CHILD_CODES: dict[str, tuple[str, ...]] = {
+    "PROJ": ("TASK", "ASSGN", "PRED", "QUED", "QUETGP", "QUET", "RRUL"),
+    "TASK": ("ASSGN", "PRED"),
+    "TMPL": ("TTSK", "TASSGN", "TPRED", "QUED", "QUETGP", "QUET", "RRUL"),
+    "TTSK": ("TASSGN", "TPRED"),
+    "PARAM": ("POPT", "PARAMOPT"),
+    "CALEND": ("CALSEC",),
+    "QUED": ("QUETGP", "QUET"),
+}
 
 def _code_of_label() -> dict[str, str]:
     """"Report" -> PTLSEC, "Category" -> CTGY, ...: the promotable code a label names."""

@@ -25,6 +25,11 @@ class Capabilities:
     replace_with_put: bool       # PUT /packages/{id} with a full definition (R2)
     read_definition: bool        # GET /packages/{id}/definition (R1)
     reassemble_with_patch: bool  # PATCH with objectCollections starts a new assembly
+    # E10 POST /packages/{id}/translation-map and E11 POST /packages/{id}/install (the
+    # Overwriting section, 2024-05): only in the current docs.
+    install_with_map: bool = False
+    # E7 accepts an edited translationMap in its body (the 2023-era install took a map).
+    map_in_prerun_install: bool = False
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class Profile:
     old_status_names: bool        # the wire uses EXTRACTING/BUILDING/PREVIEW/PUBLIC/RETIRED
     slim_list: bool               # list items carry only the summary fields
     patch_fields: frozenset[str]  # the fields a PATCH body may carry
+    install_done_status: str = "INSTALLED"  # what a finished install reads (E8/E9 examples)
 
     def wire_status(self, status: str) -> str:
         """The status name to send (or report) for a current status name."""
@@ -54,17 +60,20 @@ class Profile:
 CURRENT = Profile(
     name="current", base_path="/environment-promotion/api/v1",
     capabilities=Capabilities(replace_with_put=False, read_definition=False,
-                              reassemble_with_patch=False),
+                              reassemble_with_patch=False, install_with_map=True,
+                              map_in_prerun_install=False),
     old_status_names=False, slim_list=True,
     patch_fields=frozenset({"name", "description", "status"}))
 
 PROFILE_2023 = Profile(
     name="2023", base_path="/environment-promotion/v1",
     capabilities=Capabilities(replace_with_put=True, read_definition=True,
-                              reassemble_with_patch=True),
+                              reassemble_with_patch=True, install_with_map=False,
+                              map_in_prerun_install=True),
     old_status_names=True, slim_list=False,
     patch_fields=frozenset({"name", "description", "status", "source", "objectCollections",
-                            "version", "metadata", "isPrivate"}))
+                            "version", "metadata", "isPrivate"}),
+    install_done_status="COMPLETED")
 
 PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (CURRENT, PROFILE_2023)})
 PROFILE_NAMES: tuple[str, ...] = tuple(PROFILES)

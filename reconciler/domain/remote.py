@@ -5,9 +5,26 @@ Unknown statuses and extra fields are kept (``extra="allow"``), never fatal.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def environment_key(value: str | None) -> str | None:
+    """An environment as compared: ``https://Acme.my.workfront.com/`` -> ``acme.my.workfront.com``.
+
+    Installations report their environment as a bare host or as a URL; the configuration
+    gives URLs. The scheme, query, fragment and trailing slashes go, the host is lower-cased;
+    a path after the host is kept (the simulator addresses environments by path prefix).
+    """
+    if value is None:
+        return None
+    text = _SCHEME.sub("", str(value).strip()).split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    host, _, path = text.partition("/")
+    return host.lower() + (f"/{path}" if path else "")
 
 
 class _Remote(BaseModel):

@@ -10,7 +10,15 @@ the characters that could close a fence or open a tag.
 from __future__ import annotations
 
 from reconciler.output.saved import summary
-from reconciler.plan.describe import SYMBOLS, Detail, details, headline, summary_line
+from reconciler.plan.describe import (
+    PRERUN_COLUMNS,
+    SYMBOLS,
+    Detail,
+    details,
+    headline,
+    prerun_rows,
+    summary_line,
+)
 from reconciler.plan.model import Plan
 
 DEFAULT_BUDGET = 65_000
@@ -76,7 +84,7 @@ def _diff_lines(detail: Detail) -> list[str]:
 
 def _header(plan: Plan, budget: int) -> str:
     counts = summary(plan)
-    kinds = ("create", "update", "replace", "disable", "delete", "unchanged")
+    kinds = ("create", "update", "replace", "disable", "delete", "install", "unchanged")
     table = ("| " + " | ".join(k.capitalize() for k in kinds) + " |\n"
              + "|" + "---:|" * len(kinds) + "\n"
              + "| " + " | ".join(str(counts[k]) for k in kinds) + " |\n")
@@ -108,7 +116,7 @@ def render_markdown(plan: Plan, *, budget: int = DEFAULT_BUDGET,
     if budget < MIN_BUDGET:
         raise ValueError(f"a Markdown budget below {MIN_BUDGET} bytes cannot hold a summary")
     header = _header(plan, budget)
-    footer = f"\n**{summary_line(plan)}**\n"
+    footer = _prerun(plan) + f"\n**{summary_line(plan)}**\n"
     sections = [_section(i, plan) for i in range(len(plan.changes))]
     if _size(header) + sum(map(_size, sections)) + _size(footer) <= budget:
         return header + "".join(sections) + footer
@@ -123,6 +131,33 @@ def render_markdown(plan: Plan, *, budget: int = DEFAULT_BUDGET,
         room -= _size(section)
     note = _note(len(sections) - len(kept), len(sections), hint)
     return header + "".join(kept) + note + footer
+
+
+MAX_PRERUN_NAMES = 20
+
+
+def _prerun(plan: Plan) -> str:
+    """``plan --prerun``: one table folded in <details>, names clipped to a few per cell."""
+    if not plan.previews:
+        return ""
+    head = ("| Package | Environment | " + " | ".join(PRERUN_COLUMNS) + " |\n"
+            + "|---|---|" + "---:|" * len(PRERUN_COLUMNS) + "\n")
+    rows = []
+    for (name, env, counts, error), preview in zip(prerun_rows(plan), plan.previews,
+                                                   strict=True):
+        cells = [escape_html(_clip(name, 100)), escape_html(_clip(env, 40)), *counts]
+        rows.append("| " + " | ".join(cells) + " |\n")
+        if error:
+            rows.append(f"| ↳ {escape_html(_clip(error, 300))} | | | | | |\n")
+            continue
+        for action, labels in preview.records.items():
+            shown = ", ".join(labels[:MAX_PRERUN_NAMES])
+            more = f" (+{len(labels) - MAX_PRERUN_NAMES} more)" \
+                if len(labels) > MAX_PRERUN_NAMES else ""
+            rows.append(f"| ↳ {escape_html(action)}: {escape_html(_clip(shown, 300))}{more}"
+                        " | | | | | |\n")
+    return (f"\n<details><summary>Pre-run of {len(plan.previews)} install(s)</summary>\n\n"
+            + head + "".join(rows) + "\n</details>\n")
 
 
 def _note(left_out: int, total: int, hint: str) -> str:

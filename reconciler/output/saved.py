@@ -15,6 +15,7 @@ from reconciler.plan.model import (
     DiffOp,
     FieldDiff,
     Plan,
+    PrerunPreview,
     Reason,
     ReplaceStrategy,
     SafetyVerdict,
@@ -24,6 +25,7 @@ from reconciler.plan.model import (
 
 def summary(plan: Plan) -> dict[str, int]:
     counts = plan.counts()
+    counts["blocked"] = len(plan.blocked)
     counts["unchanged"] = sum(1 for a in plan.actions if not a.changes_remote)
     return counts
 
@@ -41,6 +43,7 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "warnings": list(plan.warnings),
         "scope": plan.scope.data(),
         "safety": plan.verdict.data() if plan.verdict else None,
+        "prerun": [p.data() for p in plan.previews],
         "timings": {k: round(v, 6) for k, v in plan.timings.items()},
     }
 
@@ -75,7 +78,11 @@ def _plan(data: dict[str, Any]) -> Plan:
                              for k, v in data.get("remote_fingerprints", {}).items()},
         warnings=tuple(str(w) for w in data.get("warnings", [])),
         timings={str(k): float(v) for k, v in data.get("timings", {}).items()},
-        scope=_scope(data.get("scope")), verdict=_verdict(data.get("safety")))
+        scope=_scope(data.get("scope")), verdict=_verdict(data.get("safety")),
+        previews=tuple(PrerunPreview(
+            name=str(p["name"]), environment=str(p["environment"]),
+            records={str(k): tuple(str(x) for x in v) for k, v in p["records"].items()},
+            error=p.get("error")) for p in data.get("prerun") or ()))
 
 
 def _scope(item: dict[str, Any] | None) -> Scope:
@@ -115,7 +122,7 @@ def _action(item: dict[str, Any]) -> Action:
         strategy=ReplaceStrategy(strategy) if strategy else None,
         source_env=item.get("source_env"), environment=item.get("environment"),
         desired_status=item.get("desired_status"), origin=item.get("origin"),
-        successor_id=item.get("successor_id"))
+        blocked=item.get("blocked"), successor_id=item.get("successor_id"))
 
 
 PLAN_MARK = '"format_version"'

@@ -7,7 +7,14 @@ a PATCH of the status), ``-`` delete, ``>`` install. Colour only when the caller
 from __future__ import annotations
 
 from reconciler.console import printable
-from reconciler.plan.describe import SYMBOLS, details, headline, summary_line
+from reconciler.plan.describe import (
+    PRERUN_COLUMNS,
+    SYMBOLS,
+    details,
+    headline,
+    prerun_rows,
+    summary_line,
+)
 from reconciler.plan.model import ActionKind, Plan
 
 _COLOURS = {"+": "32", "-": "31", "~": "33", "-/+": "35", ">": "36"}
@@ -25,6 +32,26 @@ def scope_note(plan: Plan) -> str | None:
     return (f"partial run: {plan.scope.out_of_scope} package(s) owned by {plan.owner} were "
             f"left out of scope and are not disabled or deleted; "
             f"{plan.scope.reason or 'the given PATHS do not cover the packages folder'}")
+
+
+def prerun_text(plan: Plan) -> list[str]:
+    """The ``--prerun`` table, then the names per action; empty without ``--prerun``."""
+    if not plan.previews:
+        return []
+    header = ("PACKAGE", "ENVIRONMENT", *PRERUN_COLUMNS)
+    rows = [header] + [(printable(n), printable(e), *c) for n, e, c, _ in prerun_rows(plan)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    out = ["Pre-run (translation maps after `existing` and the overrides):", ""]
+    out += ["  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip()
+            for r in rows]
+    for preview in plan.previews:
+        where = f"{printable(preview.name)} -> {printable(preview.environment)}"
+        if preview.error:
+            out.append(f"  {where}: {printable(preview.error)}")
+            continue
+        for action, labels in preview.records.items():
+            out.append(f"  {where} {action}: {printable(', '.join(labels))}")
+    return [*out, ""]
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
@@ -48,6 +75,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             line = printable(f"{detail.sign} {detail.text()}")
             out.append("      " + _paint(line, detail.sign, color))
         out.append("")
+    out.extend(prerun_text(plan))
     unchanged = sum(1 for a in plan.actions if a.kind is ActionKind.NOOP)
     if unchanged:
         out.append(f"{unchanged} package(s) unchanged.")

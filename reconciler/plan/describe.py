@@ -55,11 +55,34 @@ def headline(action: Action) -> str:
         change = next((d for d in action.diffs if d.path == "revision"), None)
         if change is not None:
             extra = [f"revision {_number(change.old)} -> {_number(change.new)}"]
+    if action.kind is ActionKind.INSTALL and action.after and action.after.get("version"):
+        extra.append(f"v{action.after['version']}")
     if action.strategy is not None:
         extra.append(f"strategy {action.strategy.value}")
     if action.environment:
         extra.append(f"into {action.environment}")
+    if action.kind is ActionKind.INSTALL and action.after:
+        extra.extend(str(g) for g in action.after.get("gates") or ())
+    if action.blocked is not None:
+        extra.append("BLOCKED")
     return f"{action.kind.value} ({', '.join(extra)})"
+
+
+def _install(action: Action) -> list[Detail]:
+    body = action.body()
+    lines = [Detail("+", "environment", new=value(action.environment))]
+    if body.get("existing") == "overwrite":
+        lines.append(Detail("+", "existing", new='"overwrite"'))
+    for code, records in sorted((body.get("overrides") or {}).items()):
+        for source_id, what in sorted(records.items()):
+            lines.append(Detail("+", f"override {code} {source_id}", new=value(what)))
+    last = action.before or {}
+    if last.get("status"):
+        lines.append(Detail("~", "last install", value(last.get("status")),
+                            value(action.reason.value)))
+    if action.blocked is not None:
+        lines.append(Detail("-", "blocked", old=action.blocked))
+    return lines
 
 
 def _body_lines(body: Mapping[str, Any], source_env: str | None = None) -> list[Detail]:
@@ -114,7 +137,7 @@ _DETAIL: dict[ActionKind, Callable[[Action], list[Detail]]] = {
     ActionKind.REPLACE: lambda a: _diff_lines(a) + _body_lines(a.after or {}, a.source_env),
     ActionKind.DISABLE: _disable,
     ActionKind.DELETE: _delete,
-    ActionKind.INSTALL: lambda a: [Detail("+", "environment", new=value(a.environment))],
+    ActionKind.INSTALL: _install,
     ActionKind.NOOP: lambda a: [],
 }
 
@@ -123,10 +146,27 @@ def details(action: Action) -> list[Detail]:
     return _DETAIL[action.kind](action)
 
 
+PRERUN_COLUMNS = ("CREATE", "USEEXISTING", "OVERWRITING", "IGNORE")
+
+
+def prerun_rows(plan: Plan) -> list[tuple[str, str, list[str], str | None]]:
+    """(package, environment, counts as text per column, error) for ``plan --prerun``."""
+    rows = []
+    for preview in plan.previews:
+        counts = preview.counts()
+        rows.append((preview.name, preview.environment,
+                     [str(counts.get(c, 0)) for c in PRERUN_COLUMNS], preview.error))
+    return rows
+
+
 def summary_line(plan: Plan) -> str:
     if not plan.has_changes:
         return "No changes."
     c = plan.counts()
-    return (f"Plan: {c['create']} to create, {c['update']} to update, "
+    line = (f"Plan: {c['create']} to create, {c['update']} to update, "
             f"{c['replace']} to replace, {c['disable']} to disable, "
-            f"{c['delete']} to delete.")
+            f"{c['delete']} to delete")
+    if c["install"]:
+        blocked = len(plan.blocked)
+        line += f", {c['install']} to install" + (f" ({blocked} blocked)" if blocked else "")
+    return line + "."

@@ -14,8 +14,9 @@ from typing import Any
 from reconciler.plan.values import FrozenMap, freeze, thaw
 
 # 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read);
-# 1.3: the reason "revision_raised"
-FORMAT_VERSION = "1.3"
+# 1.3: the reason "revision_raised"; 1.4: install actions, "blocked" actions and "prerun"
+# previews
+FORMAT_VERSION = "1.4"
 
 
 class ActionKind(StrEnum):
@@ -49,6 +50,9 @@ class Reason(StrEnum):
     SUPERSEDED = "superseded"                        # disable: older version an unfinished
                                                      # create-then-disable replace left live
     INSTALL_REQUESTED = "install_requested"          # install: declared, not yet installed
+    INSTALL_FAILED = "install_failed"                # install: the last attempt failed: retry
+    NEW_VERSION = "new_version"                      # install: created or replaced in this run
+    REINSTALL_REQUESTED = "reinstall_requested"      # install: --reinstall ENV
     ADOPTED = "adopted"                              # update: --adopt writes our marker
     UP_TO_DATE = "up_to_date"                        # no-op
 
@@ -111,6 +115,9 @@ class Action:
     # Disable of a superseded version: the id of its successor, whose assembly must end well
     # before the old version is touched (if the successor fails, the old one is left alone).
     successor_id: str | None = None
+    # Install only: why a gate is not met. A blocked action is shown, never executed, and
+    # does not fail the rest of the plan.
+    blocked: str | None = None
 
     def __post_init__(self) -> None:
         for key in ("after", "before"):
@@ -118,12 +125,15 @@ class Action:
             if value is not None and not isinstance(value, FrozenMap):
                 object.__setattr__(self, key, FrozenMap(value))
 
-    def sort_key(self) -> tuple[int, str, str, str]:
-        """The one order of a plan: by kind, then package name, environment and id.
-        Deletes of failed assemblies come first: they never block the rest of their chain."""
+    def sort_key(self) -> tuple[int, str, int, str, str]:
+        """The one order of a plan: by kind, then package name, then (installs) the position
+        in the package's install list (gate order), environment and id. Deletes of failed
+        assemblies come first: they never block the rest of their chain."""
+        step = self.after.get("step", 0) if self.kind is ActionKind.INSTALL and self.after \
+            else 0
         order = -1 if self.kind is ActionKind.DELETE and self.reason is Reason.ASSEMBLY_FAILED \
             else KIND_ORDER[self.kind]
-        return (order, self.name, self.environment or "", self.package_id or "")
+        return (order, self.name, int(step), self.environment or "", self.package_id or "")
 
     def body(self) -> dict[str, Any]:
         """``after`` as a plain dict, ready to send (empty when there is none)."""
@@ -132,6 +142,11 @@ class Action:
     @property
     def changes_remote(self) -> bool:
         return self.kind is not ActionKind.NOOP
+
+    @property
+    def runnable(self) -> bool:
+        """Executed by apply: a change whose gates are met."""
+        return self.changes_remote and self.blocked is None
 
     def data(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -142,7 +157,7 @@ class Action:
             "diffs": [d.data() for d in self.diffs],
         }
         for key in ("strategy", "source_env", "environment", "desired_status", "origin",
-                    "successor_id"):
+                    "blocked", "successor_id"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value.value if isinstance(value, Enum) else value
@@ -199,6 +214,36 @@ class SafetyVerdict:
                 f"pass {self.flag} to go ahead anyway.")
 
 
+PRERUN_ACTIONS = ("CREATE", "USEEXISTING", "OVERWRITING", "IGNORE")
+
+
+@dataclass(frozen=True)
+class PrerunPreview:
+    """``plan --prerun``: what one pending install would do, after ``existing`` and the
+    overrides were applied to the pre-run's translation map. ``records`` maps each action
+    (CREATE, USEEXISTING, OVERWRITING, IGNORE, or another value the service reported) to
+    the record labels ("objCode name") it applies to; ``error`` says why no map was made."""
+
+    name: str
+    environment: str
+    records: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "records", FrozenMap(self.records))
+
+    def counts(self) -> dict[str, int]:
+        out = {a: 0 for a in PRERUN_ACTIONS}
+        for action, labels in self.records.items():
+            out[action] = len(labels)
+        return out
+
+    def data(self) -> dict[str, Any]:
+        return {"name": self.name, "environment": self.environment, "counts": self.counts(),
+                "records": {k: list(v) for k, v in self.records.items()},
+                "error": self.error}
+
+
 @dataclass(frozen=True)
 class Plan:
     actions: tuple[Action, ...]
@@ -211,6 +256,8 @@ class Plan:
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     scope: Scope = field(default_factory=Scope)
     verdict: SafetyVerdict | None = None                 # None: no safety rule tripped
+    # plan --prerun: what each pending install would do, per package and environment
+    previews: tuple[PrerunPreview, ...] = ()
 
     @property
     def refused(self) -> bool:
@@ -220,6 +267,14 @@ class Plan:
     @property
     def changes(self) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.changes_remote)
+
+    @property
+    def runnable(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if a.runnable)
+
+    @property
+    def blocked(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if a.blocked is not None)
 
     def counts(self) -> dict[str, int]:
         counts = {k.value: 0 for k in ActionKind if k is not ActionKind.NOOP}

@@ -6,17 +6,18 @@ testable. The pipeline (``reconciler.run.planning``) does the I/O around it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reconciler.domain.declared import PackageSpec
-from reconciler.domain.remote import RemotePackage
+from reconciler.domain.remote import Installation, RemotePackage
 from reconciler.domain.statuses import status_name
 from reconciler.errors import UnsafePlan, WfpromoteError
 from reconciler.plan import bodies, canonical, fingerprint, safety
 from reconciler.plan.content import same_content
 from reconciler.plan.definition_diff import definition_diffs
 from reconciler.plan.identity import Match, match_packages
+from reconciler.plan.installs import plan_installs
 from reconciler.plan.model import (
     Action,
     ActionKind,
@@ -44,7 +45,11 @@ class _Draft:
 
 
 def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
-         settings: PlanSettings) -> Plan:
+         settings: PlanSettings,
+         installations: Mapping[str, Sequence[Installation]] | None = None) -> Plan:
+    """``installations`` is the history (E8) per remote package ID, fetched for the packages
+    that declare installs; a package missing from it has no installs yet."""
+    history = installations or {}
     failed = failed_assemblies(desired, remote, settings.owner)
     remote = [r for r in remote if r.id not in failed]
     managed = [r for r in remote if not r.deleted and _owner_of(r) == settings.owner]
@@ -61,8 +66,10 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
                 settings.complete_scope or canonical.name(package.name) in in_scope):
             _plan_cleanup(package, draft)
     for match in matches:
+        count = len(draft.actions)
         _plan_declared(match, settings, draft)
         _finish_replace(match, draft)
+        _plan_installs(match, draft.actions[count:], settings, history, draft)
         if match.stale_pin is not None and match.remote is not None:
             where = f" in {match.spec.origin.file}" if match.spec.origin else ""
             draft.warnings.append(
@@ -181,6 +188,21 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
     return wanted
 
 
+def needs_history(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
+                  settings: PlanSettings) -> set[str]:
+    """IDs of remote packages whose installation history (E8) the plan needs: those matched
+    to a selected declared package with an ``install:`` list."""
+    selection = Selection(settings.targets, settings.excludes)
+    chosen = [s for s in desired if selection.includes(s.name) and s.install]
+    if not chosen:
+        return set()
+    try:
+        matches = match_packages(chosen, remote, settings.owner)
+    except WfpromoteError:
+        return set()  # plan() reports the same problem
+    return {m.remote.id for m in matches if m.remote is not None}
+
+
 def _check_replace_names(desired: Sequence[PackageSpec], selection: Selection,
                          replaces: frozenset[str]) -> None:
     """A --replace NAME that names no selected package would silently do nothing."""
@@ -240,6 +262,22 @@ def _finish_replace(match: Match, draft: _Draft) -> None:
             kind=ActionKind.DISABLE, name=package.name, reason=Reason.SUPERSEDED,
             package_id=package.id, after={"status": "DISABLED"}, before=_before(package),
             successor_id=match.remote.id))
+
+
+def _plan_installs(match: Match, made: Sequence[Action], settings: PlanSettings,
+                   history: Mapping[str, Sequence[Installation]], draft: _Draft) -> None:
+    """Installs after the package's own action, in the order of its install list."""
+    spec = match.spec
+    if not spec.install:
+        return
+    own = [a for a in made if a.name == spec.name and a.reason is not Reason.SUPERSEDED]
+    if not own:
+        return  # a conflict: the package is not ours to install
+    new_version = any(a.kind in (ActionKind.CREATE, ActionKind.REPLACE) for a in own)
+    package = match.remote
+    past = history.get(package.id, ()) if package is not None else ()
+    draft.actions.extend(plan_installs(spec, package, new_version, past, settings,
+                                       _origin(spec)))
 
 
 def _owner_of(package: RemotePackage) -> str | None:

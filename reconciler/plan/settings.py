@@ -36,3 +36,5 @@ class PlanSettings:
     complete_scope: bool = True          # the run read the whole packages folder: may prune
     scope_reason: str | None = None      # why it is partial, shown in the plan
     desired_digest: str = ""             # filled by the pipeline; copied into the plan
+    environment_kinds: Mapping[str, str] = field(default_factory=dict)  # name -> kind
+    reinstall: frozenset[str] = frozenset()  # --reinstall ENV: install again even if done

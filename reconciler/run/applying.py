@@ -54,7 +54,8 @@ class NoConfirmation(WfpromoteError):
     """Apply needs a 'yes' and nobody can give one."""
 
 
-def settings_for(config: Config, request: ApplyRequest) -> ApplySettings:
+def settings_for(config: Config, request: ApplyRequest, *,
+                 saved: bool = True) -> ApplySettings:
     # A simulator (embedded, or served on this machine) assembles in a known time: look then.
     expected = config.simulator.assembly_seconds if all(
         e.is_simulator or is_loopback(urlsplit(e.url).hostname)
@@ -65,7 +66,8 @@ def settings_for(config: Config, request: ApplyRequest) -> ApplySettings:
         assembly_timeout=config.timeouts.assembly,
         install_timeout=config.timeouts.install,
         grace=config.timeouts.request + 5.0,
-        poll=PollPolicy(first=max(0.2, min(expected, 10.0))))
+        poll=PollPolicy(first=max(0.2, min(expected, 10.0))),
+        recheck_installs=saved)
 
 
 def run_apply(config: Config, request: ApplyRequest, *, stdin: TextIO | None = None,
@@ -147,6 +149,10 @@ def _run_apply(config: Config, request: ApplyRequest, stdin: TextIO, stdout: Tex
 
     set_phase("before anything was sent", "nothing was changed")
     saved = read_saved_plan(request.paths)
+    if saved is not None and request.reinstall:
+        raise WfpromoteError("--reinstall cannot change a saved plan: it applies as reviewed",
+                             hint="plan again with --reinstall ENV (wfpromote plan --reinstall "
+                                  "ENV --out plan.json), or apply the package files")
     if saved is None and not request.auto_approve and not is_terminal(stdin):
         raise NoConfirmation(
             "apply needs a confirmation and there is no terminal to ask on",
@@ -190,11 +196,12 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
         plan_stream.write(redact(render(plan, "text", RenderOptions(color=request.color))))
         plan_stream.flush()
         check_verdict(plan, request)
-        if plan.has_changes and saved is None and not request.auto_approve:
+        if plan.runnable and saved is None and not request.auto_approve:
             set_phase("at the confirmation prompt", "nothing was changed")
             _confirm(stdin, stderr)
-        progress = choose_progress(stderr) if plan.has_changes else None
-        report = await _execute(plan, config, clients, request, clock, progress)
+        progress = choose_progress(stderr) if plan.runnable else None
+        report = await _execute(plan, config, clients, request, clock, progress,
+                                saved=plan is saved)
         report.warnings = list(plan.warnings)
         outcome.report = report
         set_phase("after the apply", f"{_done(report)}; the report was not printed")
@@ -256,9 +263,10 @@ async def _new_plan(config: Config, clients: Mapping[str, PromotionAPI],
 
 async def _execute(plan: Plan, config: Config, clients: Mapping[str, PromotionAPI],
                    request: ApplyRequest, clock: Clock,
-                   progress: Progress | None) -> ApplyReport:
+                   progress: Progress | None, *, saved: bool = True) -> ApplyReport:
     engine = ApplyEngine(clients, default_env=config.listing_environment(), clock=clock,
-                         settings=settings_for(config, request), progress=progress)
+                         settings=settings_for(config, request, saved=saved),
+                         progress=progress)
     with stop_on_signals(engine):
         return await engine.run(plan)
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock, RealClock
 from reconciler.domain.declared import Config, PackageSpec
-from reconciler.domain.remote import RemotePackage
+from reconciler.domain.remote import Installation, RemotePackage
 from reconciler.plan.model import Plan
-from reconciler.plan.planner import needs_detail, plan
+from reconciler.plan.planner import needs_detail, needs_history, plan
 from reconciler.plan.settings import PlanSettings
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,8 @@ class PlanOptions:
     targets: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     replaces: tuple[str, ...] = ()
+    reinstall: tuple[str, ...] = ()      # --reinstall ENV
+    prerun: bool = False                 # plan --prerun: pre-run each pending install
     adopt: bool = False
     allow_empty: bool = False
     force: bool = False
@@ -60,7 +62,9 @@ def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
         max_change_percent=config.safety.max_change_percent,
         min_managed=config.safety.min_managed,
         small_set_percent=config.safety.small_set_percent, desired_digest=digest,
-        complete_scope=complete, scope_reason=None if complete else PARTIAL_REASON)
+        complete_scope=complete, scope_reason=None if complete else PARTIAL_REASON,
+        environment_kinds={name: env.kind for name, env in config.environments.items()},
+        reinstall=frozenset(options.reinstall))
 
 
 async def fetch_details(api: PromotionAPI, remote: Sequence[RemotePackage], ids: set[str],
@@ -79,6 +83,34 @@ async def fetch_details(api: PromotionAPI, remote: Sequence[RemotePackage], ids:
     return [fetched.get(p.id, p) for p in remote]
 
 
+async def fetch_histories(api: PromotionAPI, ids: set[str],
+                          concurrency: int) -> dict[str, list[Installation]]:
+    """The installation history (E8) of each package in ``ids``, concurrently. One listing
+    per package covers every environment, so the listing environment's client reads it."""
+    if not ids:
+        return {}
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(package_id: str) -> list[Installation]:
+        async with gate:
+            return await api.list_installations(package_id)
+
+    order = sorted(ids)
+    return dict(zip(order, await asyncio.gather(*(one(i) for i in order)), strict=True))
+
+
+def check_reinstall(config: Config, options: PlanOptions) -> None:
+    from reconciler.errors import WfpromoteError
+    from reconciler.suggest import did_you_mean
+
+    for env in options.reinstall:
+        if env not in config.environments:
+            raise WfpromoteError(f"--reinstall {env!r}: no such environment in {config.path}",
+                                 hint=did_you_mean(env, config.environments,
+                                                   noun="environments")
+                                 or "name an environment of wfpromote.yaml")
+
+
 async def build_plan(config: Config, specs: Sequence[PackageSpec],
                      clients: Mapping[str, PromotionAPI], options: PlanOptions,
                      clock: Clock) -> Plan:
@@ -92,11 +124,21 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     wanted = needs_detail(specs, remote, settings)
     if wanted:
         log.info("fetching %d package(s) the listing cannot decide about", len(wanted))
-    remote = await fetch_details(api, remote, wanted, config.concurrency)
+    check_reinstall(config, options)
+    history_ids = needs_history(specs, remote, settings)
+    details, histories = await asyncio.gather(
+        fetch_details(api, remote, wanted, config.concurrency),
+        fetch_histories(api, history_ids, config.concurrency))
     fetched = clock.monotonic()
-    result = plan(specs, remote, settings)
+    result = plan(specs, details, settings, histories)
     done = clock.monotonic()
     timings = {"list": listed - started, "fetch": fetched - listed, "diff": done - fetched}
+    if options.prerun:
+        from reconciler.run.prerun import preview_installs
+
+        previews = await preview_installs(result, specs, clients, config.concurrency)
+        result = dataclasses.replace(result, previews=previews)
+        timings["prerun"] = clock.monotonic() - done
     # '/' on every platform: a plan saved on a Windows laptop applies in Linux CI.
     paths = tuple(p.replace(os.sep, "/") if os.sep != "/" else p for p in options.paths)
     return dataclasses.replace(result, timings=timings, paths=paths)

@@ -144,10 +144,14 @@ class Handlers:
         env = self._env(request)
         body = await read_body(request, required=False)
         edited = body.get("translationMap")
+        if edited is not None and not self.profile.map_in_prerun_install:
+            raise SimError(400, "this install takes no translationMap; install an edited map "
+                                "with POST /packages/{id}/install")
         if edited is not None and not isinstance(edited, dict):
             raise SimError(400, "translationMap must be an object")
         self.sim.install(request.path_params["iid"], env, edited)
-        return json_response({}, 202)
+        # 200 before 2023-11-02, 202 since (reference E7)
+        return json_response({}, 200 if self.profile.map_in_prerun_install else 202)
 
     async def list_installations(self, request: Request) -> Response:        # E8
         self._env(request)
@@ -186,14 +190,15 @@ def routes(h: Handlers, profile: WireFormat) -> list[Route]:
         _route(base + "/packages", [("GET", h.list_packages), ("POST", h.create_package)]),
         _route(base + "/packages/{id}", package_methods),
         _route(base + "/packages/{id}/prepare-installation", [("POST", h.prepare)]),
-        _route(base + "/packages/{id}/translation-map", [("POST", h.translation_map)]),
-        _route(base + "/packages/{id}/install", [("POST", h.install_with_map)]),
         _route(base + "/installations", [("GET", h.list_installations)]),
         _route(base + "/installations/{iid}", [("GET", h.get_installation)]),
         _route(base + "/installations/{iid}/install", [("POST", h.install)]),
     ]
     if profile.legacy_endpoints:
         out.append(_route(base + "/packages/{id}/definition", [("GET", h.definition)]))
+    if profile.install_with_map:  # E10/E11 exist only in the current docs
+        out.append(_route(base + "/packages/{id}/translation-map", [("POST", h.translation_map)]))
+        out.append(_route(base + "/packages/{id}/install", [("POST", h.install_with_map)]))
     return out
 
 

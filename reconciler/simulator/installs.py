@@ -68,15 +68,25 @@ def apply_map(records: list[SourceRecord], target: Environment,
     """Carry out the map against ``target``; fill each entry's outcome. True when none failed.
 
     Parents are handled before children, so a child can point at its parent's new record.
+    Under an OVERWRITING parent (reference section 2.5) children in both the package and the
+    target are updated, children only in the package are created, and nothing is deleted.
     """
     by_id = {r.ID: r for r in records}
     done: dict[str, str | None] = {}  # source ID -> target ID (None: unavailable)
+    overwritten: set[str] = set()     # source IDs of records overwritten (or updated as children)
     ok = True
     for record in records:
         entry = tmap.get(record.objCode, {}).get(record.ID)
         if entry is None:
             continue
+        if (record.parentID in overwritten
+                and str(entry.get("action", "")).upper() == "USEEXISTING"):
+            entry = dict(entry, action="OVERWRITING")
+            tmap[record.objCode][record.ID] = entry
         done[record.ID] = _apply_entry(record, entry, target, by_id, done)
+        if (str(entry.get("action", "")).upper() == "OVERWRITING"
+                and entry.get("installationStatus") != "FAILED"):
+            overwritten.add(record.ID)
         ok = ok and entry.get("installationStatus") != "FAILED"
     for code, entries in tmap.items():
         for source_id, entry in entries.items():
@@ -105,6 +115,11 @@ def _apply_entry(record: SourceRecord, entry: dict[str, Any], target: Environmen
             _fail(entry, f"target record {target_id or '(empty)'} not found in {target.name}")
             return None
         if action == "OVERWRITING":
+            if (record.objCode in UNIQUE_NAME_TYPES and found.name != record.name
+                    and target.find(record.objCode, record.name)):
+                _fail(entry, f"a {record.objCode} named {record.name!r} already exists in "
+                             f"{target.name}; names of this type must be unique")
+                return None
             found.name, found.description = record.name, record.description
             entry["installationStatus"] = "INSTALLED"
         else:

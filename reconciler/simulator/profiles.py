@@ -75,12 +75,32 @@ class WireFormat:
                 "status": self.status_out(pkg.status), "createdAt": pkg.createdAt,
                 "deletedAt": pkg.deletedAt}
 
+    def installation_status(self, status: str) -> str:
+        """Only documented values where one fits: a running install reads PREPARING (no
+        in-progress value is documented), a finished one as the profile's examples spell it
+        (INSTALLED, COMPLETED in 2023). A failed one reads FAILED: no value is documented."""
+        if status == "INSTALLING":
+            return "PREPARING"
+        if status == "INSTALLED":
+            return self.profile.install_done_status
+        return status
+
+    @property
+    def install_with_map(self) -> bool:
+        """E10 and E11 are served (the current docs' Overwriting section)."""
+        return self.profile.capabilities.install_with_map
+
+    @property
+    def map_in_prerun_install(self) -> bool:
+        return self.profile.capabilities.map_in_prerun_install
+
     def installation(self, inst: Installation) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": inst.id,
             "environmentPromotionPackageId": inst.packageId,
             "environmentPromotionPackageVersion": inst.packageVersion,
-            "userId": inst.userId, "customerId": inst.customerId, "status": inst.status,
+            "userId": inst.userId, "customerId": inst.customerId,
+            "status": self.installation_status(inst.status),
             "environment": inst.environment_label, "registeredAt": inst.registeredAt,
             "updatedAt": inst.updatedAt, "translationMap": inst.translationMap,
         }

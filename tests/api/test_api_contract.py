@@ -314,7 +314,6 @@ def test_translation_map_bare() -> None:
     httpx.Response(202, json={"id": "5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff"}),
     httpx.Response(202, json={"installationId": "5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff"}),
     httpx.Response(202, json={"data": {"id": "5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff"}}),
-    httpx.Response(200, text="Installation 5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff accepted"),
 ])
 def test_install_with_map_reads_every_answer_form(reply: httpx.Response) -> None:
     script = Script().on("POST", f"/packages/{PKG}/install", reply)
@@ -341,8 +340,10 @@ def test_install_with_map_falls_back_to_newest_installation() -> None:
 
     async def go() -> None:
         async with make_client(script) as client:
+            # The newer record went into production: the fallback keeps to this client's
+            # environment (preview) and this package.
             assert await client.install_with_map(PKG, {}) == \
-                "9f1c7a52-1111-4222-8333-000000000002"
+                "9f1c7a52-1111-4222-8333-000000000001"
 
     run(go())
 
@@ -392,3 +393,42 @@ def test_error_status_carries_excerpt_and_url_without_secrets(canary: str) -> No
     assert canary not in text
     assert caught.value.status == 400
     assert "sessionID=***" in (caught.value.url or "")
+
+
+def test_a_404_on_an_action_route_does_not_claim_the_object_is_gone() -> None:
+    script = Script()  # answers 404 "no route" to everything
+
+    async def go() -> None:
+        async with make_client(script) as client:
+            with pytest.raises(ApiError) as missing_route:
+                await client.install("9f1c7a52-1111-4222-8333-000000000001")
+            with pytest.raises(ApiError) as missing_object:
+                await client.get_installation("9f1c7a52-1111-4222-8333-000000000001")
+        assert missing_route.value.status == 404
+        assert "does not exist" not in (missing_route.value.hint or "")
+        assert "no such route" in (missing_route.value.hint or "")
+        assert "does not exist" in (missing_object.value.hint or "")
+
+    run(go())
+
+
+def test_the_2023_profile_sends_an_edited_map_in_e7_and_never_e10_or_e11() -> None:
+    script = Script().on("POST", "/install", httpx.Response(200, json={}))
+    mapping = {"GROUP": {"a" * 32: TranslationEntry(name="Default Group", action="OVERWRITING",
+                                                    targetId="d" * 32, isValid=True)}}
+
+    async def go() -> None:
+        async with make_client(script, "2023") as client:
+            await client.install("9f1c7a52-1111-4222-8333-000000000001", mapping)
+            with pytest.raises(WfpromoteError, match="does not offer"):
+                await client.install_with_map(PKG, mapping)
+            with pytest.raises(WfpromoteError, match="does not offer"):
+                await client.translation_map(PKG)
+        async with make_client(script, "current") as client:
+            with pytest.raises(WfpromoteError, match="does not offer"):
+                await client.install("9f1c7a52-1111-4222-8333-000000000001", mapping)
+
+    run(go())
+    assert len(script.requests) == 1
+    assert json.loads(script.requests[0].content)["translationMap"]["GROUP"]["a" * 32][
+        "action"] == "OVERWRITING"

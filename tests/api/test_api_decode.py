@@ -39,8 +39,12 @@ def test_unwrap_only_single_data_key(payload: object, expected: object) -> None:
     ('"5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff"', "5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff"),
     ('{"installationId": "5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff"}',
      "5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff"),
-    ('{"installation": {"id": "5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff"}}',
+    ('{"data": {"id": "5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff"}}',
      "5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff"),
+    # never a UUID found anywhere else: a package id or a map entry is not the installation
+    ('{"installation": {"id": "5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff"}}', None),
+    ('{"packageId": "5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff"}', None),
+    ("Installation 5b1d7a52-aaaa-4bbb-8ccc-ddddeeeeffff accepted", None),
     ("{}", None), ("", None), ("Accepted", None), ('{"id": "not-a-uuid"}', None),
 ])
 def test_installation_id(text: str, found: str | None) -> None:
@@ -108,7 +112,7 @@ def test_profile_table() -> None:
     assert current.wire_status("ACTIVE") == "ACTIVE"
     assert old.wire_status("ACTIVE") == "PUBLIC"
     assert old.wire_status("WHATEVER") == "WHATEVER"
-    assert not any(vars(current.capabilities).values())
-    assert all(vars(old.capabilities).values())
+    assert {k for k, v in vars(current.capabilities).items() if v} == {"install_with_map"}
+    assert {k for k, v in vars(old.capabilities).items() if not v} == {"install_with_map"}
     with pytest.raises(ConfigError, match="unknown API profile"):
         get_profile("2022")

@@ -35,7 +35,7 @@ def test_defaults_are_concurrency_8_and_polling_from_1s_to_10s(tmp_path: Path) -
     delays = settings.poll.delays()
     seen = [delays() for _ in range(10)]
     assert seen[0] == 1.0 and seen == sorted(seen) and seen[-1] == 10.0
-    assert (settings.assembly_timeout, settings.install_timeout) == (900.0, 900.0)
+    assert (settings.assembly_timeout, settings.install_timeout) == (900.0, 1200.0)
 
 
 def test_configured_limits_and_the_flag_reach_the_engine(tmp_path: Path) -> None:

@@ -217,7 +217,7 @@ def test_concurrency_is_bounded() -> None:
     api.create_package = counting  # type: ignore[method-assign]
     plan = plan_of(*(create(f"Package {i:02d}") for i in range(12)))
     report, _ = run(api, plan, concurrency=3)
-    assert report.counts() == {"applied": 12, "failed": 0, "skipped": 0}
+    assert report.counts() == {"applied": 12, "failed": 0, "skipped": 0, "blocked": 0}
     assert peak == 3
     assert len(api.store) == 12
 

@@ -35,8 +35,13 @@ def test_every_example_applies_and_converges(
     for text in (out, err, report.read_text()):
         assert canary not in text
     results = json.loads(out)["results"]
-    assert len(results) == 8
-    assert {(r["action"], r["outcome"]) for r in results} == {("create", "applied")}
+    assert sum(r["action"] == "create" for r in results) == 8
+    assert {(r["action"], r["outcome"]) for r in results} == {("create", "applied"),
+                                                             ("install", "applied")}
+    installs = {(r["name"], r["environment"]) for r in results if r["action"] == "install"}
+    assert ("Agency Onboarding", "production") in installs
+    assert all(r["details"][0].startswith("records: ") for r in results
+               if r["action"] == "install")
 
     written = "[create] Campaign Brief Form: definition written (PUT)" in err
     assert written is (profile == "2023")
@@ -46,6 +51,9 @@ def test_every_example_applies_and_converges(
                            / "campaign-brief.definition.json").read_text())
     assert {r.objCode for r in form.records} >= set(declared)
 
+    installations = len(repo.sim.state.world.installations)
     code, out, err = repo.apply(output_format="json")
     assert code == 0, out + err
     assert json.loads(out)["results"] == []
+    # idempotent: the second apply installs nothing and makes no pre-run either
+    assert len(repo.sim.state.world.installations) == installations

@@ -197,9 +197,9 @@ class CompatApp:
                 return "definition", (pid,)
             case ("POST", ["packages", pid, "prepare-installation"]):
                 return "prepare", (pid,)
-            case ("POST", ["packages", pid, "translation-map"]):
+            case ("POST", ["packages", pid, "translation-map"]) if not self.q.legacy:
                 return "tmap", (pid,)
-            case ("POST", ["packages", pid, "install"]):
+            case ("POST", ["packages", pid, "install"]) if not self.q.legacy:
                 return "install_map", (pid,)
             case ("GET", ["installations"]):
                 return "installations", ()
@@ -472,8 +472,13 @@ class CompatApp:
         inst = self.s.installations.get(iid)
         if inst is None or inst["status"] != "PREPARING":
             raise Reply(400, {"error": "no such pre-run"})
+        edited = body.get("translationMap") if isinstance(body, dict) else None
+        if edited is not None:
+            if not self.q.legacy:  # the current E7 takes {}; an edited map goes to E11
+                raise Reply(400, {"error": "unexpected translationMap"})
+            inst["translationMap"] = edited  # the 2023-era install accepted a map
         inst["status"] = "IN_PROGRESS"  # not a documented value: clients must cope
-        return 202, {}
+        return (200 if self.q.legacy else 202), {}
 
     def h_installations(self, *, body: Any, query: Any) -> tuple[int, Any]:
         pid = (query.get("environmentPromotionPackageId") or [""])[0]

@@ -19,6 +19,7 @@ from reconciler.apply.poll import PollPolicy
 from reconciler.clock import FakeClock
 from reconciler.domain.profiles import get_profile
 from reconciler.domain.statuses import installation_phase
+from reconciler.errors import WfpromoteError
 from reconciler.plan.model import Action, ActionKind, Plan, Reason
 
 BODY = {"name": "Agency Onboarding", "description": "", "source": "https://acme.sb01.test",
@@ -75,22 +76,34 @@ def test_install_endpoints_read_as_documented(quirks: dict[str, Any],
             assert done.translationMap["TMPL"][AGENCY].installationStatus == "INSTALLED"
             history = await api.list_installations(package_id)
             assert [i.id for i in history] == [prepared.id]
-            tmap = await api.translation_map(package_id)
-            assert tmap["TMPL"][AGENCY].action == "CREATE"
-            new_id = await api.install_with_map(package_id, tmap)      # text/plain UUID
-            assert new_id in server.state.installations
+            if not api.capabilities.install_with_map:
+                # E10/E11 exist only in the current docs: refused before any request
+                sent = len(server.state.requests)
+                with pytest.raises(WfpromoteError, match="does not offer"):
+                    await api.translation_map(package_id)
+                with pytest.raises(WfpromoteError, match="does not offer"):
+                    await api.install_with_map(package_id, {})
+                assert len(server.state.requests) == sent
+            else:
+                tmap = await api.translation_map(package_id)
+                assert tmap["TMPL"][AGENCY].action == "CREATE"
+                new_id = await api.install_with_map(package_id, tmap)  # text/plain UUID
+                assert new_id in server.state.installations
             if api.capabilities.read_definition:
                 assert "TMPL" in await api.get_definition(package_id)
 
     asyncio.run(scenario())
 
 
+@pytest.mark.parametrize("legacy", [False, True], ids=["current", "2023"])
 @pytest.mark.parametrize("overrides", [None, {"TTSK": {"ac11ac11ac11ac11ac11ac11ac11ac11":
                                                        "IGNORE"}}])
-def test_the_install_step_runs_against_the_fake(overrides: dict[str, Any] | None,
+def test_the_install_step_runs_against_the_fake(overrides: dict[str, Any] | None, legacy: bool,
                                                 compat: Callable[..., CompatHandle],
                                                 canary: str) -> None:
-    server = compat(install_gets=3)
+    """Unchanged map: E7 with {}. Edited map: E11 under current, E7 with the map under 2023
+    (E10/E11 are not sent there: the fake answers 404 to them, as the 2023 docs had none)."""
+    server = compat(install_gets=3, legacy=legacy)
 
     async def scenario() -> None:
         async with _client(server, canary) as api:
@@ -106,10 +119,14 @@ def test_the_install_step_runs_against_the_fake(overrides: dict[str, Any] | None
             report = await engine.run(plan)
             assert [r.outcome.value for r in report.results] == ["applied"], report.results
             (inst,) = [i for i in server.state.installations.values()
-                       if i["status"] == "INSTALLED"]
+                       if i["status"] in ("INSTALLED", "COMPLETED")]
             if overrides:
                 assert inst["translationMap"]["TTSK"][
                     "ac11ac11ac11ac11ac11ac11ac11ac11"]["action"] == "IGNORE"
+            paths = [path for _, path in server.state.requests]
+            assert not any(p.endswith("/translation-map") for p in paths)
+            used_e11 = any(p.endswith(f"/packages/{package_id}/install") for p in paths)
+            assert used_e11 is bool(overrides and not legacy)
 
     asyncio.run(scenario())
 
@@ -127,5 +144,40 @@ def test_legacy_put_replaces_a_definition(compat: Callable[..., CompatHandle],
                 "status": "TESTING", "version": 1, "packageEntities": definition})
             assert replaced.status == "TESTING"
             assert server.state.packages[package_id]["status"] == "TESTING"  # sent PREVIEW
+
+    asyncio.run(scenario())
+
+
+def test_an_install_reported_running_is_waited_for_not_started_again(
+        compat: Callable[..., CompatHandle], canary: str) -> None:
+    """The fake reports an undocumented in-progress value (IN_PROGRESS): a plan that saw it
+    carries the installation in ``before``, and apply waits for it instead of installing
+    again. (An install that reads PREPARING cannot be told from a pre-run record.)"""
+    server = compat(install_gets=3)
+
+    async def scenario() -> None:
+        async with _client(server, canary) as api:
+            package_id = await _active_package(api)
+            prepared = await api.prepare_installation(package_id)
+            await api.install(prepared.id)
+            running = await api.get_installation(prepared.id)
+            assert installation_phase(running.status) == "running"
+            action = Action(kind=ActionKind.INSTALL, name="Agency Onboarding",
+                            reason=Reason.INSTALL_REQUESTED, package_id=package_id,
+                            environment="sandbox", after={"environment": "sandbox"},
+                            before={"installation_id": prepared.id,
+                                    "status": running.status})
+            plan = Plan(actions=(action,), owner="compat-tests", profile="current",
+                        desired_digest="x")
+            engine = ApplyEngine({"sandbox": api}, default_env="sandbox", clock=FakeClock(),
+                                 settings=ApplySettings(poll=PollPolicy(first=0.5),
+                                                        recheck_installs=False))
+            sent = len(server.state.requests)
+            report = await engine.run(plan)
+            [result] = report.results
+            assert result.outcome.value == "applied", result
+            assert result.details[0] == f"an earlier installation ({prepared.id}) finished"
+            new = server.state.requests[sent:]
+            assert all(method == "GET" for method, _ in new), new
 
     asyncio.run(scenario())

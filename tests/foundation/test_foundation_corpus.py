@@ -182,8 +182,10 @@ CASES = [
         "$.install[0].after[0]"),
     bad("install-after-itself", PKG + "install:\n  - environment: preview\n    after: [preview]\n",
         "$.install[0].after[0]"),
-    bad("production-install-while-testing", PKG + "install:\n  - environment: production\n",
-        "$.status"),
+    # (a TESTING package installed into production is valid: the plan shows it blocked)
+    bad("install-existing-unknown",
+        PKG + "install:\n  - environment: preview\n    existing: overwite\n",
+        "$.install[0].existing"),
     bad("duplicate-name-across-files", pkg("Corpus Package", "Agency Onboarding"),
         "declared twice"),
     bad("source-unknown", pkg("source: sandbox", "source: sandbx"), "$.source"),

@@ -41,7 +41,8 @@ def test_example_content_covers_the_features() -> None:
     assert len(files) > len(set(files))  # a multi-document file
     actions = {a for s in specs for step in s.install for o in step.overrides.values()
                for a in o.values()}
-    assert {"IGNORE", "USEEXISTING"} <= actions
+    assert {"IGNORE"} <= actions
+    assert any(step.existing == "overwrite" for s in specs for step in s.install)
     assert all(s.status.value == "ACTIVE" for s in specs
                if any(step.environment == "production" for step in s.install))
 

@@ -56,8 +56,31 @@ async def _replace(api: PromotionAPI, action: Action) -> None:
     await _status(api, await _settled(api, package), status)
 
 
+async def _install(plan: Plan, installs: list[Action],
+                   clients: dict[str, PromotionAPI]) -> None:
+    """Installs go through the apply engine's own step (pre-run, map, install, wait)."""
+    import dataclasses
+
+    from reconciler.apply.engine import ApplyEngine, ApplySettings
+    from reconciler.apply.poll import PollPolicy
+    from reconciler.clock import FakeClock
+
+    listing = clients[next(iter(clients))]
+    live = {p.name: p.id for p in await listing.list_packages()
+            if p.status != "DISABLED" and not p.deleted}
+    ready = tuple(dataclasses.replace(a, package_id=a.package_id or live[a.name])
+                  for a in installs)
+    engine = ApplyEngine(clients, default_env=next(iter(clients)), clock=FakeClock(),
+                         settings=ApplySettings(poll=PollPolicy(first=0.1)))
+    report = await engine.run(dataclasses.replace(plan, actions=ready))
+    assert not report.failed, report.render_text()
+
+
 async def perform(plan: Plan, clients: dict[str, PromotionAPI]) -> None:
+    installs = [a for a in plan.changes if a.kind is ActionKind.INSTALL]
     for action in plan.changes:
+        if action.kind is ActionKind.INSTALL:
+            continue
         api = clients[action.source_env or next(iter(clients))]
         if action.kind is ActionKind.CREATE:
             await _create(api, action.body())
@@ -71,3 +94,5 @@ async def perform(plan: Plan, clients: dict[str, PromotionAPI]) -> None:
             await api.delete_package(str(action.package_id))
         else:
             raise AssertionError(f"unexpected action {action.kind}")
+    if installs:
+        await _install(plan, installs, clients)

@@ -91,14 +91,19 @@ def apply_saved(repo: Repo) -> None:
 
 
 def kinds(plan: Plan) -> dict[str, tuple[ActionKind, Reason]]:
-    return {a.name: (a.kind, a.reason) for a in plan.changes}
+    return {a.name: (a.kind, a.reason) for a in plan.changes if a.kind is not ActionKind.INSTALL}
+
+
+def installs(plan: Plan) -> set[tuple[str, str, Reason]]:
+    return {(a.name, a.environment or "", a.reason) for a in plan.changes
+            if a.kind is ActionKind.INSTALL}
 
 
 def test_plan_apply_plan_converges_for_every_action(repo: Repo, capsys, canary) -> None:  # type: ignore[no-untyped-def]
     code, out = cli(repo, capsys, canary)
     assert code == 2
     assert out.splitlines()[-1] == ("Plan: 8 to create, 0 to update, 0 to replace, "
-                                    "0 to disable, 0 to delete.")
+                                    "0 to disable, 0 to delete, 9 to install.")
     apply_saved(repo)
     code, out = cli(repo, capsys, canary)
     assert (code, out.splitlines()[-1]) == (0, "No changes.")
@@ -117,6 +122,15 @@ def test_plan_apply_plan_converges_for_every_action(repo: Repo, capsys, canary) 
         "Agency Performance Dashboard": (ActionKind.REPLACE, Reason.CONTENT_CHANGED),
         "Campaign Brief Form": (ActionKind.REPLACE, Reason.REPLACE_REQUESTED),
         "Agency Approvals and Schedule": (ActionKind.DISABLE, Reason.NOT_DECLARED)}
+    # A replaced package is a new version: its installs are planned after it, in order.
+    assert installs(plan) == {
+        ("Agency Performance Dashboard", "preview", Reason.NEW_VERSION),
+        ("Agency Performance Dashboard", "production", Reason.NEW_VERSION),
+        ("Campaign Brief Form", "preview", Reason.NEW_VERSION)}
+    order = [(a.name, a.kind) for a in plan.changes if a.name == "Agency Performance Dashboard"]
+    assert order == [("Agency Performance Dashboard", ActionKind.REPLACE),
+                     ("Agency Performance Dashboard", ActionKind.INSTALL),
+                     ("Agency Performance Dashboard", ActionKind.INSTALL)]
     expected = ReplaceStrategy.PUT if repo.profile == "2023" else \
         ReplaceStrategy.CREATE_THEN_DISABLE
     assert {a.strategy for a in plan.changes if a.kind is ActionKind.REPLACE} == {expected}
@@ -176,7 +190,7 @@ def test_adopt_fetches_unmarked_packages_and_takes_them_over(  # type: ignore[no
     assert run(["--config", str(repo.config), "plan", "--adopt", "--target", "Agency Off*",
                 "--out", "plan.json"]) == 0
     capsys.readouterr()
-    (action,) = saved_plan(repo).changes
+    (action,) = [a for a in saved_plan(repo).changes if a.kind is not ActionKind.INSTALL]
     assert (action.kind, action.reason, action.package_id) == (
         ActionKind.UPDATE, Reason.ADOPTED, made.id)
     assert {d.path for d in action.diffs} == {"ownership", "description", "status"}

@@ -1,0 +1,140 @@
+"""Install actions and their gates, planned from the declared ``install:`` lists and the
+installation history (E8) of each package. Pure: the history comes in as data.
+
+An install into an environment is done when an installation of this package (and, when both
+the package and the installation say, this version) into that environment ended
+successfully (COMPLETED or INSTALLED). A pre-run record (PREPARING) never counts. A package
+created or replaced in this run is a new version: all its installs are planned after it.
+
+Gates, checked here so a blocked install is shown with its reason, never executed, and the
+rest of the plan still runs:
+
+* production-kind environments need the package ACTIVE;
+* a TESTING package installs only into sandbox and preview kinds (DRAFT and DISABLED
+  packages install nowhere);
+* every ``after:`` environment needs a successful install of the same version, or an install
+  planned earlier in this run (itself not blocked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from reconciler.domain.declared import PackageSpec
+from reconciler.domain.remote import Installation, RemotePackage, environment_key
+from reconciler.domain.statuses import installation_phase
+from reconciler.plan.model import Action, ActionKind, Reason
+from reconciler.plan.settings import PlanSettings
+
+INSTALLABLE_KINDS: dict[str, frozenset[str]] = {
+    "TESTING": frozenset({"sandbox", "preview"}),
+    "ACTIVE": frozenset({"sandbox", "preview", "production"}),
+}
+
+
+def status_gate(status: str, kind: str | None) -> str | None:
+    """Why a package in ``status`` cannot go into an environment of ``kind`` (None: it can)."""
+    kinds = INSTALLABLE_KINDS.get(status)
+    if kinds is None:
+        return (f"a {status} package cannot be installed anywhere; set status: TESTING "
+                "(sandbox and preview) or ACTIVE")
+    if kind is not None and kind not in kinds:
+        return (f"a {status} package cannot be installed into a {kind} environment; "
+                "set status: ACTIVE")
+    return None
+
+
+def matching(history: Sequence[Installation], package: RemotePackage,
+             env_url: str) -> list[Installation]:
+    """Installations of ``package`` (this version when both say) into ``env_url``, not
+    counting pre-run records."""
+    key = environment_key(env_url)
+    out = []
+    for inst in history:
+        if inst.environmentPromotionPackageId not in (None, package.id):
+            continue
+        if environment_key(inst.environment) != key:
+            continue
+        if (package.version is not None and inst.environmentPromotionPackageVersion is not None
+                and inst.environmentPromotionPackageVersion != package.version):
+            continue
+        if installation_phase(inst.status) == "pending":
+            continue
+        out.append(inst)
+    return out
+
+
+def last_outcome(history: Sequence[Installation], package: RemotePackage,
+                 env_url: str) -> tuple[str, Installation | None]:
+    """("succeeded" | "failed" | "running" | "none", the installation that says so).
+
+    One success is enough: a completed install is never repeated."""
+    found = matching(history, package, env_url)
+    ordered = sorted(enumerate(found), key=lambda p: (p[1].registeredAt or "", p[0]))
+    for phase in ("succeeded",):
+        hits = [inst for _, inst in ordered if installation_phase(inst.status) == phase]
+        if hits:
+            return phase, hits[-1]
+    if not ordered:
+        return "none", None
+    latest = ordered[-1][1]
+    return installation_phase(latest.status), latest
+
+
+def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version: bool,
+                  history: Sequence[Installation], settings: PlanSettings,
+                  origin: str | None) -> list[Action]:
+    """The install actions of one declared package, in gate order."""
+    states: dict[str, str] = {}   # env -> "done" | "planned" | "blocked"
+    out: list[Action] = []
+    status = spec.status.value
+    for step_index, step in enumerate(spec.install):
+        env = step.environment
+        url = settings.environments.get(env, env)
+        before: dict[str, object] | None = None
+        if new_version or package is None:
+            reason = Reason.NEW_VERSION
+        else:
+            phase, inst = last_outcome(history, package, url)
+            if inst is not None:
+                before = {"installation_id": inst.id, "status": inst.status,
+                          "version": inst.environmentPromotionPackageVersion,
+                          "at": inst.updatedAt or inst.registeredAt}
+            if env in settings.reinstall:
+                reason = Reason.REINSTALL_REQUESTED
+            elif phase == "succeeded":
+                states[env] = "done"
+                continue
+            elif phase == "failed":
+                reason = Reason.INSTALL_FAILED
+            else:
+                reason = Reason.INSTALL_REQUESTED
+        gates: list[str] = []
+        blocked = status_gate(status, settings.environment_kinds.get(env))
+        for gate in step.after:
+            state = states.get(gate, "not installed")
+            gates.append(f"after {gate}: {state}")
+            if state not in ("done", "planned") and blocked is None:
+                blocked = (f"after {gate}: the same version is not installed there"
+                           + (" (that install is blocked)" if state == "blocked" else ""))
+        states[env] = "blocked" if blocked else "planned"
+        version = None if new_version or package is None else package.version
+        after = {"environment": env, "step": step_index, "existing": step.existing,
+                 "version": version,
+                 "overrides": {code: dict(records) for code, records in step.overrides.items()},
+                 "after": list(step.after), "gates": gates}
+        out.append(Action(
+            kind=ActionKind.INSTALL, name=spec.name, reason=reason,
+            package_id=None if new_version or package is None else package.id,
+            after=after, before=before, environment=env, source_env=spec.source,
+            origin=origin, blocked=blocked))
+    return out
+
+
+def pending_envs(actions: Sequence[Action]) -> Mapping[str, list[str]]:
+    """Package name -> environments with a runnable install (for ``plan --prerun``)."""
+    out: dict[str, list[str]] = {}
+    for action in actions:
+        if action.kind is ActionKind.INSTALL and action.runnable and action.environment:
+            out.setdefault(action.name, []).append(action.environment)
+    return out

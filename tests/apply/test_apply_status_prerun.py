@@ -1,0 +1,112 @@
+"""`wfpromote status` (the promotion matrix) in three formats, and `plan --prerun` in the
+three plan renderers, over HTTP against the simulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from apply_sim import Repo, new_repo, sid
+
+from reconciler.cli import run
+from reconciler.simulator.server import SimulatorHandle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def doc(name: str, template: str, status: str, install: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"name": name, "source": "sandbox", "status": status,
+            "objectCollections": [{"objCode": "TMPL", "entities": [
+                {"ID": sid("TMPL", template)}]}], "install": install}
+
+
+def cli(repo: Repo, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = run(["--config", str(repo.config_path), *args])
+    return code, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("profile", ["current", "2023"])
+def test_the_matrix_in_three_formats(profile: str, sim_server: Callable[..., SimulatorHandle],
+                                     tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    repo = new_repo(tmp_path, sim_server(profile=profile))
+    repo.put("a.yaml",
+             doc("Launch", "Campaign Launch", "TESTING",
+                 [{"environment": "preview"}, {"environment": "production",
+                                               "after": ["preview"]}]),
+             doc("Offboarding", "New Agency Offboarding", "ACTIVE", [{"environment": "preview"}]))
+    code, out = cli(repo, capsys, "status", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    schema = json.loads((ROOT / "schemas" / "status.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(data)
+    cells = {p["name"]: p["cells"] for p in data["packages"]}
+    assert cells["Launch"]["preview"]["state"] == "pending"
+    assert cells["Launch"]["production"]["state"] == "blocked"
+    assert [p["package_id"] for p in data["packages"]] == [None, None]
+
+    assert repo.apply()[0] == 0
+    code, out = cli(repo, capsys, "status", "--format", "json")
+    data = json.loads(out)
+    jsonschema.Draft202012Validator(schema).validate(data)
+    cells = {p["name"]: p["cells"] for p in data["packages"]}
+    preview = cells["Launch"]["preview"]
+    assert preview["state"] == "installed" and preview["declared"]
+    assert preview["outcome"] == ("INSTALLED" if profile == "current" else "COMPLETED")
+    assert preview["installation_id"] and preview["at"]
+    assert cells["Launch"]["production"]["state"] == "blocked"
+    assert "TESTING" in cells["Launch"]["production"]["reason"]
+    assert cells["Offboarding"]["production"] == {
+        "state": "none", "declared": False, "version": None, "at": None, "outcome": None,
+        "installation_id": None, "reason": None}
+
+    code, text = cli(repo, capsys, "status")
+    lines = text.splitlines()
+    assert lines[0].split() == ["PACKAGE", "STATUS", "sandbox", "preview", "production"]
+    launch = next(line for line in lines if line.startswith("Launch"))
+    assert "installed" in launch and "blocked: a TESTING package" in launch
+
+    code, markdown = cli(repo, capsys, "status", "--format", "markdown")
+    assert "| PACKAGE | STATUS | sandbox | preview | production |" in markdown
+    assert markdown.count("\n| ") == 1 + 1 + 2 - 1  # header, separator not counted, 2 rows
+
+
+@pytest.mark.parametrize("profile", ["current", "2023"])
+def test_prerun_in_the_three_renderers(profile: str,
+                                       sim_server: Callable[..., SimulatorHandle],
+                                       tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    sim = sim_server(profile=profile)
+    repo = new_repo(tmp_path, sim)
+    repo.put("a.yaml", doc("Launch", "Campaign Launch", "ACTIVE", [{"environment": "preview"}]))
+    assert repo.apply(reinstall=())[0] == 0
+    step = {"environment": "preview", "existing": "overwrite",
+                    "overrides": {"TTSK": {sid("TTSK", "Creative Brief"): "CREATE"}}}
+    repo.put("a.yaml", doc("Launch", "Campaign Launch", "ACTIVE", [step]))
+    before = len(sim.state.world.installations)
+    code, out = cli(repo, capsys, "plan")
+    assert len(sim.state.world.installations) == before  # no pre-run without --prerun
+    assert "Pre-run" not in out
+
+    code, out = cli(repo, capsys, "plan", "--prerun", "--reinstall", "preview",
+                    "--format", "json")
+    assert len(sim.state.world.installations) == before + 1   # the one write: a pre-run
+    [preview] = json.loads(out)["prerun"]
+    assert preview["environment"] == "preview" and preview["error"] is None
+    # existing: overwrite turns the matches into OVERWRITING; the override wins over it
+    assert preview["counts"] == {"CREATE": 1, "USEEXISTING": 0, "OVERWRITING": 2, "IGNORE": 0}
+    assert "TMPL Campaign Launch" in preview["records"]["OVERWRITING"]
+    assert preview["records"]["CREATE"] == ["TTSK Creative Brief"]
+
+    code, out = cli(repo, capsys, "plan", "--prerun", "--reinstall", "preview")
+    assert code == 0
+    assert "PACKAGE  ENVIRONMENT  CREATE  USEEXISTING  OVERWRITING  IGNORE" in out
+    assert "Launch -> preview OVERWRITING: TMPL Campaign Launch" in out
+    _code, out = cli(repo, capsys, "plan", "--prerun", "--reinstall", "preview",
+                    "--format", "markdown")
+    assert "<details><summary>Pre-run of 1 install(s)</summary>" in out
+    assert "| Launch | preview | 1 | 0 | 2 | 0 |" in out
