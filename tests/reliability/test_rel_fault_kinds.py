@@ -6,8 +6,9 @@ other requests). Invariants: a clear outcome (exit 0, or exit 1 with a message; 
 traceback), never a duplicate package, and a clean second run converges with nothing lost
 (the plan after it is empty, every declared package is there with its status and content).
 
-Not covered here: "install records FAILED". The planner plans no installs yet (docs/apply.md),
-so no apply can meet that fault; it belongs with the install work.
+Also here: assembly failure, and an install whose record ends FAILED (installs landed on main
+while this suite was written; one scenario covers them, a rival record created between the
+pre-run and the install).
 """
 
 from __future__ import annotations
@@ -101,3 +102,40 @@ def test_fault_kind_assembly_failure(tmp_path: Path, profile: str) -> None:
         repo.put("d.json", doc("Dashboard Pack", ("PTLTAB:Executive Portfolio Overview",),
                                status="ACTIVE"))
         converge(repo, context)
+
+
+@pytest.mark.parametrize("profile", ["current", "2023"])
+def test_fault_kind_install_records_failed(tmp_path: Path, profile: str) -> None:
+    """Between the pre-run and the install, someone creates a group of the same name in the
+    target: the install's record FAILED (group names are unique). The run says which record
+    failed; the next run installs again (the pre-run now proposes the existing group)."""
+    from reconciler.simulator.seed import SourceRecord
+
+    clock = FakeClock()
+    with serve_chaos(profile=profile, clock=clock) as sim:
+        repo = RelRepo(tmp_path, sim, clock=clock)
+        repo.write_config()
+        package = doc("Partner Groups", ("GROUP:Agency Partners",), status="TESTING")
+        package["install"] = [{"environment": "preview"}]
+        repo.put("groups.json", package)
+        core = sim.state
+        original = core.install
+
+        def install_after_a_rival(installation_id: str, env: str, *args: object) -> object:
+            rival = SourceRecord("GROUP", "f" * 32, "Agency Partners")
+            core.world.environments[env].records[rival.ID] = rival
+            core.install = original  # type: ignore[method-assign]  # once
+            return original(installation_id, env, *args)  # type: ignore[arg-type]
+
+        core.install = install_after_a_rival  # type: ignore[method-assign]
+        code, out, err = repo.apply()
+        INJECTED["install records FAILED"] += 1
+        TALLY["fault runs"] += 1
+        context = f"fault install records FAILED ({profile})"
+        check_clear(code, out, err, context)
+        assert code == 1, out + err
+        [failed] = [r for r in json.loads(out)["results"] if r["outcome"] == "failed"]
+        assert failed["action"] == "install" and "Agency Partners" in failed["error"], failed
+        converge(repo, context)
+        installs = core.list_installations(None)
+        assert [i.status for i in installs if i.environment == "preview"][-1] == "INSTALLED"
