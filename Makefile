@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/$(if $(filter Windows_NT,$(OS)),Scripts,bin)
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean install mutation
+.PHONY: demo test soak lint bench clean install mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The reliability suite with many more seeds, kills, generated files and model examples
+# (tests/reliability/relkit.py: count()); replay one seed with WFPROMOTE_SEED=N.
+soak: $(STAMP)
+	WFPROMOTE_SOAK=1 $(BIN)/python -m pytest tests/reliability -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests benchmarks tools

@@ -185,9 +185,23 @@ def run(argv: list[str] | None = None, *, clock: Clock | None = None) -> int:
     factory = sys.modules.get("reconciler.run.clients")
     if factory is not None:
         factory.reset_simulator_notice()
+    from reconciler.signals import Terminated, handled, summary
+
     try:
         seed = GlobalOptions(None, False, None, 0, clock) if clock is not None else None
-        result = cli.main(args=argv, prog_name="wfpromote", standalone_mode=False, obj=seed)
+        with handled():
+            try:
+                result = cli.main(args=argv, prog_name="wfpromote", standalone_mode=False,
+                                  obj=seed)
+            except (Terminated, click.Abort) as exc:
+                # click turns a KeyboardInterrupt (Terminated is one) into Abort.
+                stop = exc if isinstance(exc, Terminated) else exc.__cause__
+                if not isinstance(stop, Terminated):
+                    raise
+                click.echo(summary(stop.signame), err=True)  # while the phase is known
+                return stop.exit_code
+    except Terminated as exc:  # a signal while the line above was being printed
+        return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.Abort:

@@ -209,7 +209,10 @@ def read_documents(path: Path, shown: str) -> list[Document]:
 
 def parse_json(text: str, shown: str) -> Document:
     try:
-        json.loads(text)  # fast, and its syntax errors carry exact positions
+        # fast, and its syntax errors carry exact positions
+        json.loads(text, parse_constant=_no_constant)
+    except NonFiniteNumber:
+        raise non_finite_error(text, shown) from None
     except json.JSONDecodeError as exc:
         raise SourceError(f"JSON syntax error: {exc.msg}",
                           hint="JSON allows no comments, trailing commas, single quotes or "
@@ -231,6 +234,38 @@ def parse_json(text: str, shown: str) -> Document:
     except UnicodeEncodeError:
         raise SourceError(_SURROGATE, hint=_SURROGATE_HINT, location=Location(shown)) from None
     return Document(shown, 0, 1, data, Positions())
+
+
+class NonFiniteNumber(ValueError):
+    """JSON text holds NaN, Infinity or -Infinity, which JSON does not allow."""
+
+
+def _no_constant(name: str) -> Any:
+    raise NonFiniteNumber(name)
+
+
+_NON_FINITE = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+def non_finite_error(text: str, shown: str) -> SourceError:
+    """The error for a NaN/Infinity/-Infinity in JSON ``text``, at its line and column."""
+    for match in _NON_FINITE.finditer(text):
+        if match.group(1):
+            start = match.start(1)
+            line = text.count("\n", 0, start) + 1
+            column = start - (text.rfind("\n", 0, start) + 1) + 1
+            return SourceError(f"JSON does not allow {match.group(1)}",
+                               hint="write a number, or the value as a string in quotes",
+                               location=Location(shown, line, column))
+    return SourceError("JSON does not allow NaN or Infinity", location=Location(shown))
+
+
+def loads_strict(text: str, shown: str) -> Any:
+    """``json.loads`` that refuses NaN, Infinity and -Infinity with their file:line:col."""
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except NonFiniteNumber:
+        raise non_finite_error(text, shown) from None
 
 
 def _unique_pairs(shown: str) -> Any:
