@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/$(if $(filter Windows_NT,$(OS)),Scripts,bin)
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean install mutation
+.PHONY: demo test soak lint bench clean install mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The reliability suite with many more seeds, kills, generated files and model examples
+# (tests/reliability/relkit.py: count()); replay one seed with WFPROMOTE_SEED=N.
+soak: $(STAMP)
+	WFPROMOTE_SOAK=1 $(BIN)/python -m pytest tests/reliability -q
+
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests benchmarks tools
 	$(BIN)/mypy
@@ -31,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/zizmor --offline --no-progress --quiet --persona auditor action.yml .github/workflows examples/github
 
 bench: $(STAMP)
-	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	$(BIN)/python benchmarks/bench.py
 
 # Mutation testing of the pure planning core (docs/testing.md); not part of `make test`.
 # A fresh run each time (about 4 minutes on 2 cores): cached verdicts could hide a weakened test.

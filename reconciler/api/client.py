@@ -34,6 +34,16 @@ _HEADERS = {"Accept": "application/json"}
 T = TypeVar("T")
 
 
+def _no_tls_context() -> Any:
+    """For a plain-http (loopback) environment: a TLS context that verifies certificates and
+    host names but trusts no authority, so it is cheap to make (loading the CA bundle is a
+    tenth of a small plan's time) and any https connection through it fails closed. Redirects
+    are not followed, so no request of this client leaves http://."""
+    import ssl
+
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 class PromotionClient:
     """``PromotionAPI`` over HTTP, for the real service and for the simulator alike."""
 
@@ -57,8 +67,11 @@ class PromotionClient:
         kwargs: dict[str, Any] = {}
         if transport is not None:
             kwargs["transport"] = transport
-        elif limits is not None:
-            kwargs["limits"] = limits
+        else:
+            if limits is not None:
+                kwargs["limits"] = limits
+            if self.base_url.startswith("http://"):
+                kwargs["verify"] = _no_tls_context()
         from reconciler.api.trace import event_hooks
 
         self._http = httpx.AsyncClient(
@@ -90,12 +103,10 @@ class PromotionClient:
         return self._read(response, decode.package)
 
     async def list_packages(self) -> list[RemotePackage]:                           # E2
-        response = await self._sender.send("GET", "packages")
-        return self._read(response, decode.packages)
+        return await self._get("packages", decode.packages)
 
     async def get_package(self, package_id: str) -> RemotePackage:                 # E3
-        response = await self._sender.send("GET", f"packages/{_seg(package_id)}")
-        return self._read(response, decode.package)
+        return await self._get(f"packages/{_seg(package_id)}", decode.package)
 
     async def patch_package(self, package_id: str,
                             fields: dict[str, Any]) -> RemotePackage:               # E4
@@ -154,13 +165,12 @@ class PromotionClient:
                                 json=body, retry_safe=False)
 
     async def list_installations(self, package_id: str) -> list[Installation]:    # E8
-        response = await self._sender.send(
-            "GET", "installations", params={"environmentPromotionPackageId": package_id})
-        return self._read(response, decode.installations)
+        return await self._get("installations", decode.installations,
+                               params={"environmentPromotionPackageId": package_id})
 
     async def get_installation(self, installation_id: str) -> Installation:       # E9
-        response = await self._sender.send("GET", f"installations/{_seg(installation_id)}")
-        return self._read(response, decode.installation)
+        return await self._get(f"installations/{_seg(installation_id)}",
+                               decode.installation)
 
     async def translation_map(self, package_id: str) -> TranslationMap:           # E10
         if not self.capabilities.install_with_map:
@@ -200,6 +210,18 @@ class PromotionClient:
         return latest.id
 
     # --- helpers --------------------------------------------------------------------------
+
+    async def _get(self, path: str, parse: Callable[[Any], T],
+                   params: dict[str, str] | None = None) -> T:
+        """A read whose answer could not be read (cut-off or malformed JSON, an HTML page
+        from a proxy) is asked once more: reading changes nothing."""
+        response = await self._sender.send("GET", path, params=params)
+        try:
+            return self._read(response, parse)
+        except ApiError as exc:
+            log.warning("%s; asking once more", exc.message)
+        response = await self._sender.send("GET", path, params=params)
+        return self._read(response, parse)
 
     def _package_body(self, body: dict[str, Any]) -> dict[str, Any]:
         """Our spelling on the wire: ``name`` (never ``packageName``), profile status names."""

@@ -9,8 +9,10 @@ Which requests are repeated:
   request certainly never reached the service: the connection could not be opened, or the
   service answered 429 (refused because of rate limiting). Any other lost or failed answer
   raises :class:`OutcomeUnknown`, and the caller re-lists to find out what happened.
-* Retried answers: 429, 502, 503, 504 and transport errors. ``Retry-After`` (seconds or an
-  HTTP date) is honoured up to ``RetryPolicy.retry_after_cap``.
+* Retried answers: 429, 500, 502, 503, 504 and transport errors, for every request safe to
+  repeat (a 500 on a read is as passing as a 503); a POST that is not safe to repeat is
+  retried only on 429. ``Retry-After`` (seconds or an HTTP date) is honoured up to
+  ``RetryPolicy.retry_after_cap``. All attempts share one budget (``RetryPolicy``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from reconciler.redact import MASK, SECRET_KEYS, redact
 
 log = logging.getLogger("reconciler.api")
 
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 EXCERPT_CHARS = 200
 # Paths that always exist under a correct API root: a 404 there means a wrong url or profile.

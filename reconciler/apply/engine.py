@@ -194,9 +194,12 @@ class ApplyEngine:
                     task.cancel()
                 if late:
                     await asyncio.gather(*late, return_exceptions=True)
-            for task in tasks:
-                if task.done() and not task.cancelled() and task.exception() is not None:
-                    raise task.exception()  # type: ignore[misc]
+            # Look at every task's exception (an unread one is logged at exit), raise the first.
+            errors = [task.exception() for task in tasks
+                      if task.done() and not task.cancelled()]
+            for error in errors:
+                if error is not None:
+                    raise error
         finally:
             stop_waiter.cancel()
 

@@ -12,7 +12,7 @@ import logging
 import signal
 import sys
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 log = logging.getLogger("reconciler.apply")
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -41,10 +41,13 @@ def stop_on_signals(target: Stoppable, loop: asyncio.AbstractEventLoop | None = 
                       file=sys.stderr, flush=True)
         target.request_stop(sig.name)
 
+    previous: dict[signal.Signals, Any] = {}
     for sig in SIGNALS:
         try:
+            before = signal.getsignal(sig)
             loop.add_signal_handler(sig, handle, sig)
             installed.append(sig)
+            previous[sig] = before
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
             log.debug("cannot handle %s here", sig.name)
     try:
@@ -52,3 +55,8 @@ def stop_on_signals(target: Stoppable, loop: asyncio.AbstractEventLoop | None = 
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+            # remove_signal_handler leaves the default action (SIGTERM would kill the
+            # process outright): put back what was there, the run-wide handler.
+            before = previous.get(sig)
+            if before is not None:
+                signal.signal(sig, before)

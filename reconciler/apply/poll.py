@@ -48,6 +48,23 @@ class WaitTimedOut(StepFailed):
     pass
 
 
+class AssemblyFailed(StepFailed):
+    """The package ended ASSEMBLING_FAILED; ``reason`` is what the service said, if anything."""
+
+    def __init__(self, message: str, *, package_id: str, reason: str, hint: str) -> None:
+        super().__init__(message, hint=hint)
+        self.package_id = package_id
+        self.reason = reason
+
+
+ASSEMBLY_HINT = ("fix the objects named in the package (they must exist in the source "
+                 "environment), then apply again")
+
+
+def assembly_failed(package: RemotePackage) -> AssemblyFailed:
+    reason = _failure_reason(package)
+    return AssemblyFailed(f"assembly failed for package {package.id}{reason}",
+                          package_id=package.id, reason=reason[2:], hint=ASSEMBLY_HINT)
 class InstallFailed(StepFailed):
     """An installation ended in a failed status; carries it for the per-record report."""
 
@@ -95,10 +112,7 @@ async def wait_for_assembly(
                 await maybe
         last = status
         if status == ASSEMBLY_FAILED:
-            raise StepFailed(f"assembly failed for package {package_id}"
-                             f"{_failure_reason(package)}",
-                             hint="fix the objects named in the package (they must exist in "
-                                  "the source environment), then apply again")
+            raise assembly_failed(package)
         if status not in ASSEMBLING:
             return package
         if clock.monotonic() >= deadline:

@@ -21,10 +21,13 @@ from reconciler.api.protocol import PromotionAPI
 from reconciler.apply.idempotent import create_once
 from reconciler.apply.poll import (
     ASSEMBLING,
+    ASSEMBLY_FAILED,
+    AssemblyFailed,
     InstallFailed,
     Interrupted,
     PollPolicy,
     StepFailed,
+    assembly_failed,
     failed_records,
     wait_for_assembly,
     wait_for_installation,
@@ -37,6 +40,7 @@ from reconciler.domain.remote import (
     environment_key,
 )
 from reconciler.domain.statuses import installation_phase
+from reconciler.errors import WfpromoteError
 from reconciler.plan.bodies import full_put_body, post_body
 from reconciler.plan.model import Action, ActionKind, Reason, ReplaceStrategy
 from reconciler.plan.translation import edit_map
@@ -105,14 +109,35 @@ async def _create_and_settle(action: Action, api: PromotionAPI,
     ctx.known_ids.add(package.id)
     ctx.package_id = package.id
     ctx.say(f"posted (id {package.id})")
-    package = await _settle(api, package, ctx)
-    if by_value:
-        ctx.checkpoint()
-        package = await api.replace_package(package.id, _put_body(after, package))
-        ctx.say("definition written (PUT)")
+    try:
         package = await _settle(api, package, ctx)
+        if by_value:
+            ctx.checkpoint()
+            package = await api.replace_package(package.id, _put_body(after, package))
+            ctx.say("definition written (PUT)")
+            package = await _settle(api, package, ctx)
+    except AssemblyFailed as exc:
+        raise await _remove_failed(api, exc, ctx) from None
     desired = action.desired_status or after.get("desired_status")
     return await _set_status(api, package, desired, ctx)
+
+
+async def _remove_failed(api: PromotionAPI, exc: AssemblyFailed,
+                         ctx: StepContext) -> StepFailed:
+    """A package this run created failed to assemble: it was never usable, so delete it
+    (DELETE, which every profile offers) and say what the service could not assemble."""
+    what = f"the service could not assemble: {exc.reason}" if exc.reason else \
+        "the service did not say which objects it could not assemble"
+    try:
+        await api.delete_package(exc.package_id)
+    except WfpromoteError as cleanup:
+        ctx.say(f"could not delete the failed package {exc.package_id}")
+        return StepFailed(f"assembly failed for package {exc.package_id}; {what}; deleting "
+                          f"the failed package also failed ({cleanup.message})",
+                          hint=f"{exc.hint}; the next apply deletes the failed package")
+    ctx.say(f"assembly failed; deleted the failed package {exc.package_id}")
+    return StepFailed(f"assembly failed; {what}; the failed package {exc.package_id} was "
+                      "deleted", hint=exc.hint)
 
 
 def _put_body(after: dict[str, Any], package: RemotePackage) -> dict[str, Any]:
@@ -127,6 +152,8 @@ async def _settle(api: PromotionAPI, package: RemotePackage,
         # A slim list item (a create recovered after a lost answer) may lack the status;
         # PATCHing a package that is still assembling would be refused.
         package = await api.get_package(package.id)
+    if (package.status or "").upper() == ASSEMBLY_FAILED:
+        raise assembly_failed(package)
     if (package.status or "").upper() not in ASSEMBLING:
         return package
     ctx.say("assembling")
@@ -186,10 +213,42 @@ def _desired(action: Action, fields: dict[str, Any]) -> str | None:
 async def _disable(action: Action, ctx: StepContext) -> None:
     api = ctx.api_for(action)
     package_id = _require_id(action, ctx)
+    if action.successor_id:
+        await _await_successor(api, action.successor_id, package_id, ctx)
+    if str((action.before or {}).get("status") or "").upper() == "ASSEMBLING":
+        # No status change while it assembles (left so by an earlier run; not UNASSEMBLED,
+        # which never ends on its own).
+        ctx.say("waiting for the earlier assembly")
+        try:
+            await _settle(api, await api.get_package(package_id), ctx)
+        except AssemblyFailed:
+            ctx.checkpoint()
+            ctx.wrote = True
+            await api.delete_package(package_id)  # never usable: deleted, not disabled
+            ctx.say("assembly failed; deleted")
+            return
     ctx.checkpoint()
     ctx.wrote = True
     await api.patch_package(package_id, action.body() or {"status": "DISABLED"})
     ctx.say("DISABLED")
+
+
+async def _await_successor(api: PromotionAPI, successor_id: str, old_id: str,
+                           ctx: StepContext) -> None:
+    """The old version of an unfinished replace is retired only once its successor has
+    assembled, whatever the status either one has; if the successor failed, the old one is
+    left as it is."""
+    package = await api.get_package(successor_id)
+    try:
+        if (package.status or "").upper() in ASSEMBLING:
+            ctx.say(f"waiting for the new version {successor_id} to assemble")
+        await _settle(api, package, ctx)
+    except AssemblyFailed as exc:
+        detail = f": {exc.reason}" if exc.reason else ""
+        raise StepFailed(
+            f"the new version {successor_id} failed to assemble{detail}; the old version "
+            f"{old_id} is left as it is", hint=f"{exc.hint} (the next apply deletes the "
+            "failed version)") from None
 
 
 async def _delete(action: Action, ctx: StepContext) -> None:
@@ -209,6 +268,15 @@ async def _replace(action: Action, ctx: StepContext) -> None:
     old_id = _require_id(action, ctx)
     strategy = action.strategy or (ReplaceStrategy.PUT if api.capabilities.replace_with_put
                                    else ReplaceStrategy.CREATE_THEN_DISABLE)
+    old_status = str((action.before or {}).get("status") or "").upper()
+    if old_status == "ASSEMBLING":  # UNASSEMBLED never ends on its own
+        # Left assembling by an earlier run: neither a PUT nor a status change is accepted
+        # until that ends.
+        ctx.say("waiting for the earlier assembly")
+        try:
+            await _settle(api, await api.get_package(old_id), ctx)
+        except AssemblyFailed:
+            old_status = ASSEMBLY_FAILED
     if strategy is ReplaceStrategy.PUT:
         after = action.body()
         desired = action.desired_status or after.get("status")
@@ -230,6 +298,12 @@ async def _replace(action: Action, ctx: StepContext) -> None:
     new = await _create_and_settle(action, api, ctx)
     ctx.group_ids[action.name] = new.id
     ctx.checkpoint()
+    if old_status == ASSEMBLY_FAILED:
+        # A failed package was never usable, and implementations differ on which status
+        # change it accepts: it is deleted.
+        await api.delete_package(old_id)
+        ctx.say(f"failed package {old_id} deleted")
+        return
     await api.patch_package(old_id, {"status": "DISABLED"})
     ctx.say(f"old package {old_id} DISABLED")
 

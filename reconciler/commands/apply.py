@@ -68,7 +68,8 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
     """
     import sys
 
-    from reconciler.run.applying import ApplyRequest, run_apply
+    from reconciler.errors import WfpromoteError
+    from reconciler.run.applying import ApplyRequest, emit_failure, run_apply
 
     options = global_options(ctx)
     if replan_if_stale and not auto_approve:
@@ -76,7 +77,12 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
                                "one is stale, so it needs --auto-approve")
     if report_path:
         check_output_file(report_path, "--report")
-    config = options.load_config()
+    try:
+        config = options.load_config()
+    except WfpromoteError as exc:  # the JSON result and --report carry the error too
+        emit_failure(exc, ApplyRequest(report_path=report_path, output_format=output_format),
+                     sys.stdout)
+        raise
     request = ApplyRequest(
         paths=paths, auto_approve=auto_approve, concurrency=concurrency, fail_fast=fail_fast,
         report_path=report_path, output_format=output_format, lock_timeout=lock_timeout,

@@ -68,7 +68,9 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
     from reconciler.output.renderers import RenderOptions, render
     from reconciler.redact import redact
     from reconciler.run.planning import PlanOptions, make_plan
+    from reconciler.signals import set_phase
 
+    set_phase("while planning", "nothing was changed (plan writes nothing to Workfront)")
     opts = global_options(ctx)
     if out_path:
         check_output_file(out_path, "--out")

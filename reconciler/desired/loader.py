@@ -6,10 +6,11 @@ all. ``load_packages`` is what the other commands call; it raises ``ValidationFa
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +60,9 @@ def collect(config: Config, paths: Sequence[str] = ()) -> tuple[
                   if isinstance(doc.data, dict) and isinstance(doc.data.get("definition"), str)
                   and (target := definition_target(doc.data["definition"], file))
                   != Path(os.path.normpath(os.path.abspath(file)))}
-    read = [(f, docs) for f, docs in read
-            if Path(os.path.normpath(os.path.abspath(f))) not in referenced]
+    if referenced:
+        read = [(f, docs) for f, docs in read
+                if Path(os.path.normpath(os.path.abspath(f))) not in referenced]
     declared: list[Declared] = []
     for file, docs in read:
         for doc in docs:
@@ -162,31 +164,48 @@ def discover(config: Config, paths: Sequence[str] = ()) -> tuple[list[Path], lis
 
 
 def _walk(folder: Path, root: Path, seen: set[Path]) -> Iterator[Path]:
-    """Package files below ``folder`` in a stable order; links must stay in the repository."""
+    """Package files below ``folder`` in a stable order; links must stay in the repository.
+
+    ``os.scandir`` knows each entry's type from the listing itself, so a plain file costs no
+    extra system call (this runs once per file of the repository)."""
     real = folder.resolve()
     if real in seen:  # a link loop
         return
     seen.add(real)
     try:
-        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
     except OSError as exc:  # e.g. permission denied
         raise SourceError(f"cannot read the folder: {exc.strerror or exc}",
                           location=Location(display_path(folder))) from None
     for entry in entries:
-        if entry.name.startswith(".") or entry.name in _SKIPPED_DIRS:
+        name = entry.name
+        if name.startswith(".") or name in _SKIPPED_DIRS:
             continue
-        is_dir = entry.is_dir()
-        if not is_dir and not _is_package_file(entry):
+        is_dir = _entry_is(entry.is_dir)
+        if not is_dir and not _is_package_name(name):
             continue
-        if entry.is_symlink():
-            check_inside_root(entry, root, display_path(entry))
+        path = folder / name
+        if _entry_is(entry.is_symlink):
+            check_inside_root(path, root, display_path(path))
         if is_dir:
-            yield from _walk(entry, root, seen)
+            yield from _walk(path, root, seen)
         else:
-            yield entry
+            yield path
 
 
-def _is_package_file(path: Path) -> bool:
-    name = path.name.lower()
+def _entry_is(test: Callable[[], bool]) -> bool:
+    """``Path.is_dir()``'s answer from a directory entry: False when the target is missing,
+    not a folder, or a link loop; other errors raised."""
+    try:
+        return test()
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return False
+        raise
+
+
+def _is_package_name(name: str) -> bool:
+    name = name.lower()
     return (name.endswith(PACKAGE_SUFFIXES) and name not in SKIPPED_NAMES
             and not name.endswith(DEFINITION_SUFFIX))

@@ -70,15 +70,39 @@ class Positions:
         return None
 
 
-@dataclass
 class Document:
-    """One YAML/JSON document: its data and the positions of everything in it."""
+    """One YAML/JSON document: its data and the positions of everything in it.
 
-    file: str  # path as shown to the user
-    index: int  # 0-based position of the document in its file
-    line: int  # 1-based line where the document starts
-    data: Any
-    positions: Positions
+    Positions are only needed to point at a problem, and almost every document has none, so
+    a YAML document keeps its file's text and finds them on first use by composing that text
+    again (the same parser, the same answer): reading many files holds no position tables.
+    """
+
+    __slots__ = ("_positions", "_text", "data", "file", "index", "line")
+
+    def __init__(self, file: str, index: int, line: int, data: Any,
+                 positions: Positions | None = None, *, text: str | None = None) -> None:
+        self.file = file  # path as shown to the user
+        self.index = index  # 0-based position of the document in its file
+        self.line = line  # 1-based line where the document starts
+        self.data = data
+        self._positions = positions
+        self._text = text
+
+    def __repr__(self) -> str:
+        return f"Document({self.file!r}, {self.index}, {self.line}, {self.data!r})"
+
+    @property
+    def positions(self) -> Positions:
+        if self._positions is None:
+            self._positions = Positions()
+            if self._text is not None:
+                node = _compose(self._text, self.file)[self.index]
+                builder = _Builder(self.file, record=True)
+                builder.build(node, ())
+                self._positions = builder.positions
+                self._text = None
+        return self._positions
 
     def location(self, path: KeyPath = (), *, key: bool = False) -> Location:
         mark = self.positions.locate(path, key=key)
@@ -104,12 +128,18 @@ def json_path(path: KeyPath) -> str:
 def display_path(path: Path) -> str:
     """A path as shown to the user: relative to the working directory when inside it, with
     '/' as separator on every platform (it lands in plans and pull-request comments)."""
+    if os.sep == "/":  # the same answer by string operations: this runs once per file
+        absolute, cwd = os.path.abspath(path), os.getcwd()
+        if absolute == cwd:
+            return "."
+        prefix = cwd if cwd.endswith("/") else cwd + "/"
+        return absolute[len(prefix):] if absolute.startswith(prefix) else str(path)
     try:  # links are not followed: the user knows the file by the name they gave
         shown = os.path.relpath(os.path.abspath(path), Path.cwd()) \
             if is_inside(Path(os.path.abspath(path)), Path.cwd()) else str(path)
     except ValueError:
         shown = str(path)
-    return shown.replace(os.sep, "/") if os.sep != "/" else shown
+    return shown.replace(os.sep, "/")
 
 
 def is_inside(path: Path, root: Path) -> bool:
@@ -179,7 +209,10 @@ def read_documents(path: Path, shown: str) -> list[Document]:
 
 def parse_json(text: str, shown: str) -> Document:
     try:
-        json.loads(text)  # fast, and its syntax errors carry exact positions
+        # fast, and its syntax errors carry exact positions
+        json.loads(text, parse_constant=_no_constant)
+    except NonFiniteNumber:
+        raise non_finite_error(text, shown) from None
     except json.JSONDecodeError as exc:
         raise SourceError(f"JSON syntax error: {exc.msg}",
                           hint="JSON allows no comments, trailing commas, single quotes or "
@@ -203,6 +236,38 @@ def parse_json(text: str, shown: str) -> Document:
     return Document(shown, 0, 1, data, Positions())
 
 
+class NonFiniteNumber(ValueError):
+    """JSON text holds NaN, Infinity or -Infinity, which JSON does not allow."""
+
+
+def _no_constant(name: str) -> Any:
+    raise NonFiniteNumber(name)
+
+
+_NON_FINITE = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+def non_finite_error(text: str, shown: str) -> SourceError:
+    """The error for a NaN/Infinity/-Infinity in JSON ``text``, at its line and column."""
+    for match in _NON_FINITE.finditer(text):
+        if match.group(1):
+            start = match.start(1)
+            line = text.count("\n", 0, start) + 1
+            column = start - (text.rfind("\n", 0, start) + 1) + 1
+            return SourceError(f"JSON does not allow {match.group(1)}",
+                               hint="write a number, or the value as a string in quotes",
+                               location=Location(shown, line, column))
+    return SourceError("JSON does not allow NaN or Infinity", location=Location(shown))
+
+
+def loads_strict(text: str, shown: str) -> Any:
+    """``json.loads`` that refuses NaN, Infinity and -Infinity with their file:line:col."""
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except NonFiniteNumber:
+        raise non_finite_error(text, shown) from None
+
+
 def _unique_pairs(shown: str) -> Any:
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -219,9 +284,8 @@ def parse_yaml(text: str, shown: str) -> list[Document]:
     nodes = _compose(text, shown)
     docs = []
     for index, node in enumerate(nodes):
-        builder = _Builder(shown)
-        data = builder.build(node, ())
-        docs.append(Document(shown, index, node.start_mark.line + 1, data, builder.positions))
+        data = _Builder(shown, record=False).build(node, ())
+        docs.append(Document(shown, index, node.start_mark.line + 1, data, text=text))
     if not docs:
         raise SourceError("empty file", hint="remove the file or declare a package in it",
                           location=Location(shown))
@@ -236,7 +300,7 @@ def _compose(text: str, shown: str) -> list[Any]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return list(_parser(fast=True).compose_all(text))
+                return _compose_fast(text)
         except YAMLError:
             pass  # ask the pure-Python (YAML 1.2) parser, whose verdict and message we report
     try:
@@ -320,7 +384,9 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 def _nesting_bound(text: str) -> int:
     """An upper bound on how deeply ``text`` nests: block indicators plus open brackets."""
-    block = max((len(m.group()) for m in _BLOCK_PREFIX.finditer(text)), default=0)
+    if 2 * len(text) < _C_SAFE_DEPTH:  # neither can exceed the text's length
+        return 2 * len(text)
+    block = max(map(len, _BLOCK_PREFIX.findall(text)), default=0)
     if text.count("[") + text.count("{") < _C_SAFE_DEPTH:
         return block + text.count("[") + text.count("{")
     depth = deepest = 0
@@ -331,6 +397,91 @@ def _nesting_bound(text: str) -> int:
 
 
 _PARSERS: dict[bool, Any] = {}
+_FAST: list[Any] = []  # the one C composer class, made on first use
+
+
+def _compose_fast(text: str) -> list[Any]:
+    """Every document's node tree by the C parser, or the pure one when the C one is absent.
+
+    One composer class and one resolver serve every file: ruamel's ``compose_all`` builds a
+    class, a constructor and a resolver per call, which was most of its cost per small file.
+    """
+    if not _FAST:
+        _FAST.append(_fast_composer_class())
+    composer_class = _FAST[0]
+    if composer_class is None:
+        return list(_parser(fast=True).compose_all(text))
+    composer = composer_class(text)
+    try:
+        nodes = []
+        while composer.check_node():
+            nodes.append(composer.get_node())
+        return nodes
+    finally:
+        composer.dispose()
+
+
+def _compiled_pattern(regexp: Any) -> Any:
+    """The ``re.Pattern`` behind one of ruamel's lazily compiled patterns (or the pattern)."""
+    if isinstance(regexp, re.Pattern):
+        return regexp
+    compiled = re.compile(regexp.pattern, regexp.flags)
+    return compiled
+
+
+def _fast_composer_class() -> Any:
+    try:
+        from ruamel.yaml.cyaml import CParser
+    except ImportError:  # no C extension: ruamel's pure parser, through the same YAML object
+        return None
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+    from ruamel.yaml.resolver import BaseResolver
+    from ruamel.yaml.tag import Tag
+
+    probe = _resolver_class()(loadumper=None)
+    # ruamel compiles its patterns lazily behind a proxy; the compiled patterns themselves
+    # are used here (a proxy costs an attribute lookup in Python per match).
+    rules = {first: tuple((tag, _compiled_pattern(regexp)) for tag, regexp in found)
+             for first, found in probe.versioned_resolver.items()}
+    anywhere = rules.get(None, ())
+    tags: dict[str, Any] = {}
+    seen: dict[str, Any] = {}  # plain scalar -> its tag: keys and common values repeat
+
+    class _Composer(CParser):
+        """The C parser composing nodes, resolving plain scalars by YAML 1.2 rules (the rules
+        ruamel's VersionedResolver uses for 1.2, looked up without building a resolver)."""
+
+        def resolve(self, kind: Any, value: str, implicit: Any) -> Any:
+            if kind is ScalarNode:
+                if implicit[0]:
+                    known = seen.get(value)
+                    if known is not None:
+                        return known
+                    resolved: Any = BaseResolver.DEFAULT_SCALAR_TAG
+                    for tag, regexp in rules.get(value[0] if value else "", ()) + anywhere:
+                        if regexp.match(value):
+                            resolved = tags.get(tag)
+                            if resolved is None:
+                                resolved = tags[tag] = Tag(suffix=tag)
+                            break
+                    if len(seen) >= 4096:
+                        seen.clear()
+                    seen[value] = resolved
+                    return resolved
+                return BaseResolver.DEFAULT_SCALAR_TAG
+            if kind is SequenceNode:
+                return BaseResolver.DEFAULT_SEQUENCE_TAG
+            if kind is MappingNode:
+                return BaseResolver.DEFAULT_MAPPING_TAG
+            return None
+
+        def descend_resolver(self, parent: Any, index: Any) -> None:
+            return None  # no path resolvers are registered
+
+        def ascend_resolver(self) -> None:
+            return None
+
+    return _Composer
 
 
 def _parser(*, fast: bool) -> Any:
@@ -363,12 +514,21 @@ def _resolver_class() -> type:
     return Resolver12
 
 
+_MERGE = _CORE + "merge"
+
+
+def _tag(node: Any) -> str:
+    """``str(node.tag)`` without its three property calls (the tag objects cache the text)."""
+    return str(node.ctag.trval)
+
+
 class _Builder:
     """Turns composed nodes into plain data, recording positions and enforcing the limits."""
 
-    def __init__(self, shown: str) -> None:
+    def __init__(self, shown: str, *, record: bool = True) -> None:
         self.shown = shown
         self.positions = Positions()
+        self.record = record  # positions are recorded only when asked for (Document)
         self.count = 0
 
     def _fail(self, message: str, node: Any, hint: str | None = None) -> SourceError:
@@ -384,12 +544,14 @@ class _Builder:
         if len(path) > MAX_DEPTH:
             raise self._fail(f"document nested deeper than {MAX_DEPTH} levels", node,
                              _DEPTH_HINT)
-        tag = str(node.tag)
+        tag = _tag(node)
         if tag not in _ALLOWED_TAGS:
             raise self._fail(f"tag '{tag.replace(_CORE, '!!')}' is not allowed", node,
                              "remove the tag: only plain strings, numbers, booleans, null, "
                              "lists and mappings are accepted")
-        self.positions.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if self.record:
+            self.positions.values[path] = (node.start_mark.line + 1,
+                                           node.start_mark.column + 1)
         if node.id == "mapping":
             return self._mapping(node, path)
         if node.id == "sequence":
@@ -411,14 +573,15 @@ class _Builder:
         seen: dict[str, int] = {}
         merged: list[Any] = []
         for key_node, value_node in node.value:
-            if str(key_node.tag) == _CORE + "merge":
+            key_tag = _tag(key_node)
+            if key_tag == _MERGE:
                 merged.append(value_node)
                 continue
             if key_node.id != "scalar":
                 raise self._fail("mapping keys must be plain strings", key_node,
                                  "write the key as text ('? [a, b]' keys are not accepted)")
-            if str(key_node.tag) not in _ALLOWED_TAGS:
-                raise self._fail(f"tag '{str(key_node.tag).replace(_CORE, '!!')}' is not "
+            if key_tag not in _ALLOWED_TAGS:
+                raise self._fail(f"tag '{key_tag.replace(_CORE, '!!')}' is not "
                                  "allowed", key_node, "remove the tag")
             key = self._text(key_node)
             line = key_node.start_mark.line + 1
@@ -427,7 +590,8 @@ class _Builder:
                                  f"first given on line {seen[key]}", key_node,
                                  "keep one of the two")
             seen[key] = line
-            self.positions.keys[(*path, key)] = (line, key_node.start_mark.column + 1)
+            if self.record:
+                self.positions.keys[(*path, key)] = (line, key_node.start_mark.column + 1)
             out[key] = self.build(value_node, (*path, key))
         for source in merged:  # YAML merge keys (<<): explicit keys win
             for item in source.value if source.id == "sequence" else [source]:

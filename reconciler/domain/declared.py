@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -88,12 +90,17 @@ class PackageSpec(_Strict):
 
         Changing it means the package must be re-assembled (replaced); name, description and
         status are not part of it because PATCH can change them in place. ``revision`` is
-        part of it only when declared, so packages without one keep their digest.
+        part of it only when declared, so packages without one keep their digest. The spec is
+        frozen, so this is computed once and shared: read it, never change it.
         """
+        return self._content
+
+    @cached_property
+    def _content(self) -> dict[str, Any]:
         out: dict[str, Any]
         if self.objectCollections is not None:
             collections = [
-                {"objCode": c.objCode, "entities": sorted(e.ID.lower() for e in c.entities)}
+                {"objCode": c.objCode, "entities": sorted([e.ID.lower() for e in c.entities])}
                 for c in sorted(self.objectCollections, key=lambda c: c.objCode)]
             out = {"source": self.source, "objectCollections": collections}
         else:
@@ -104,8 +111,21 @@ class PackageSpec(_Strict):
 
     def digest(self) -> str:
         """sha256 of the canonical declared content; written into the ownership marker."""
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:  # the spec is frozen: computed once, asked for several times
         blob = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> PackageSpec:
+        """A copy, without the content and digest computed for the original (they may
+        differ)."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("_digest", None)
+        copied.__dict__.pop("_content", None)
+        return copied
 
 
 # --- configuration -------------------------------------------------------------------------

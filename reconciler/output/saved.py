@@ -122,7 +122,7 @@ def _action(item: dict[str, Any]) -> Action:
         strategy=ReplaceStrategy(strategy) if strategy else None,
         source_env=item.get("source_env"), environment=item.get("environment"),
         desired_status=item.get("desired_status"), origin=item.get("origin"),
-        blocked=item.get("blocked"))
+        blocked=item.get("blocked"), successor_id=item.get("successor_id"))
 
 
 PLAN_MARK = '"format_version"'
@@ -157,8 +157,13 @@ def read_saved_plan(paths: tuple[str, ...]) -> Plan | None:
             hint="apply the saved plan alone (wfpromote apply PLAN.json), or give only "
                  "package files and folders")
     path = plans[0]
+    from reconciler.desired.sources import SourceError, loads_strict
+
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        data = loads_strict(Path(path).read_text(encoding="utf-8-sig"), path)
+    except SourceError as exc:  # NaN, Infinity or -Infinity: not JSON, said where
+        raise StalePlan(f"not a valid saved plan: {exc.message}", hint=NOT_A_PLAN_HINT,
+                        location=exc.location) from None
     except UnicodeDecodeError:
         raise StalePlan("not a valid saved plan: it is not UTF-8 text", hint=NOT_A_PLAN_HINT,
                         location=Location(path)) from None

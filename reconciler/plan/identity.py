@@ -143,7 +143,8 @@ def _successor(spec: PackageSpec, pinned: RemotePackage, live: Sequence[RemotePa
     content; anything less certain keeps the pin as written.
     """
     marker = parse_marker(pinned.description)
-    if canonical.status(pinned.status) != "DISABLED" or marker is None or marker.owner != owner:
+    if canonical.status(pinned.status) not in ("DISABLED", "ASSEMBLING_FAILED") or \
+            marker is None or marker.owner != owner:
         return None
     digest, name = spec.digest(), canonical.name(spec.name)
     found = [r for r in live if r is not pinned and canonical.name(r.name) == name

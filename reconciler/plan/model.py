@@ -44,7 +44,8 @@ class Reason(StrEnum):
     CONTENT_CHANGED = "content_changed"              # replace: declared content digest differs
     REPLACE_REQUESTED = "replace_requested"          # replace: --replace NAME
     REVISION_RAISED = "revision_raised"              # replace: `revision:` changed, nothing else
-    ASSEMBLY_FAILED = "assembly_failed"              # replace: remote is ASSEMBLING_FAILED
+    ASSEMBLY_FAILED = "assembly_failed"              # replace: remote is ASSEMBLING_FAILED;
+                                                     # delete: a failed package of ours
     NOT_DECLARED = "not_declared"                    # disable/delete: owned, gone from files
     SUPERSEDED = "superseded"                        # disable: older version an unfinished
                                                      # create-then-disable replace left live
@@ -111,6 +112,9 @@ class Action:
     environment: str | None = None             # install only: target environment
     desired_status: str | None = None          # status to PATCH after assembly, if not DRAFT
     origin: str | None = None                  # "file:line" of the declaration
+    # Disable of a superseded version: the id of its successor, whose assembly must end well
+    # before the old version is touched (if the successor fails, the old one is left alone).
+    successor_id: str | None = None
     # Install only: why a gate is not met. A blocked action is shown, never executed, and
     # does not fail the rest of the plan.
     blocked: str | None = None
@@ -123,11 +127,13 @@ class Action:
 
     def sort_key(self) -> tuple[int, str, int, str, str]:
         """The one order of a plan: by kind, then package name, then (installs) the position
-        in the package's install list (gate order), environment and id."""
+        in the package's install list (gate order), environment and id. Deletes of failed
+        assemblies come first: they never block the rest of their chain."""
         step = self.after.get("step", 0) if self.kind is ActionKind.INSTALL and self.after \
             else 0
-        return (KIND_ORDER[self.kind], self.name, int(step), self.environment or "",
-                self.package_id or "")
+        order = -1 if self.kind is ActionKind.DELETE and self.reason is Reason.ASSEMBLY_FAILED \
+            else KIND_ORDER[self.kind]
+        return (order, self.name, int(step), self.environment or "", self.package_id or "")
 
     def body(self) -> dict[str, Any]:
         """``after`` as a plain dict, ready to send (empty when there is none)."""
@@ -151,7 +157,7 @@ class Action:
             "diffs": [d.data() for d in self.diffs],
         }
         for key in ("strategy", "source_env", "environment", "desired_status", "origin",
-                    "blocked"):
+                    "blocked", "successor_id"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value.value if isinstance(value, Enum) else value

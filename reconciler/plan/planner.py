@@ -50,6 +50,8 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
     """``installations`` is the history (E8) per remote package ID, fetched for the packages
     that declare installs; a package missing from it has no installs yet."""
     history = installations or {}
+    failed = failed_assemblies(desired, remote, settings.owner)
+    remote = [r for r in remote if r.id not in failed]
     managed = [r for r in remote if not r.deleted and _owner_of(r) == settings.owner]
     verdict = safety.check_not_empty(len(desired), len(managed), settings)
     selection = Selection(settings.targets, settings.excludes)
@@ -57,6 +59,12 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
     matches = match_packages([s for s in desired if selection.includes(s.name)], remote,
                              settings.owner)
     draft = _Draft()
+    in_scope = {canonical.name(s.name) for s in desired}
+    for package in failed.values():
+        # Within the run's scope: the whole folder, or a name the given PATHS declare.
+        if selection.includes(package.name) and (
+                settings.complete_scope or canonical.name(package.name) in in_scope):
+            _plan_cleanup(package, draft)
     for match in matches:
         count = len(draft.actions)
         _plan_declared(match, settings, draft)
@@ -95,6 +103,7 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
     touched = [a.package_id for a in actions if a.package_id]
     touched += [m.remote.id for m in matches if m.remote is not None]
     created = [a.name for a in actions if a.kind is ActionKind.CREATE]
+    remote = [*remote, *failed.values()]
     return Plan(
         actions=tuple(actions), owner=settings.owner, profile=settings.profile,
         desired_digest=settings.desired_digest,
@@ -102,9 +111,45 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
         warnings=tuple(draft.warnings), scope=scope, verdict=verdict)
 
 
+def failed_assemblies(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
+                      owner: str) -> dict[str, RemotePackage]:
+    """Our packages whose assembly failed, by id: never a match, always cleaned up.
+
+    A failed package was never usable, so it is deleted (every profile offers DELETE; the
+    status changes a failed package accepts differ between implementations). A package a
+    declared file pins by ``id:`` is the exception: it stays the match (and is replaced).
+    """
+    pinned = {s.id.lower() for s in desired if s.id}
+    return {r.id: r for r in remote
+            if not r.deleted and _owner_of(r) == owner and r.id.lower() not in pinned
+            and canonical.status(r.status) == "ASSEMBLING_FAILED"}
+
+
+def _plan_cleanup(package: RemotePackage, draft: _Draft) -> None:
+    reason = failure_reason(package)
+    draft.warnings.append(
+        f"package {package.name!r} ({package.id}) failed to assemble"
+        f"{': ' + reason if reason else ''}; it was never usable and is deleted")
+    draft.actions.append(Action(
+        kind=ActionKind.DELETE, name=package.name, reason=Reason.ASSEMBLY_FAILED,
+        package_id=package.id, before=_before(package)))
+
+
+def failure_reason(package: RemotePackage) -> str:
+    """What the service said about a failed assembly, as far as it says anything."""
+    extra = package.model_extra or {}
+    for key in ("failureReason", "reason", "error", "message", "statusMessage"):
+        value = extra.get(key)
+        if value:
+            return str(value)
+    return ""
+
+
 def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
                  settings: PlanSettings) -> set[str]:
     """IDs of remote packages the slim listing cannot decide about; fetch these one by one."""
+    failed = failed_assemblies(desired, remote, settings.owner)
+    remote = [r for r in remote if r.id not in failed]
     selection = Selection(settings.targets, settings.excludes)
     chosen = [s for s in desired if selection.includes(s.name)]
     try:
@@ -134,7 +179,9 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
         elif (marker is not None and marker.digest != match.spec.digest()
               and package.packageEntities is None):
             wanted.add(package.id)  # changed content is shown object by object
-    if settings.prune == "disable" and settings.complete_scope:
+    # Our unclaimed packages whose status the list left out may be failed assemblies, which
+    # are cleaned up whatever ``prune`` says: look at them (when the run covers them).
+    if settings.complete_scope:
         wanted.update(r.id for r in remote
                       if not r.deleted and r.status is None and r.id not in claimed
                       and _owner_of(r) == settings.owner and selection.includes(r.name))
@@ -209,9 +256,12 @@ def _finish_replace(match: Match, draft: _Draft) -> None:
         f"{match.remote.id} is kept and the other live version(s) ({ids}) are disabled, "
         "as that replace would have done")
     for package in match.leftovers:
+        # Only once the successor has assembled (whatever its status): if it fails, the old
+        # version must still be there, untouched.
         draft.actions.append(Action(
             kind=ActionKind.DISABLE, name=package.name, reason=Reason.SUPERSEDED,
-            package_id=package.id, after={"status": "DISABLED"}, before=_before(package)))
+            package_id=package.id, after={"status": "DISABLED"}, before=_before(package),
+            successor_id=match.remote.id))
 
 
 def _plan_installs(match: Match, made: Sequence[Action], settings: PlanSettings,
@@ -325,6 +375,10 @@ def _field_diffs(spec: PackageSpec, package: RemotePackage) -> list[FieldDiff]:
     old_status = canonical.status(package.status)
     if old_status is not None and old_status != spec.status.value:
         diffs.append(FieldDiff("status", old_status, spec.status.value))
+    elif status_name(package.status) == "ASSEMBLING":
+        # Compared as DRAFT, but not yet known to be one: apply waits for the assembly to end
+        # (a failure is then found and cleaned up), so a plan is empty only once it is over.
+        diffs.append(FieldDiff("status", "ASSEMBLING", spec.status.value))
     return diffs
 
 

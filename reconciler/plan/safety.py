@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.plan.model import Action, ActionKind, SafetyVerdict
+from reconciler.plan.model import Action, ActionKind, Reason, SafetyVerdict
 from reconciler.plan.settings import PlanSettings
 
 RISKY = frozenset({ActionKind.DISABLE, ActionKind.DELETE, ActionKind.REPLACE})
@@ -39,6 +39,9 @@ def check_threshold(actions: Sequence[Action], managed_count: int,
                     settings: PlanSettings) -> SafetyVerdict | None:
     if not managed_count:
         return None
+    # Removing a failed assembly (never usable) is no risk to what runs: not counted.
+    actions = [a for a in actions
+               if not (a.kind is ActionKind.DELETE and a.reason is Reason.ASSEMBLY_FAILED)]
     if managed_count >= settings.min_managed:
         risky = sum(1 for a in actions if a.kind in RISKY)
         percent = 100.0 * risky / managed_count

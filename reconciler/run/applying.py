@@ -5,6 +5,7 @@ run, report. The command module only turns options into an :class:`ApplyRequest`
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -72,8 +73,81 @@ def settings_for(config: Config, request: ApplyRequest, *,
 def run_apply(config: Config, request: ApplyRequest, *, stdin: TextIO | None = None,
               stdout: TextIO | None = None, stderr: TextIO | None = None,
               clock: Clock | None = None) -> int:
-    """The whole command; returns the exit code."""
+    """The whole command; returns the exit code.
+
+    When the run fails or is interrupted before its report is out, ``--format json`` still
+    prints one JSON object (with ``error``) and ``--report`` is still written; then the error
+    goes on to the command line's error boundary as usual.
+    """
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    outcome = _Outcome()
+    try:
+        return _run_apply(config, request, stdin, stdout, stderr, clock, outcome)
+    except (Exception, KeyboardInterrupt) as exc:
+        if not outcome.emitted:
+            emit_failure(exc, request, stdout, outcome.report)
+        raise
+
+
+@dataclass
+class _Outcome:
+    report: ApplyReport | None = None   # the engine's report, once it has one
+    emitted: bool = False               # the result went out on stdout (and to --report)
+
+
+def failure_data(exc: BaseException, report: ApplyReport | None = None) -> dict[str, object]:
+    """The JSON report of a run that failed (or was interrupted) outside the engine."""
+    from reconciler.signals import Terminated
+
+    data: dict[str, object] = (report or ApplyReport()).data()
+    error: dict[str, object]
+    summary = data["summary"]
+    assert isinstance(summary, dict)
+    if isinstance(exc, Terminated):
+        from reconciler.signals import summary as stop_line
+
+        summary["interrupted"] = exc.signame
+        summary["exit_code"] = exc.exit_code
+        error = {"message": stop_line(exc.signame)}
+    elif isinstance(exc, WfpromoteError):
+        summary["exit_code"] = exc.exit_code
+        error = {"message": exc.message, "hint": exc.hint,
+                 "location": str(exc.location) if exc.location else None}
+        problems = getattr(exc, "problems", None)
+        if problems:
+            error["problems"] = [p.render() for p in problems]
+    elif isinstance(exc, KeyboardInterrupt):
+        summary["interrupted"], summary["exit_code"] = "SIGINT", 130
+        error = {"message": "interrupted"}
+    else:
+        summary["exit_code"] = 1
+        error = {"message": f"internal error ({type(exc).__name__})"}
+    data["error"] = {k: v for k, v in error.items() if v is not None}
+    return data
+
+
+def emit_failure(exc: BaseException, request: ApplyRequest, stdout: TextIO,
+                 report: ApplyReport | None = None) -> None:
+    """Best effort: the failure as JSON on stdout (with --format json) and in --report."""
+    text = redact(json.dumps(failure_data(exc, report), indent=2) + "\n")
+    if request.output_format == "json":
+        try:
+            stdout.write(text)
+            stdout.flush()
+        except (OSError, ValueError):
+            pass
+    if request.report_path:
+        try:
+            write_atomic(request.report_path, text)
+        except OSError:
+            pass  # the error itself is what the user needs to see
+
+
+def _run_apply(config: Config, request: ApplyRequest, stdin: TextIO, stdout: TextIO,
+               stderr: TextIO, clock: Clock | None, outcome: _Outcome) -> int:
+    from reconciler.signals import set_phase
+
+    set_phase("before anything was sent", "nothing was changed")
     saved = read_saved_plan(request.paths)
     if saved is not None and request.reinstall:
         raise WfpromoteError("--reinstall cannot change a saved plan: it applies as reviewed",
@@ -93,7 +167,7 @@ def run_apply(config: Config, request: ApplyRequest, *, stdin: TextIO | None = N
     clock = clock or RealClock()
     with ApplyLock(config.root, timeout=timeout, clock=clock):
         return asyncio.run(_session(config, request, saved, stdin, stdout, stderr, clock,
-                                    specs))
+                                    specs, outcome))
 
 
 def _load(config: Config, request: ApplyRequest) -> list[PackageSpec]:
@@ -104,13 +178,17 @@ def _load(config: Config, request: ApplyRequest) -> list[PackageSpec]:
 
 async def _session(config: Config, request: ApplyRequest, saved: Plan | None, stdin: TextIO,
                    stdout: TextIO, stderr: TextIO, clock: Clock,
-                   specs: Sequence[PackageSpec] | None = None) -> int:
+                   specs: Sequence[PackageSpec] | None = None,
+                   outcome: _Outcome | None = None) -> int:
     from reconciler.output.renderers import RenderOptions, render
     from reconciler.run.clients import open_clients
+    from reconciler.signals import set_phase
 
+    outcome = outcome or _Outcome()
     plan_stream = stderr if request.output_format == "json" else stdout
     async with open_clients(config, allow_simulator=request.allow_simulator,
                             clock=clock) as clients:
+        set_phase("while planning", "nothing was changed")
         if saved is not None:
             plan = await _fresh_or_replan(saved, config, clients, request, clock, stderr)
         else:
@@ -119,13 +197,24 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
         plan_stream.flush()
         check_verdict(plan, request)
         if plan.runnable and saved is None and not request.auto_approve:
+            set_phase("at the confirmation prompt", "nothing was changed")
             _confirm(stdin, stderr)
         progress = choose_progress(stderr) if plan.runnable else None
         report = await _execute(plan, config, clients, request, clock, progress,
                                 saved=plan is saved)
         report.warnings = list(plan.warnings)
-    _emit(report, request, stdout)
+        outcome.report = report
+        set_phase("after the apply", f"{_done(report)}; the report was not printed")
+    _emit(report, request, stdout, outcome)
     return report.exit_code
+
+
+def _done(report: ApplyReport) -> str:
+    counts = report.counts()
+    text = f"{counts['applied']} change(s) made"
+    if counts["failed"] or counts["skipped"]:
+        text += f", {counts['failed']} failed, {counts['skipped']} not made"
+    return text
 
 
 async def _fresh_or_replan(saved: Plan, config: Config, clients: Mapping[str, PromotionAPI],
@@ -147,6 +236,8 @@ async def _fresh_or_replan(saved: Plan, config: Config, clients: Mapping[str, Pr
         stderr.write(redact(f"The reviewed plan {source} is still fresh; applying it.\n"))
         stderr.flush()
     return saved
+
+
 def check_verdict(plan: Plan, request: ApplyRequest) -> None:
     """Refuse a plan whose safety verdict is not lifted by the flag it names. A saved plan
     made with the flag was reviewed with it and carries "allowed"."""
@@ -189,9 +280,12 @@ def _confirm(stdin: TextIO, stderr: TextIO) -> None:
                              hint="answer exactly 'yes' to apply, or use --auto-approve")
 
 
-def _emit(report: ApplyReport, request: ApplyRequest, stdout: TextIO) -> None:
+def _emit(report: ApplyReport, request: ApplyRequest, stdout: TextIO,
+          outcome: _Outcome | None = None) -> None:
     text = report.to_json() if request.output_format == "json" else \
         "\n" + report.render_text()
+    if outcome is not None:
+        outcome.emitted = True
     stdout.write(redact(text))
     stdout.flush()
     if request.report_path:
@@ -202,3 +296,7 @@ def _emit(report: ApplyReport, request: ApplyRequest, stdout: TextIO) -> None:
                                  f"{exc.strerror or exc}",
                                  hint="the report above is complete; the changes were made"
                                  ) from None
+    from reconciler.signals import set_phase
+
+    written = f" and written to {request.report_path}" if request.report_path else ""
+    set_phase("after the apply", f"{_done(report)}; the report was printed{written}")

@@ -84,6 +84,9 @@ def bind_socket(host: str, port: int) -> socket.socket:
     # says TCP, and without it every response waits ~40 ms for a delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # And said outright: accepted sockets inherit it on Linux, so no small answer waits for
+    # Nagle's algorithm whatever the event loop does.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError:

@@ -28,7 +28,7 @@ def policy(**kw: float) -> RetryPolicy:
     return RetryPolicy(random=lambda: 0.0, **kw)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("status", [429, 502, 503, 504])
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
 def test_get_retries_with_exponential_backoff(status: int) -> None:
     clock = FakeClock()
     script = Script().on("GET", "/packages", httpx.Response(status), httpx.Response(status),
@@ -129,8 +129,8 @@ def test_parse_retry_after_edge_cases() -> None:
     assert parse_retry_after(past, 1000.0) == 0.0
 
 
-@pytest.mark.parametrize("status", [400, 404, 409, 422, 500])
-def test_no_retry_on_client_errors_or_plain_500(status: int) -> None:
+@pytest.mark.parametrize("status", [400, 404, 409, 422])
+def test_no_retry_on_client_errors(status: int) -> None:
     script = Script().on("GET", "/packages", httpx.Response(status, json={"error": "nope"}))
 
     async def go() -> None:
@@ -160,6 +160,43 @@ def test_package_create_is_never_repeated_on_a_lost_answer(reply: object) -> Non
     assert clock.sleeps == []
     assert caught.value.method == "POST"
     assert "list the remote state" in (caught.value.hint or "")
+
+
+def test_package_create_is_not_repeated_on_a_500_either() -> None:
+    # The create's own lost-answer logic (apply/idempotent.py) lists before any second POST.
+    clock = FakeClock()
+    script = Script().on("POST", "/packages", httpx.Response(500), json_reply(PACKAGE))
+
+    async def go() -> None:
+        async with make_client(script, clock=clock) as client:
+            await client.create_package({"name": "p"})
+
+    with pytest.raises(ApiError) as caught:
+        run(go())
+    assert caught.value.status == 500 and script.count("POST", "/packages") == 1
+
+
+@pytest.mark.parametrize("method", ["PATCH", "DELETE", "PREPARE"])
+def test_every_safe_write_is_retried_on_500(method: str) -> None:
+    clock = FakeClock()
+    path = f"/packages/{PKG}/prepare-installation" if method == "PREPARE" else f"/packages/{PKG}"
+    verb = "POST" if method == "PREPARE" else method
+    ok = json_reply({"id": "i-1", "status": "PREPARING"}) if method == "PREPARE" else \
+        json_reply(PACKAGE)
+    script = Script().on(verb, path, httpx.Response(500), httpx.Response(500), ok)
+
+    async def go() -> None:
+        async with make_client(script, clock=clock, retry=policy(base_delay=0.5)) as client:
+            if method == "PATCH":
+                await client.patch_package(PKG, {"status": "ACTIVE"})
+            elif method == "DELETE":
+                await client.delete_package(PKG)
+            else:
+                await client.prepare_installation(PKG)
+
+    run(go())
+    assert script.count(verb, path) == 3
+    assert clock.sleeps == [0.5, 1.0]
 
 
 @pytest.mark.parametrize(("method", "call"), [
@@ -308,3 +345,28 @@ def test_excerpt_is_short_one_line_and_redacted(canary: str) -> None:
     register(canary)
     text = excerpt("line one\n\n  " + canary + " " + "x" * 500)
     assert "\n" not in text and canary not in text and len(text) <= 200
+
+
+@pytest.mark.parametrize("body", ['{"data": [{"id": ', "<html><body>Bad Gateway</body></html>"])
+def test_a_read_whose_body_cannot_be_read_is_asked_once_more(body: str) -> None:
+    script = Script().on("GET", "/packages", httpx.Response(200, text=body), json_reply(LIST))
+
+    async def go() -> None:
+        async with make_client(script) as client:
+            assert await client.list_packages() == []
+
+    run(go())
+    assert script.count("GET", "/packages") == 2
+
+
+def test_a_read_unreadable_twice_is_one_clear_error() -> None:
+    script = Script().on("GET", "/packages", httpx.Response(200, text="{"),
+                         httpx.Response(200, text="{"))
+
+    async def go() -> None:
+        async with make_client(script) as client:
+            await client.list_packages()
+
+    with pytest.raises(ApiError, match="expected JSON, got invalid JSON"):
+        run(go())
+    assert script.count("GET", "/packages") == 2

@@ -79,7 +79,10 @@ def test_assembly_failure_fails_one_package_and_not_the_others() -> None:
     assert "assembly failed" in (broken.error or "")
     assert broken.hint and "source environment" in broken.hint
     assert report.exit_code == 1
-    assert api.by_name("Broken Package")[0]["status"] == "ASSEMBLING_FAILED"
+    # The failed package this run created was deleted (never usable), and the report says so.
+    assert api.by_name("Broken Package") == []
+    assert "was deleted" in (broken.error or "")
+    assert [c[0] for c in api.calls].count("DELETE") == 1
 
 
 def test_assembly_timeout_names_the_limit() -> None:

@@ -64,6 +64,7 @@ class Quirks:
     wrapper_meta: bool = False        # {"data": ..., "meta": {...}} instead of {"data": ...}
     api_key: str | None = None        # required `apikey` header value
     auth_html: bool = False           # 401 as an HTML page instead of JSON
+    failed_takes_no_status: bool = False  # a failed assembly refuses every status change
     faults: dict[str, str] = field(default_factory=dict)   # endpoint kind -> fault
     fault_count: int = 10 ** 9        # how many times each fault fires before behaving
 
@@ -403,6 +404,8 @@ class CompatApp:
         if "description" in body:
             pkg["description"] = body["description"] or ""
         if "status" in body:
+            if pkg["status"] == "ASSEMBLING_FAILED" and self.q.failed_takes_no_status:
+                raise Reply(422, {"error": "a failed package cannot change status"})
             self._set_status(pkg, self._status_in(body["status"]))
         return 200, {"data": self._full(pkg)}
 

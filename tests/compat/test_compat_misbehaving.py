@@ -56,7 +56,12 @@ def test_a_broken_listing_is_one_clear_error(fault: str, expected: str,
         assert f"GET {server.url}{LIST_PATH}" in err
         assert re.search(expected, err), err
     assert server.state.packages == {}
-    assert not plan_file.exists() and not report.exists()   # nothing half-written
+    assert not plan_file.exists()                           # nothing half-written
+    # A failed apply still writes its report: the error, and nothing applied.
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["summary"]["exit_code"] == 1 and data["results"] == []
+    assert re.search(expected, data["error"]["message"] + " " + err), data
+    assert canary not in report.read_text(encoding="utf-8")
 
 
 def test_404_on_the_listing_points_at_the_url_and_profile(

@@ -33,7 +33,8 @@ def test_no_key_in_any_output_of_a_separate_process(compat: Callable[..., Compat
         assert canary not in done.stdout + done.stderr
         assert "Traceback" not in done.stderr
         assert "credentials refused (HTTP 401)" in done.stderr and "$WF_KEY" in done.stderr
-    assert not plan_file.exists() and not report.exists()
+    assert not plan_file.exists()
+    assert canary not in report.read_text() and '"error"' in report.read_text()
 
     failing = compat(faults={"get": "html500"})
     repo.write_config(url=failing.url)

@@ -7,6 +7,7 @@ report, no simulator state.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -323,7 +324,11 @@ def test_bad_input_is_one_clear_error(repo: Repo, case: Case, command: str) -> N
     assert CANARY not in outcome.text and "hunter2" not in outcome.text
     # Nothing half-written: no plan, no report, no simulator state, no temporary files.
     assert not (repo.root / "plan.json").exists() or "plan.json" in case.files
-    assert not (repo.root / "report.json").exists()
+    report = repo.root / "report.json"
+    if report.exists():   # a failed apply still writes its report: the error, nothing done
+        data = json.loads(report.read_text(encoding="utf-8"))
+        assert data["summary"]["exit_code"] == 1 and data["results"] == [], data
+        assert data["error"]["message"] and CANARY not in report.read_text(encoding="utf-8")
     assert not (repo.root / ".wfpromote" / "simulator.json").exists()
     assert not list(repo.root.glob(".*.json.*"))
     assert not (repo.root / "missing-dir").exists()

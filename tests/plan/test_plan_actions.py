@@ -108,8 +108,19 @@ def test_replace_requested_and_assembly_failed() -> None:
     a, b = spec("A"), spec("B")
     p = plan([a, b], [remote_of(a), remote_of(b, status="ASSEMBLING_FAILED")],
              settings(replaces=frozenset({"A"})))
-    assert kinds(p) == [(ActionKind.REPLACE, "A", Reason.REPLACE_REQUESTED),
-                        (ActionKind.REPLACE, "B", Reason.ASSEMBLY_FAILED)]
+    # A failed package of ours is never the match: it is deleted (first) and made anew.
+    assert kinds(p) == [(ActionKind.DELETE, "B", Reason.ASSEMBLY_FAILED),
+                        (ActionKind.CREATE, "B", Reason.MISSING),
+                        (ActionKind.REPLACE, "A", Reason.REPLACE_REQUESTED)]
+    assert any("failed to assemble" in w for w in p.warnings)
+
+
+def test_a_pinned_failed_package_is_still_replaced() -> None:
+    b = spec("B")
+    failed = remote_of(b, status="ASSEMBLING_FAILED")
+    pinned = spec("B", id=failed.id)
+    p = plan([pinned], [failed], settings())
+    assert kinds(p) == [(ActionKind.REPLACE, "B", Reason.ASSEMBLY_FAILED)]
 
 
 def test_prune_disable_delete_off_and_skip_disabled() -> None:
@@ -231,7 +242,8 @@ def test_needs_detail_only_where_the_listing_cannot_tell() -> None:
         pkg_id("Bare"), pkg_id("ns")}
     # an owned, undeclared package without status: is it already disabled?
     assert needs_detail([owned], remote, settings()) == {pkg_id("ns")}
-    assert needs_detail([owned], remote, settings(prune="delete")) == set()
+    # ... or a failed assembly, cleaned up whatever prune says
+    assert needs_detail([owned], remote, settings(prune="delete")) == {pkg_id("ns")}
 
 
 def test_order_is_deterministic() -> None:

@@ -39,14 +39,16 @@ def test_interrupted_replace_keeps_new_version_and_disables_old(prune: str) -> N
 
 
 def test_replace_whose_new_version_failed_to_assemble_is_retried() -> None:
-    # The old version stays live when the new one fails; the failed one never wins.
+    # The old version stays live when the new one fails; the failed one never wins, and is
+    # deleted (a failed package takes no status change every implementation agrees on).
     declared, old, failed = _half_replaced(status_new="ASSEMBLING_FAILED")
     p = plan([declared], [old, failed], settings())
     by_id = {a.package_id: a for a in p.actions}
     assert (by_id[old.id].kind, by_id[old.id].reason) == (ActionKind.REPLACE,
                                                           Reason.CONTENT_CHANGED)
-    assert (by_id[failed.id].kind, by_id[failed.id].reason) == (ActionKind.DISABLE,
-                                                                Reason.SUPERSEDED)
+    assert (by_id[failed.id].kind, by_id[failed.id].reason) == (ActionKind.DELETE,
+                                                                Reason.ASSEMBLY_FAILED)
+    assert [a.package_id for a in p.changes] == [failed.id, old.id]  # the cleanup first
 
 
 def test_failed_attempt_beside_the_live_version_after_a_further_edit() -> None:
@@ -57,8 +59,28 @@ def test_failed_attempt_beside_the_live_version_after_a_further_edit() -> None:
     by_id = {a.package_id: a for a in p.actions}
     assert (by_id[old.id].kind, by_id[old.id].reason) == (ActionKind.REPLACE,
                                                           Reason.CONTENT_CHANGED)
-    assert (by_id[failed.id].kind, by_id[failed.id].reason) == (ActionKind.DISABLE,
-                                                                Reason.SUPERSEDED)
+    assert (by_id[failed.id].kind, by_id[failed.id].reason) == (ActionKind.DELETE,
+                                                                Reason.ASSEMBLY_FAILED)
+
+
+@pytest.mark.parametrize("prune", ["disable", "delete", "off"])
+def test_many_failed_attempts_never_make_the_name_ambiguous(prune: str) -> None:
+    # Each failed run used to add one more ASSEMBLING_FAILED package, and then every plan
+    # stopped at "matches several remote packages by name".
+    declared, old, _ = _half_replaced()
+    failures = [remote_of(declared, id=pkg_id(f"f{i}"), status="ASSEMBLING_FAILED")
+                for i in range(3)]
+    p = plan([declared], [old, *failures], settings(prune=prune))
+    assert sorted(a.package_id for a in p.changes if a.kind is ActionKind.DELETE) == \
+        sorted(f.id for f in failures)
+    assert [a.kind for a in p.changes if a.package_id == old.id] == [ActionKind.REPLACE]
+
+
+def test_superseded_disable_waits_for_its_successor() -> None:
+    declared, old, new = _half_replaced(status_new="ASSEMBLING")
+    p = plan([declared], [old, new], settings())
+    disable = next(a for a in p.changes if a.kind is ActionKind.DISABLE)
+    assert disable.package_id == old.id and disable.successor_id == new.id
 
 
 def test_two_live_versions_without_the_declared_content_stay_ambiguous() -> None:

@@ -110,10 +110,19 @@ def test_a_pinned_replace_by_create_says_to_update_the_pin() -> None:
 
 
 def test_a_package_still_assembling_is_compared_as_draft_and_said_so() -> None:
+    # Compared as DRAFT, and still an update whose only step is to wait for the assembly:
+    # a plan is empty only once the package is known to be DRAFT (docs/planning.md).
     s = spec("Pkg", status="DRAFT")
     p = plan([s], [remote_of(s, status="ASSEMBLING")], settings())
-    assert [a.kind for a in p.actions] == [ActionKind.NOOP]
+    (action,) = p.actions
+    assert (action.kind, action.reason) == (ActionKind.UPDATE, Reason.FIELDS_CHANGED)
+    assert [(d.path, d.old, d.new) for d in action.diffs] == [("status", "ASSEMBLING", "DRAFT")]
+    assert action.body() == {"status": "DRAFT"}
     assert p.warnings == ("package 'Pkg' is still assembling; compared as DRAFT",)
+    # Declared another status: the one diff says where it goes, from DRAFT as compared.
+    t = spec("Pkg", status="ACTIVE")
+    (action,) = plan([t], [remote_of(t, status="ASSEMBLING")], settings()).actions
+    assert [(d.path, d.old, d.new) for d in action.diffs] == [("status", "DRAFT", "ACTIVE")]
 
 
 def test_an_unassembled_package_is_replaced_with_a_warning() -> None:
