@@ -61,7 +61,9 @@ def _plan_text(tmp_path_factory: pytest.TempPathFactory) -> str:
     target = tmp_path_factory.mktemp("plan") / "repo"
     shutil.copytree(EXAMPLES, target, ignore=shutil.ignore_patterns(".wfpromote"))
     out = target / "plan.json"
-    assert run(["--config", str(target / "wfpromote.yaml"), "plan", "--out", str(out)]) == 0
+    # Session-scoped: runs before the per-test fixture that clears CI, hence --allow-simulator.
+    assert run(["--config", str(target / "wfpromote.yaml"), "--allow-simulator", "plan",
+                "--out", str(out)]) == 0
     return out.read_text()
 
 
