@@ -19,7 +19,7 @@ from reconciler.plan.describe import (
     prerun_rows,
     summary_line,
 )
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Action, Plan
 
 DEFAULT_BUDGET = 65_000
 MIN_BUDGET = 1_024
@@ -50,8 +50,7 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _section(action_index: int, plan: Plan) -> str:
-    action = plan.changes[action_index]
+def _section(action: Action) -> str:
     symbol = SYMBOLS[action.kind]
     title = (f"<code>{escape_html(symbol)}</code> <b>{escape_html(_clip(action.name, 200))}</b>"
              f" {escape_html(headline(action))}")
@@ -117,7 +116,7 @@ def render_markdown(plan: Plan, *, budget: int = DEFAULT_BUDGET,
         raise ValueError(f"a Markdown budget below {MIN_BUDGET} bytes cannot hold a summary")
     header = _header(plan, budget)
     footer = _prerun(plan) + f"\n**{summary_line(plan)}**\n"
-    sections = [_section(i, plan) for i in range(len(plan.changes))]
+    sections = [_section(action) for action in plan.changes]
     if _size(header) + sum(map(_size, sections)) + _size(footer) <= budget:
         return header + "".join(sections) + footer
     hint = escape_html(_clip(full_plan_hint, 200))
