@@ -17,6 +17,7 @@ from reconciler.plan.describe import (
     details,
     headline,
     prerun_rows,
+    scope_note,
     summary_line,
 )
 from reconciler.plan.model import Action, Plan
@@ -94,8 +95,6 @@ def _header(plan: Plan, budget: int) -> str:
     head = (f"### wfpromote plan\n\n{verdict}"
             f"Owner <code>{escape_html(_clip(plan.owner, 100))}</code>, "
             f"API profile <code>{escape_html(_clip(plan.profile, 40))}</code>\n\n{table}\n")
-    from reconciler.output.text import scope_note
-
     note = scope_note(plan)
     warnings = (*plan.warnings, *((note,) if note else ()))
     shown = 0

@@ -13,6 +13,7 @@ from reconciler.plan.describe import (
     details,
     headline,
     prerun_rows,
+    scope_note,
     summary_line,
 )
 from reconciler.plan.model import ActionKind, Plan
@@ -23,15 +24,6 @@ _COLOURS = {"+": "32", "-": "31", "~": "33", "-/+": "35", ">": "36"}
 def _paint(text: str, sign: str, color: bool) -> str:
     code = _COLOURS.get(sign.strip())
     return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
-
-
-def scope_note(plan: Plan) -> str | None:
-    """How many packages a partial run left alone, and why; None for a complete run."""
-    if plan.scope.complete:
-        return None
-    return (f"partial run: {plan.scope.out_of_scope} package(s) owned by {plan.owner} were "
-            f"left out of scope and are not disabled or deleted; "
-            f"{plan.scope.reason or 'the given PATHS do not cover the packages folder'}")
 
 
 def prerun_text(plan: Plan) -> list[str]:

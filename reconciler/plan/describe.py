@@ -159,6 +159,15 @@ def prerun_rows(plan: Plan) -> list[tuple[str, str, list[str], str | None]]:
     return rows
 
 
+def scope_note(plan: Plan) -> str | None:
+    """How many packages a partial run left alone, and why; None for a complete run."""
+    if plan.scope.complete:
+        return None
+    return (f"partial run: {plan.scope.out_of_scope} package(s) owned by {plan.owner} were "
+            f"left out of scope and are not disabled or deleted; "
+            f"{plan.scope.reason or 'the given PATHS do not cover the packages folder'}")
+
+
 def summary_line(plan: Plan) -> str:
     if not plan.has_changes:
         return "No changes."
