@@ -9,7 +9,7 @@ service adds or leaves out never appear as changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.plan.model import DiffOp, FieldDiff
@@ -88,14 +88,7 @@ def _walk(path: str, old: Any, new: Any, out: list[FieldDiff]) -> None:
     a changed value (including a changed type).
     """
     if isinstance(old, dict) and isinstance(new, dict):
-        for key in sorted(set(old) | set(new), key=str):
-            where = f"{path}.{key}"
-            if key not in old:
-                out.append(FieldDiff(where, None, new[key], op=DiffOp.ADD))
-            elif key not in new:
-                out.append(FieldDiff(where, old[key], None, op=DiffOp.REMOVE))
-            else:
-                _walk(where, old[key], new[key], out)
+        _walk_keys(old, new, lambda key: f"{path}.{key}", out)
     elif isinstance(old, list) and isinstance(new, list):
         if old == new:
             return
@@ -136,16 +129,21 @@ def _walk_items(path: str, old: list[Any], new: list[Any], out: list[FieldDiff])
 _TAKEN = object()
 
 
-def _walk_records(path: str, old: dict[str, Any], new: dict[str, Any],
+def _walk_records(path: str, old: Mapping[str, Any], new: Mapping[str, Any],
                   out: list[FieldDiff]) -> None:
-    for ident in sorted(set(old) | set(new)):
-        where = f"{path}[{ident}]"
-        if ident not in old:
-            out.append(FieldDiff(where, None, new[ident], op=DiffOp.ADD))
-        elif ident not in new:
-            out.append(FieldDiff(where, old[ident], None, op=DiffOp.REMOVE))
+    _walk_keys(old, new, lambda ident: f"{path}[{ident}]", out)
+
+
+def _walk_keys(old: Mapping[Any, Any], new: Mapping[Any, Any], where: Callable[[Any], str],
+               out: list[FieldDiff]) -> None:
+    """Keys (object keys, or record ids) added, removed, or walked into, in key order."""
+    for key in sorted(set(old) | set(new), key=str):
+        if key not in old:
+            out.append(FieldDiff(where(key), None, new[key], op=DiffOp.ADD))
+        elif key not in new:
+            out.append(FieldDiff(where(key), old[key], None, op=DiffOp.REMOVE))
         else:
-            _walk(where, old[ident], new[ident], out)
+            _walk(where(key), old[key], new[key], out)
 
 
 def definition_diffs(declared: Mapping[str, Any] | None, served: Mapping[str, Any] | None,
