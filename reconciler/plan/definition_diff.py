@@ -25,10 +25,9 @@ def _records(entities: Mapping[str, Any] | None) -> dict[str, dict[str, dict[str
         for record in records if isinstance(records, list) else ():
             if not isinstance(record, dict):
                 continue
-            ident = next((record[k] for k in ID_KEYS if record.get(k)), None)
+            ident = _ident(record)
             if ident is not None:
-                by_id[str(ident).strip().lower()] = {
-                    k: v for k, v in record.items() if k not in ID_KEYS}
+                by_id[ident] = _without_id(record)
     return out
 
 
