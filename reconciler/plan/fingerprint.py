@@ -37,10 +37,18 @@ def package_fingerprint(package: RemotePackage) -> str:
     })
 
 
-def name_fingerprint(remote: Iterable[RemotePackage], name: str) -> str:
+def _ids_by_name(remote: Iterable[RemotePackage]) -> dict[str, list[str]]:
+    """Canonical name -> ids of the live packages carrying it: one pass, for every name."""
+    out: dict[str, list[str]] = {}
+    for package in remote:
+        if not package.deleted:
+            out.setdefault(canonical.name(package.name), []).append(package.id.lower())
+    return out
+
+
+def name_fingerprint(ids_by_name: Mapping[str, list[str]], name: str) -> str:
     wanted = canonical.name(name)
-    ids = sorted(p.id.lower() for p in remote if not p.deleted and canonical.name(p.name) == wanted)
-    return _sha({"name": wanted, "ids": ids})
+    return _sha({"name": wanted, "ids": sorted(ids_by_name.get(wanted, ()))})
 
 
 def owned(package: RemotePackage, owner: str) -> bool:
@@ -55,8 +63,9 @@ def compute(remote: Sequence[RemotePackage], owner: str, touched_ids: Iterable[s
     for package in remote:
         if package.id.lower() in wanted or (not package.deleted and owned(package, owner)):
             out[package.id.lower()] = package_fingerprint(package)
+    by_name = _ids_by_name(remote)
     for name in created_names:
-        out[NAME_PREFIX + name] = name_fingerprint(remote, name)
+        out[NAME_PREFIX + name] = name_fingerprint(by_name, name)
     return dict(sorted(out.items()))
 
 
@@ -67,10 +76,11 @@ def stale_keys(saved: Mapping[str, str], remote: Sequence[RemotePackage],
     For the apply engine: an empty list means the remote still looks like it did.
     """
     by_id = {p.id.lower(): p for p in remote}
+    by_name = _ids_by_name(remote)
     moved = []
     for key, value in saved.items():
         if key.startswith(NAME_PREFIX):
-            now = name_fingerprint(remote, key[len(NAME_PREFIX):])
+            now = name_fingerprint(by_name, key[len(NAME_PREFIX):])
         else:
             package = by_id.get(key)
             now = package_fingerprint(package) if package else ""
