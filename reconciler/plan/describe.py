@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.plan.model import Action, ActionKind, DiffOp, Plan, Reason
+from reconciler.plan.model import PRERUN_ACTIONS, Action, ActionKind, DiffOp, Plan, Reason
 from reconciler.plan.ownership import strip_marker
 from reconciler.plan.values import thaw
 
@@ -146,7 +146,7 @@ def details(action: Action) -> list[Detail]:
     return _DETAIL[action.kind](action)
 
 
-PRERUN_COLUMNS = ("CREATE", "USEEXISTING", "OVERWRITING", "IGNORE")
+PRERUN_COLUMNS = PRERUN_ACTIONS  # the table shows every action a preview counts
 
 
 def prerun_rows(plan: Plan) -> list[tuple[str, str, list[str], str | None]]:
