@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any
 
+from reconciler.domain.objcodes import INSTALL_ACTIONS
 from reconciler.plan.values import FrozenMap, freeze, thaw
 
 # 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read);
@@ -214,7 +215,7 @@ class SafetyVerdict:
                 f"pass {self.flag} to go ahead anyway.")
 
 
-PRERUN_ACTIONS = ("CREATE", "USEEXISTING", "OVERWRITING", "IGNORE")
+PRERUN_ACTIONS = INSTALL_ACTIONS  # a pre-run counts the translation-map actions
 
 
 @dataclass(frozen=True)
