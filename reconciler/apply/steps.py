@@ -33,15 +33,11 @@ from reconciler.apply.poll import (
     wait_for_installation,
 )
 from reconciler.clock import Clock
-from reconciler.domain.remote import (
-    Installation,
-    RemotePackage,
-    TranslationMap,
-    environment_key,
-)
+from reconciler.domain.remote import Installation, RemotePackage, TranslationMap
 from reconciler.domain.statuses import installation_phase
 from reconciler.errors import WfpromoteError
 from reconciler.plan.bodies import full_put_body, post_body
+from reconciler.plan.installs import matching
 from reconciler.plan.model import Action, ActionKind, Reason, ReplaceStrategy
 from reconciler.plan.translation import edit_map
 
@@ -355,9 +351,8 @@ async def _install(action: Action, ctx: StepContext) -> None:
                                                   Reason.INSTALL_FAILED):
         # A saved plan may be older than an install made since: never repeat a completed one.
         history = await api.list_installations(package_id)
-        done = [i for i in history if installation_phase(i.status) == "succeeded"
-                and environment_key(i.environment) == api.environment_key
-                and i.environmentPromotionPackageId in (None, package_id)]
+        done = [i for i in matching(history, RemotePackage(id=package_id), api.environment_key)
+                if installation_phase(i.status) == "succeeded"]
         if done:
             ctx.say(f"already installed in {env} (installation {done[-1].id})")
             ctx.details.append(f"already installed (installation {done[-1].id})")
