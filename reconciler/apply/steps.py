@@ -265,20 +265,22 @@ async def _replace(action: Action, ctx: StepContext) -> None:
     strategy = action.strategy or (ReplaceStrategy.PUT if api.capabilities.replace_with_put
                                    else ReplaceStrategy.CREATE_THEN_DISABLE)
     old_status = str((action.before or {}).get("status") or "").upper()
+    settled: RemotePackage | None = None
     if old_status == "ASSEMBLING":  # UNASSEMBLED never ends on its own
         # Left assembling by an earlier run: neither a PUT nor a status change is accepted
         # until that ends.
         ctx.say("waiting for the earlier assembly")
         try:
-            await _settle(api, await api.get_package(old_id), ctx)
+            settled = await _settle(api, await api.get_package(old_id), ctx)
         except AssemblyFailed:
             old_status = ASSEMBLY_FAILED
     if strategy is ReplaceStrategy.PUT:
         after = action.body()
         desired = action.desired_status or after.get("status")
         if "packageEntities" in after or not api.capabilities.reassemble_with_patch:
-            # R2 is a full replacement and wants the package's current `version`.
-            current = await api.get_package(old_id)
+            # R2 is a full replacement and wants the package's current `version` (just read
+            # when the wait above ended).
+            current = settled or await api.get_package(old_id)
             ctx.checkpoint()
             ctx.wrote = True
             package = await api.replace_package(old_id, full_put_body(after, current))

@@ -22,6 +22,7 @@ from reconciler.apply.poll import PollPolicy
 from reconciler.apply.progress import RecordingProgress
 from reconciler.apply.report import ApplyReport, Outcome
 from reconciler.clock import FakeClock
+from reconciler.domain.remote import RemotePackage
 from reconciler.plan.model import Plan, ReplaceStrategy
 
 
@@ -125,6 +126,30 @@ def test_replace_with_put_writes_a_definition_then_sets_the_status() -> None:
     # R2 is a full replacement: the current version is read first and sent back.
     assert [c[0] for c in api.calls] == ["GET", "PUT"]
     assert len(api.store) == 1 and api.store[pid].package["status"] == "TESTING"
+
+
+def test_replace_with_put_of_a_package_left_assembling_reads_it_once_settled() -> None:
+    clock = FakeClock()
+    api = FakeAPI(clock, capabilities=LEGACY)
+    pid = api.seed("Left Over", status="ASSEMBLING")
+    api.store[pid].ready_at = clock.monotonic() + 3
+    seen: list[str | None] = []
+    get_package = api.get_package
+
+    async def counted(package_id: str) -> RemotePackage:
+        package = await get_package(package_id)
+        seen.append(package.status)
+        return package
+
+    api.get_package = counted  # type: ignore[method-assign]
+    action = replace("Left Over", pid, ReplaceStrategy.PUT)
+    after = {**(action.after or {}), "packageEntities": {"TMPL": []}}
+    report, _ = run(api, plan_of(dc_replace(action, after=after,
+                                            before={"status": "ASSEMBLING"})))
+    assert report.exit_code == 0, report.results[0].error
+    assert api.calls[-1] == ("PUT", pid)
+    # The read that saw the earlier assembly end gives R2 its version: no second read.
+    assert seen[-1] == "DRAFT" and "DRAFT" not in seen[:-1]
 
 
 def test_replace_by_reference_reassembles_with_patch_from_draft() -> None:
