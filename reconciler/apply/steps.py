@@ -178,6 +178,7 @@ async def _update(action: Action, ctx: StepContext) -> None:
     package_id = _require_id(action, ctx)
     fields = action.body()
     before_status = str((action.before or {}).get("status") or "").upper()
+    settled: RemotePackage | None = None
     if before_status in ASSEMBLING:
         # Left assembling by an earlier run (or by the UI): PATCH must wait for the end.
         ctx.say("waiting for the earlier assembly")
@@ -195,7 +196,7 @@ async def _update(action: Action, ctx: StepContext) -> None:
         ctx.say("patched " + ", ".join(sorted(fields)))
         package = await _settle(api, package, ctx)
     elif status or action.desired_status:
-        package = await api.get_package(package_id)
+        package = settled or await api.get_package(package_id)
     else:
         return
     await _set_status(api, package, status or _desired(action, fields), ctx)

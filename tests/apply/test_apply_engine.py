@@ -33,6 +33,20 @@ def run(api: FakeAPI, plan: Plan, **settings: Any) -> tuple[ApplyReport, Recordi
     return asyncio.run(engine.run(plan)), progress
 
 
+def statuses_read(api: FakeAPI) -> list[str | None]:
+    """The status of every package read (GET /packages/{id}), in order."""
+    seen: list[str | None] = []
+    get_package = api.get_package
+
+    async def recorded(package_id: str) -> RemotePackage:
+        package = await get_package(package_id)
+        seen.append(package.status)
+        return package
+
+    api.get_package = recorded  # type: ignore[method-assign]
+    return seen
+
+
 def outcomes(report: ApplyReport) -> list[tuple[str, str, str]]:
     return [(r.action.kind.value, r.action.name, r.outcome.value) for r in report.results]
 
@@ -116,6 +130,22 @@ def test_update_of_a_package_left_assembling_waits_first() -> None:
     assert len(api.by_name("Left Over")) == 1
 
 
+def test_update_that_only_waited_sets_the_status_from_the_settled_read() -> None:
+    clock = FakeClock()
+    api = FakeAPI(clock)
+    pid = api.seed("Left Over", status="ASSEMBLING")
+    api.store[pid].ready_at = clock.monotonic() + 3
+    action = dc_replace(update("Left Over", pid, {"status": "DRAFT"},
+                               before_status="ASSEMBLING"), desired_status="TESTING")
+    seen = statuses_read(api)
+    report, _ = run(api, plan_of(action))
+    assert report.exit_code == 0, report.results[0].error
+    assert api.store[pid].package["status"] == "TESTING"
+    assert api.calls[-1] == ("PATCH", pid)
+    # The wait's last read said DRAFT: no second read before the PATCH.
+    assert seen[-1] == "DRAFT" and "DRAFT" not in seen[:-1]
+
+
 def test_replace_with_put_writes_a_definition_then_sets_the_status() -> None:
     api = FakeAPI(FakeClock(), capabilities=LEGACY)
     pid = api.seed("Agency Onboarding")
@@ -133,15 +163,7 @@ def test_replace_with_put_of_a_package_left_assembling_reads_it_once_settled() -
     api = FakeAPI(clock, capabilities=LEGACY)
     pid = api.seed("Left Over", status="ASSEMBLING")
     api.store[pid].ready_at = clock.monotonic() + 3
-    seen: list[str | None] = []
-    get_package = api.get_package
-
-    async def counted(package_id: str) -> RemotePackage:
-        package = await get_package(package_id)
-        seen.append(package.status)
-        return package
-
-    api.get_package = counted  # type: ignore[method-assign]
+    seen = statuses_read(api)
     action = replace("Left Over", pid, ReplaceStrategy.PUT)
     after = {**(action.after or {}), "packageEntities": {"TMPL": []}}
     report, _ = run(api, plan_of(dc_replace(action, after=after,
