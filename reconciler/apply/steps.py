@@ -160,6 +160,13 @@ async def _settle(api: PromotionAPI, package: RemotePackage,
     return settled
 
 
+async def _earlier_assembly(api: PromotionAPI, package_id: str,
+                            ctx: StepContext) -> RemotePackage:
+    """A package an earlier run left ASSEMBLING, once that ends (AssemblyFailed if it failed)."""
+    ctx.say("waiting for the earlier assembly")
+    return await _settle(api, await api.get_package(package_id), ctx)
+
+
 async def _set_status(api: PromotionAPI, package: RemotePackage, desired: str | None,
                       ctx: StepContext) -> RemotePackage:
     if not desired or desired.upper() == (package.status or "").upper():
@@ -215,9 +222,8 @@ async def _disable(action: Action, ctx: StepContext) -> None:
     if str((action.before or {}).get("status") or "").upper() == "ASSEMBLING":
         # No status change while it assembles (left so by an earlier run; not UNASSEMBLED,
         # which never ends on its own).
-        ctx.say("waiting for the earlier assembly")
         try:
-            await _settle(api, await api.get_package(package_id), ctx)
+            await _earlier_assembly(api, package_id, ctx)
         except AssemblyFailed:
             ctx.checkpoint()
             ctx.wrote = True
@@ -270,9 +276,8 @@ async def _replace(action: Action, ctx: StepContext) -> None:
     if old_status == "ASSEMBLING":  # UNASSEMBLED never ends on its own
         # Left assembling by an earlier run: neither a PUT nor a status change is accepted
         # until that ends.
-        ctx.say("waiting for the earlier assembly")
         try:
-            settled = await _settle(api, await api.get_package(old_id), ctx)
+            settled = await _earlier_assembly(api, old_id, ctx)
         except AssemblyFailed:
             old_status = ASSEMBLY_FAILED
     if strategy is ReplaceStrategy.PUT:
