@@ -47,12 +47,6 @@ def unwrap(payload: Any) -> Any:
     return payload
 
 
-def bare_host(value: str | None) -> str | None:
-    """``https://Acme.my.workfront.com/`` -> ``acme.my.workfront.com`` (see
-    ``domain.remote.environment_key``)."""
-    return environment_key(value)
-
-
 def _renamed(data: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
     out = dict(data)
     for old, new in renames.items():
@@ -113,16 +107,9 @@ def package(payload: Any) -> RemotePackage:
 
 def packages(payload: Any) -> list[RemotePackage]:
     """The package list (E2): ``{data: [...]}`` or a bare array."""
-    data = unwrap(payload)
-    if isinstance(data, dict):
-        # Be liberal: a list nested under a single well-known key.
-        for key in ("data", "packages", "items", "results"):
-            if isinstance(data.get(key), list):
-                data = data[key]
-                break
-    if not isinstance(data, list):
-        raise UnexpectedShape(f"expected a list of packages, got {type(data).__name__}")
-    return [package(item) for item in data]
+    # Be liberal: a list nested under a single well-known key.
+    return [package(item)
+            for item in _items(payload, ("data", "packages", "items", "results"), "packages")]
 
 
 def translation_map(payload: Any) -> TranslationMap:
@@ -169,7 +156,7 @@ def installation(payload: Any) -> Installation:
     data["id"] = str(data["id"])
     if data.get("status") is not None:
         data["status"] = str(data["status"]).strip().upper()
-    data["environment"] = bare_host(data.get("environment"))
+    data["environment"] = environment_key(data.get("environment"))
     data["translationMap"] = translation_map(data.get("translationMap"))
     try:
         return Installation.model_validate(data)
@@ -179,12 +166,22 @@ def installation(payload: Any) -> Installation:
 
 def installations(payload: Any) -> list[Installation]:
     """The installation history (E8): a bare array (a ``data`` wrapper is accepted)."""
+    return [installation(item)
+            for item in _items(payload, ("installations",), "installations")]
+
+
+def _items(payload: Any, keys: tuple[str, ...], what: str) -> list[Any]:
+    """The list of a list answer: bare, in a ``data`` wrapper, or under the first of ``keys``
+    that holds a list."""
     data = unwrap(payload)
-    if isinstance(data, dict) and isinstance(data.get("installations"), list):
-        data = data["installations"]
+    if isinstance(data, dict):
+        for key in keys:
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
     if not isinstance(data, list):
-        raise UnexpectedShape(f"expected a list of installations, got {type(data).__name__}")
-    return [installation(item) for item in data]
+        raise UnexpectedShape(f"expected a list of {what}, got {type(data).__name__}")
+    return data
 
 
 def newest(items: list[Installation]) -> Installation | None:

@@ -65,6 +65,8 @@ def assembly_failed(package: RemotePackage) -> AssemblyFailed:
     reason = _failure_reason(package)
     return AssemblyFailed(f"assembly failed for package {package.id}{reason}",
                           package_id=package.id, reason=reason[2:], hint=ASSEMBLY_HINT)
+
+
 class InstallFailed(StepFailed):
     """An installation ended in a failed status; carries it for the per-record report."""
 

@@ -33,15 +33,11 @@ from reconciler.apply.poll import (
     wait_for_installation,
 )
 from reconciler.clock import Clock
-from reconciler.domain.remote import (
-    Installation,
-    RemotePackage,
-    TranslationMap,
-    environment_key,
-)
+from reconciler.domain.remote import Installation, RemotePackage, TranslationMap
 from reconciler.domain.statuses import installation_phase
 from reconciler.errors import WfpromoteError
 from reconciler.plan.bodies import full_put_body, post_body
+from reconciler.plan.installs import matching
 from reconciler.plan.model import Action, ActionKind, Reason, ReplaceStrategy
 from reconciler.plan.translation import edit_map
 
@@ -164,6 +160,13 @@ async def _settle(api: PromotionAPI, package: RemotePackage,
     return settled
 
 
+async def _earlier_assembly(api: PromotionAPI, package_id: str,
+                            ctx: StepContext) -> RemotePackage:
+    """A package an earlier run left ASSEMBLING, once that ends (AssemblyFailed if it failed)."""
+    ctx.say("waiting for the earlier assembly")
+    return await _settle(api, await api.get_package(package_id), ctx)
+
+
 async def _set_status(api: PromotionAPI, package: RemotePackage, desired: str | None,
                       ctx: StepContext) -> RemotePackage:
     if not desired or desired.upper() == (package.status or "").upper():
@@ -182,6 +185,7 @@ async def _update(action: Action, ctx: StepContext) -> None:
     package_id = _require_id(action, ctx)
     fields = action.body()
     before_status = str((action.before or {}).get("status") or "").upper()
+    settled: RemotePackage | None = None
     if before_status in ASSEMBLING:
         # Left assembling by an earlier run (or by the UI): PATCH must wait for the end.
         ctx.say("waiting for the earlier assembly")
@@ -199,7 +203,7 @@ async def _update(action: Action, ctx: StepContext) -> None:
         ctx.say("patched " + ", ".join(sorted(fields)))
         package = await _settle(api, package, ctx)
     elif status or action.desired_status:
-        package = await api.get_package(package_id)
+        package = settled or await api.get_package(package_id)
     else:
         return
     await _set_status(api, package, status or _desired(action, fields), ctx)
@@ -218,9 +222,8 @@ async def _disable(action: Action, ctx: StepContext) -> None:
     if str((action.before or {}).get("status") or "").upper() == "ASSEMBLING":
         # No status change while it assembles (left so by an earlier run; not UNASSEMBLED,
         # which never ends on its own).
-        ctx.say("waiting for the earlier assembly")
         try:
-            await _settle(api, await api.get_package(package_id), ctx)
+            await _earlier_assembly(api, package_id, ctx)
         except AssemblyFailed:
             ctx.checkpoint()
             ctx.wrote = True
@@ -269,20 +272,21 @@ async def _replace(action: Action, ctx: StepContext) -> None:
     strategy = action.strategy or (ReplaceStrategy.PUT if api.capabilities.replace_with_put
                                    else ReplaceStrategy.CREATE_THEN_DISABLE)
     old_status = str((action.before or {}).get("status") or "").upper()
+    settled: RemotePackage | None = None
     if old_status == "ASSEMBLING":  # UNASSEMBLED never ends on its own
         # Left assembling by an earlier run: neither a PUT nor a status change is accepted
         # until that ends.
-        ctx.say("waiting for the earlier assembly")
         try:
-            await _settle(api, await api.get_package(old_id), ctx)
+            settled = await _earlier_assembly(api, old_id, ctx)
         except AssemblyFailed:
             old_status = ASSEMBLY_FAILED
     if strategy is ReplaceStrategy.PUT:
         after = action.body()
         desired = action.desired_status or after.get("status")
         if "packageEntities" in after or not api.capabilities.reassemble_with_patch:
-            # R2 is a full replacement and wants the package's current `version`.
-            current = await api.get_package(old_id)
+            # R2 is a full replacement and wants the package's current `version` (just read
+            # when the wait above ended).
+            current = settled or await api.get_package(old_id)
             ctx.checkpoint()
             ctx.wrote = True
             package = await api.replace_package(old_id, full_put_body(after, current))
@@ -355,9 +359,8 @@ async def _install(action: Action, ctx: StepContext) -> None:
                                                   Reason.INSTALL_FAILED):
         # A saved plan may be older than an install made since: never repeat a completed one.
         history = await api.list_installations(package_id)
-        done = [i for i in history if installation_phase(i.status) == "succeeded"
-                and environment_key(i.environment) == api.environment_key
-                and i.environmentPromotionPackageId in (None, package_id)]
+        done = [i for i in matching(history, RemotePackage(id=package_id), api.environment_key)
+                if installation_phase(i.status) == "succeeded"]
         if done:
             ctx.say(f"already installed in {env} (installation {done[-1].id})")
             ctx.details.append(f"already installed (installation {done[-1].id})")

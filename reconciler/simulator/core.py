@@ -280,7 +280,7 @@ class Simulator:
             current = "DRAFT" if pkg.status == "ASSEMBLING_FAILED" else pkg.status
             status = self._check_status(pkg, body["status"], current)
             pkg.name, pkg.description, pkg.status = name, description, current
-            pkg.source, pkg.source_env = str(body.get("source") or source_env), source_env
+            pkg.source, pkg.source_env = body["source"], source_env
             # A full replacement: the version is stored as sent, like every other field.
             pkg.records, pkg.version, pkg.failure = records, version, None
             self._set_status(pkg, status)

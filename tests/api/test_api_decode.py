@@ -7,7 +7,7 @@ from apihelpers import shape
 
 from reconciler.api import decode
 from reconciler.domain.profiles import PROFILES, get_profile
-from reconciler.domain.remote import Installation
+from reconciler.domain.remote import Installation, environment_key
 from reconciler.errors import ConfigError
 
 
@@ -20,7 +20,8 @@ from reconciler.errors import ConfigError
     (None, None),
 ])
 def test_bare_host(raw: str | None, host: str | None) -> None:
-    assert decode.bare_host(raw) == host
+    assert environment_key(raw) == host
+    assert decode.installation({"id": "i1", "environment": raw}).environment == host
 
 
 @pytest.mark.parametrize(("payload", "expected"), [

@@ -10,9 +10,9 @@ import pytest
 from apihelpers import run
 
 from reconciler.api.client import PromotionClient
-from reconciler.api.decode import bare_host
 from reconciler.api.transport import RetryPolicy
 from reconciler.domain.profiles import get_profile
+from reconciler.domain.remote import environment_key
 from reconciler.domain.statuses import installation_phase
 from reconciler.errors import ApiError, WfpromoteError
 
@@ -60,7 +60,7 @@ def test_package_lifecycle_and_installs(profile: str,
             # E6 + E7 + E9 + E8
             prerun = await preview.prepare_installation(created.id)
             assert prerun.status == "PREPARING"
-            assert prerun.environment == bare_host(handle.url("preview"))
+            assert prerun.environment == environment_key(handle.url("preview"))
             tmpl = prerun.translationMap["TMPL"][seed_id("sandbox", "TMPL",
                                                          "New Agency Onboarding")]
             assert tmpl.action == "CREATE"

@@ -22,6 +22,7 @@ from reconciler.apply.poll import PollPolicy
 from reconciler.apply.progress import RecordingProgress
 from reconciler.apply.report import ApplyReport, Outcome
 from reconciler.clock import FakeClock
+from reconciler.domain.remote import RemotePackage
 from reconciler.plan.model import Plan, ReplaceStrategy
 
 
@@ -30,6 +31,20 @@ def run(api: FakeAPI, plan: Plan, **settings: Any) -> tuple[ApplyReport, Recordi
     engine = ApplyEngine({"sandbox": api}, default_env="sandbox", clock=api.clock,
                          settings=ApplySettings(**settings), progress=progress)
     return asyncio.run(engine.run(plan)), progress
+
+
+def statuses_read(api: FakeAPI) -> list[str | None]:
+    """The status of every package read (GET /packages/{id}), in order."""
+    seen: list[str | None] = []
+    get_package = api.get_package
+
+    async def recorded(package_id: str) -> RemotePackage:
+        package = await get_package(package_id)
+        seen.append(package.status)
+        return package
+
+    api.get_package = recorded  # type: ignore[method-assign]
+    return seen
 
 
 def outcomes(report: ApplyReport) -> list[tuple[str, str, str]]:
@@ -115,6 +130,22 @@ def test_update_of_a_package_left_assembling_waits_first() -> None:
     assert len(api.by_name("Left Over")) == 1
 
 
+def test_update_that_only_waited_sets_the_status_from_the_settled_read() -> None:
+    clock = FakeClock()
+    api = FakeAPI(clock)
+    pid = api.seed("Left Over", status="ASSEMBLING")
+    api.store[pid].ready_at = clock.monotonic() + 3
+    action = dc_replace(update("Left Over", pid, {"status": "DRAFT"},
+                               before_status="ASSEMBLING"), desired_status="TESTING")
+    seen = statuses_read(api)
+    report, _ = run(api, plan_of(action))
+    assert report.exit_code == 0, report.results[0].error
+    assert api.store[pid].package["status"] == "TESTING"
+    assert api.calls[-1] == ("PATCH", pid)
+    # The wait's last read said DRAFT: no second read before the PATCH.
+    assert seen[-1] == "DRAFT" and "DRAFT" not in seen[:-1]
+
+
 def test_replace_with_put_writes_a_definition_then_sets_the_status() -> None:
     api = FakeAPI(FakeClock(), capabilities=LEGACY)
     pid = api.seed("Agency Onboarding")
@@ -125,6 +156,22 @@ def test_replace_with_put_writes_a_definition_then_sets_the_status() -> None:
     # R2 is a full replacement: the current version is read first and sent back.
     assert [c[0] for c in api.calls] == ["GET", "PUT"]
     assert len(api.store) == 1 and api.store[pid].package["status"] == "TESTING"
+
+
+def test_replace_with_put_of_a_package_left_assembling_reads_it_once_settled() -> None:
+    clock = FakeClock()
+    api = FakeAPI(clock, capabilities=LEGACY)
+    pid = api.seed("Left Over", status="ASSEMBLING")
+    api.store[pid].ready_at = clock.monotonic() + 3
+    seen = statuses_read(api)
+    action = replace("Left Over", pid, ReplaceStrategy.PUT)
+    after = {**(action.after or {}), "packageEntities": {"TMPL": []}}
+    report, _ = run(api, plan_of(dc_replace(action, after=after,
+                                            before={"status": "ASSEMBLING"})))
+    assert report.exit_code == 0, report.results[0].error
+    assert api.calls[-1] == ("PUT", pid)
+    # The read that saw the earlier assembly end gives R2 its version: no second read.
+    assert seen[-1] == "DRAFT" and "DRAFT" not in seen[:-1]
 
 
 def test_replace_by_reference_reassembles_with_patch_from_draft() -> None:
