@@ -321,6 +321,19 @@ def bench_validate(files: int, runs: int, startup: float) -> Row:
                "< 0.4 s" if files == 1000 else "", cpu=run.cpu)
 
 
+def timed_plan(handle: SimulatorHandle, counter: Counter, root: Path,
+               runs: int) -> tuple[float, Run, list[float], int]:
+    """The listing's own time, then `wfpromote plan` in ``root``: its median run, every wall
+    time, and the most requests one run made."""
+    listing = listing_seconds(handle, 3)
+    counters: list[int] = []
+    run, walls = median_run([*wfpromote_argv(), "plan"], root, runs,
+                            before=lambda: counters.append(counter.count))
+    counters.append(counter.count)
+    requests = max(b - a for a, b in itertools.pairwise(counters))
+    return listing, run, walls, requests
+
+
 def bench_plan(handle: SimulatorHandle, counter: Counter, count: int, runs: int,
                startup: float, peers: bool) -> list[Row]:
     rows = []
@@ -328,12 +341,7 @@ def bench_plan(handle: SimulatorHandle, counter: Counter, count: int, runs: int,
         root = Path(tmp)
         write_plan_repo(root, handle.base_url, count)
         ids = populate(handle, count)
-        listing = listing_seconds(handle, 3)
-        counters: list[int] = []
-        run, walls = median_run([*wfpromote_argv(), "plan"], root, runs,
-                                before=lambda: counters.append(counter.count))
-        counters.append(counter.count)
-        requests = max(b - a for a, b in itertools.pairwise(counters))
+        listing, run, walls, requests = timed_plan(handle, counter, root, runs)
         last = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else ""
         if "No changes" not in last and "no changes" not in last.lower():
             raise SystemExit(f"plan of {count} unchanged packages did not say so: {last}")
@@ -424,12 +432,7 @@ def bench_plan_installs(packages: int, concurrency: int, runs: int, startup: flo
                     updatedAt="2026-01-02T00:01:00.000Z", translationMap={})
                 sim.world.installations[done.id] = done
         sim.generation += 1
-        listing = listing_seconds(handle, 3)
-        counters: list[int] = []
-        run, walls = median_run([*wfpromote_argv(), "plan"], root, runs,
-                                before=lambda: counters.append(counter.count))
-        counters.append(counter.count)
-        requests = max(b - a for a, b in itertools.pairwise(counters))
+        listing, run, walls, requests = timed_plan(handle, counter, root, runs)
     rounds = math.ceil(packages / concurrency)
     floor = startup + listing + rounds * LATENCY_MS / 1000
     return Row(f"plan {packages} unchanged, 2 installs each, all done (concurrency "

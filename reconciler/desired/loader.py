@@ -56,13 +56,12 @@ def collect(config: Config, paths: Sequence[str] = ()) -> tuple[
             problems.append(exc.problem())
     # A file some package names as its definition is data, not a package file.
     # (A file naming itself stays a package file, so the mistake is reported, not hidden.)
+    # discover() gives absolute, normalised paths, as definition_target() does.
     referenced = {target for file, docs in read for doc in docs
                   if isinstance(doc.data, dict) and isinstance(doc.data.get("definition"), str)
-                  and (target := definition_target(doc.data["definition"], file))
-                  != Path(os.path.normpath(os.path.abspath(file)))}
+                  and (target := definition_target(doc.data["definition"], file)) != file}
     if referenced:
-        read = [(f, docs) for f, docs in read
-                if Path(os.path.normpath(os.path.abspath(f))) not in referenced]
+        read = [(f, docs) for f, docs in read if f not in referenced]
     declared: list[Declared] = []
     for file, docs in read:
         for doc in docs:

@@ -148,8 +148,7 @@ def _type_of(value: Any) -> str:
 
 def _show(value: Any, echo: bool) -> str:
     if echo and isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        text = repr(value) if isinstance(value, str) else str(value)
-        return text if len(text) <= 60 else text[:57] + "..."
+        return _short(repr(value) if isinstance(value, str) else str(value))
     return "the value"
 
 

@@ -209,10 +209,7 @@ def read_documents(path: Path, shown: str) -> list[Document]:
 
 def parse_json(text: str, shown: str) -> Document:
     try:
-        # fast, and its syntax errors carry exact positions
-        json.loads(text, parse_constant=_no_constant)
-    except NonFiniteNumber:
-        raise non_finite_error(text, shown) from None
+        loads_strict(text, shown)  # fast, and its syntax errors carry exact positions
     except json.JSONDecodeError as exc:
         raise SourceError(f"JSON syntax error: {exc.msg}",
                           hint="JSON allows no comments, trailing commas, single quotes or "
@@ -425,8 +422,7 @@ def _compiled_pattern(regexp: Any) -> Any:
     """The ``re.Pattern`` behind one of ruamel's lazily compiled patterns (or the pattern)."""
     if isinstance(regexp, re.Pattern):
         return regexp
-    compiled = re.compile(regexp.pattern, regexp.flags)
-    return compiled
+    return re.compile(regexp.pattern, regexp.flags)
 
 
 def _fast_composer_class() -> Any:

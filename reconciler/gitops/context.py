@@ -54,8 +54,7 @@ def resolve(environ: Mapping[str, str], overrides: Overrides, *, need_number: bo
     provider = detect_provider(environ, overrides.provider)
     context = (_github if provider == "github" else _gitlab)(environ, overrides)
     if need_number and context.number is None:
-        what = "pull request" if provider == "github" else "merge request"
-        raise WfpromoteError(f"no {what} to comment on: this run is not for one",
+        raise WfpromoteError(f"no {_request(context)} to comment on: this run is not for one",
                              hint="run it on pull_request events, or pass --pr N")
     _check_url(context.api_url)
     return context

@@ -9,7 +9,7 @@ from reconciler.gitops.http import ApiSession
 from reconciler.gitops.provider import Comment, Issue
 
 API_VERSION = "2022-11-28"
-MAX_BODY = 65_536           # characters; budgeted in UTF-8 bytes, which is never fewer
+# GitHub takes 65,536 characters per comment; budgeted in UTF-8 bytes, which are never fewer.
 BUDGET = 65_000             # bytes, with headroom for the marker and notes
 
 

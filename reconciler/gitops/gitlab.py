@@ -8,8 +8,8 @@ from urllib.parse import quote
 from reconciler.gitops.http import ApiSession
 from reconciler.gitops.provider import Comment, Issue
 
-MAX_BODY = 1_000_000        # characters per note
-BUDGET = 65_000             # bytes: kept like GitHub's, a reviewer reads it on one page
+# GitLab takes 1,000,000 characters per note; the budget stays like GitHub's.
+BUDGET = 65_000             # bytes: a reviewer reads it on one page
 
 
 def headers(token: str) -> dict[str, str]:

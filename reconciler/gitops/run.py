@@ -66,12 +66,15 @@ class Document:
 
 
 def load_document(path: str) -> Document:
+    from reconciler.output.saved import is_saved_plan, read_saved_plan
+
     file = Path(path)
     try:
         if file.stat().st_size > MAX_INPUT:
             raise WfpromoteError(f"{path}: larger than {MAX_INPUT // (1024 * 1024)} MiB",
                                  hint="pass the saved plan (plan --out) instead")
-        text = file.read_text(encoding="utf-8")
+        saved = is_saved_plan(path)  # by its content, as apply and show judge it
+        text = "" if saved else file.read_text(encoding="utf-8")
     except OSError as exc:
         raise WfpromoteError(f"cannot read {path}: {exc.strerror or exc}",
                              hint="pass a saved plan (plan --out FILE) or Markdown "
@@ -80,32 +83,18 @@ def load_document(path: str) -> Document:
         raise WfpromoteError(f"{path}: not UTF-8 text",
                              hint="pass a saved plan or the Markdown of plan --format markdown"
                              ) from None
+    if saved:  # a truncated or edited plan is refused, never posted as Markdown
+        return Document(read_saved_plan((path,)), None)
     if text.lstrip().startswith(("{", "[")):
         try:
-            data = json.loads(text)
+            json.loads(text)
         except ValueError:
-            data = None
-        if isinstance(data, dict) and "format_version" in data:
-            return Document(_saved_plan(data, path), None)
-        if data is not None:
+            pass
+        else:
             raise WfpromoteError(f"{path}: JSON, but not a saved plan (no format_version)",
                                  hint="pass the file of plan --out, or the Markdown of "
                                       "plan --format markdown")
     return Document(None, redact(text))
-
-
-def _saved_plan(data: dict[str, object], path: str) -> Plan:
-    from reconciler.errors import Location, StalePlan
-    from reconciler.output.saved import plan_from_data
-
-    try:
-        return plan_from_data(data)
-    except StalePlan as exc:  # name the file: the message alone does not say which
-        raise StalePlan(exc.message, hint=exc.hint, location=exc.location or Location(path)
-                        ) from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise WfpromoteError(f"{path}: not a readable saved plan ({exc})",
-                             hint="make it again with: wfpromote plan --out FILE") from None
 
 
 def run_comment(request: CommentRequest, *, environ: Mapping[str, str] | None = None,

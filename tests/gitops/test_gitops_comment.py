@@ -440,3 +440,14 @@ def test_cli_rate_limit_waits_use_the_clock_given_to_cli_run(
     assert run(["comment", "plan.json"], clock=clock) == 0
     assert clock.sleeps == [45.0]
     assert "waiting 45 s" in capsys.readouterr().err
+
+
+def test_a_truncated_saved_plan_is_refused_not_posted_as_markdown(
+        github: Forge, saved_plan: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(saved_plan.read_bytes()[:300])
+    env = github_env(github, tmp_path)
+    with pytest.raises(WfpromoteError, match="not a valid saved plan: broken JSON"):
+        post(cut, env)
+    assert github.log == []
+    assert not (tmp_path / "summary.md").exists()
