@@ -117,6 +117,7 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     api = clients[config.listing_environment()]
     from reconciler.desired.loader import declared_digest
 
+    check_reinstall(config, options)  # a typo fails before any request
     settings = plan_settings(config, api, options, declared_digest(specs))
     started = clock.monotonic()
     remote = await api.list_packages()
@@ -124,7 +125,6 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     wanted = needs_detail(specs, remote, settings)
     if wanted:
         log.info("fetching %d package(s) the listing cannot decide about", len(wanted))
-    check_reinstall(config, options)
     history_ids = needs_history(specs, remote, settings)
     details, histories = await asyncio.gather(
         fetch_details(api, remote, wanted, config.concurrency),
