@@ -21,7 +21,7 @@ from reconciler.apply.progress import Progress, choose_progress
 from reconciler.apply.report import ApplyReport
 from reconciler.atomic_write import write_atomic
 from reconciler.clock import Clock, RealClock
-from reconciler.console import is_terminal
+from reconciler.console import confirmed, is_terminal
 from reconciler.desired.config import is_loopback
 from reconciler.domain.declared import Config, PackageSpec
 from reconciler.errors import StalePlan, UnsafePlan, WfpromoteError
@@ -272,10 +272,7 @@ async def _execute(plan: Plan, config: Config, clients: Mapping[str, PromotionAP
 
 
 def _confirm(stdin: TextIO, stderr: TextIO) -> None:
-    stderr.write(f"\n{PROMPT}.\n  Enter a value: ")
-    stderr.flush()
-    answer = stdin.readline().strip()
-    if answer != "yes":
+    if not confirmed(PROMPT, stdin, stderr):
         raise WfpromoteError("apply cancelled: nothing was changed",
                              hint="answer exactly 'yes' to apply, or use --auto-approve")
 
