@@ -116,6 +116,25 @@ def test_import_adopt_then_the_plan_is_empty(repo: Repo,
     assert repo.handle.state.get_package(ids["Agency Onboarding Kit"]).status == "ACTIVE"
 
 
+def test_import_adopt_lists_the_packages_once(repo: Repo, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.api.client import PromotionClient
+
+    hand_made(repo.handle)
+    lists = []
+    original = PromotionClient.list_packages
+
+    async def counted(self: PromotionClient) -> Any:
+        lists.append(1)
+        return await original(self)
+
+    monkeypatch.setattr(PromotionClient, "list_packages", counted)
+    code, out, err = repo.cli(capsys, "import", "--adopt")
+    assert code == 0, out + err
+    assert out.count("adopted (owner") == 3
+    assert len(lists) == 1
+
+
 def test_import_twice_gives_the_same_bytes_and_never_overwrites(
         repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     hand_made(repo.handle)
