@@ -81,7 +81,8 @@ def run_import(config: Config, request: ImportRequest, *, stdout: TextIO | None 
     if request.adopt:
         from reconciler.apply.lock import ApplyLock
 
-        with ApplyLock(config.root, timeout=config.timeouts.lock):
+        clock = clock or RealClock()
+        with ApplyLock(config.root, timeout=config.timeouts.lock, clock=clock):
             outcome = asyncio.run(_session(config, request, folder, stdout, clock))
     else:
         outcome = asyncio.run(_session(config, request, folder, stdout, clock))

@@ -135,6 +135,18 @@ def test_import_adopt_lists_the_packages_once(repo: Repo, capsys: pytest.Capture
     assert len(lists) == 1
 
 
+def test_import_adopt_waits_for_the_lock_on_the_run_clock(
+        repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    from reconciler.apply.lock import ApplyLock
+
+    config = repo.root / "wfpromote.yaml"
+    config.write_text(config.read_text() + "timeouts: {lock: 600}\n")
+    hand_made(repo.handle)
+    with ApplyLock(repo.root):   # held meanwhile: the fake clock waits the 600 s at once
+        code, out, err = repo.cli(capsys, "import", "--adopt")
+    assert code == 1 and "another apply is running" in err, out + err
+
+
 def test_import_twice_gives_the_same_bytes_and_never_overwrites(
         repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     hand_made(repo.handle)
