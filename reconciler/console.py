@@ -27,6 +27,13 @@ def is_terminal(stream: Any) -> bool:
         return False
 
 
+def confirmed(prompt: str, stdin: Any, stderr: Any) -> bool:
+    """Ask ``prompt`` on ``stderr`` as Terraform does; only an exact 'yes' is a yes."""
+    stderr.write(f"\n{prompt}.\n  Enter a value: ")
+    stderr.flush()
+    return bool(stdin.readline().strip() == "yes")
+
+
 def printable(text: str) -> str:
     """``text`` with control characters shown as escapes.
 

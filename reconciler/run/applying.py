@@ -21,7 +21,7 @@ from reconciler.apply.progress import Progress, choose_progress
 from reconciler.apply.report import ApplyReport
 from reconciler.atomic_write import write_atomic
 from reconciler.clock import Clock, RealClock
-from reconciler.console import is_terminal
+from reconciler.console import confirmed, is_terminal
 from reconciler.desired.config import is_loopback
 from reconciler.domain.declared import Config, PackageSpec
 from reconciler.errors import StalePlan, UnsafePlan, WfpromoteError
@@ -29,7 +29,7 @@ from reconciler.output.saved import read_saved_plan
 from reconciler.plan.model import Plan
 from reconciler.redact import redact
 from reconciler.run.planning import PlanOptions, build_plan
-from reconciler.run.stale import check_fresh
+from reconciler.run.stale import check_fresh, check_target
 
 PROMPT = "Do you want to apply these changes? Only 'yes' will be accepted"
 
@@ -222,16 +222,19 @@ async def _fresh_or_replan(saved: Plan, config: Config, clients: Mapping[str, Pr
     """The saved plan when it is still fresh; with ``replan_if_stale``, a new plan of the
     same files when it is not. Either way the run says which one it applies."""
     source = request.paths[0]
+    replan = replace(request, paths=saved.paths)
+    specs = None  # the files are read once, for the check and for a new plan
     try:
-        await check_fresh(saved, config, clients)
+        check_target(saved, config)
+        specs = _load(config, replan)
+        await check_fresh(saved, config, clients, specs)
     except StalePlan as exc:
         if not request.replan_if_stale:
             raise
         stderr.write(redact(f"The reviewed plan {source} is stale ({exc.message}); applying a "
                             "new plan of the same files instead.\n"))
         stderr.flush()
-        replan = replace(request, paths=saved.paths)
-        return await _new_plan(config, clients, replan, clock)
+        return await _new_plan(config, clients, replan, clock, specs)
     if request.replan_if_stale:
         stderr.write(redact(f"The reviewed plan {source} is still fresh; applying it.\n"))
         stderr.flush()
@@ -272,10 +275,7 @@ async def _execute(plan: Plan, config: Config, clients: Mapping[str, PromotionAP
 
 
 def _confirm(stdin: TextIO, stderr: TextIO) -> None:
-    stderr.write(f"\n{PROMPT}.\n  Enter a value: ")
-    stderr.flush()
-    answer = stdin.readline().strip()
-    if answer != "yes":
+    if not confirmed(PROMPT, stdin, stderr):
         raise WfpromoteError("apply cancelled: nothing was changed",
                              hint="answer exactly 'yes' to apply, or use --auto-approve")
 

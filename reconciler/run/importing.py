@@ -81,7 +81,8 @@ def run_import(config: Config, request: ImportRequest, *, stdout: TextIO | None 
     if request.adopt:
         from reconciler.apply.lock import ApplyLock
 
-        with ApplyLock(config.root, timeout=config.timeouts.lock):
+        clock = clock or RealClock()
+        with ApplyLock(config.root, timeout=config.timeouts.lock, clock=clock):
             outcome = asyncio.run(_session(config, request, folder, stdout, clock))
     else:
         outcome = asyncio.run(_session(config, request, folder, stdout, clock))
@@ -115,7 +116,7 @@ async def _session(config: Config, request: ImportRequest, folder: Path, stdout:
                                 f"  (id {draft.package.id})\n"))
         if request.adopt and outcome.written:
             await _adopt(config, clients, [p for p, _ in outcome.written], outcome, stdout,
-                         clock or RealClock())
+                         clock or RealClock(), listed)
     return outcome
 
 
@@ -330,15 +331,17 @@ def _check(files: Mapping[Path, tuple[Draft, str, str | None]], config: Config) 
 
 
 async def _adopt(config: Config, clients: Mapping[str, PromotionAPI], paths: list[Path],
-                 outcome: Outcome, stdout: TextIO, clock: Clock) -> None:
-    """Plan the written files with --adopt; apply only the adoptions (the marker)."""
+                 outcome: Outcome, stdout: TextIO, clock: Clock,
+                 listed: Sequence[RemotePackage]) -> None:
+    """Plan the written files with --adopt on the import's listing (importing wrote only
+    files); apply only the adoptions (the marker)."""
     from reconciler.desired.loader import load_packages
     from reconciler.run.planning import PlanOptions, build_plan
 
     shown = [str(p) for p in paths]
     specs = load_packages(config, shown)
     plan = await build_plan(config, specs, clients, PlanOptions(adopt=True, paths=tuple(shown)),
-                            clock)
+                            clock, listed)
     adopted = managed = 0
     for action in plan.actions:
         if action.kind is ActionKind.NOOP:

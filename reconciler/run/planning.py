@@ -113,18 +113,20 @@ def check_reinstall(config: Config, options: PlanOptions) -> None:
 
 async def build_plan(config: Config, specs: Sequence[PackageSpec],
                      clients: Mapping[str, PromotionAPI], options: PlanOptions,
-                     clock: Clock) -> Plan:
+                     clock: Clock, listing: Sequence[RemotePackage] | None = None) -> Plan:
+    """The plan of ``specs``; ``listing``: the package list when the caller has just read
+    it (``import --adopt``), else it is listed here."""
     api = clients[config.listing_environment()]
     from reconciler.desired.loader import declared_digest
 
+    check_reinstall(config, options)  # a typo fails before any request
     settings = plan_settings(config, api, options, declared_digest(specs))
     started = clock.monotonic()
-    remote = await api.list_packages()
+    remote = list(listing) if listing is not None else await api.list_packages()
     listed = clock.monotonic()
     wanted = needs_detail(specs, remote, settings)
     if wanted:
         log.info("fetching %d package(s) the listing cannot decide about", len(wanted))
-    check_reinstall(config, options)
     history_ids = needs_history(specs, remote, settings)
     details, histories = await asyncio.gather(
         fetch_details(api, remote, wanted, config.concurrency),

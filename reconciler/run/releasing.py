@@ -15,7 +15,7 @@ from typing import TextIO
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock, RealClock
-from reconciler.console import is_terminal, printable
+from reconciler.console import confirmed, is_terminal, printable
 from reconciler.domain.declared import Config
 from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
@@ -63,12 +63,9 @@ async def _session(config: Config, request: ReleaseRequest, stdin: TextIO, stdou
         stdout.flush()
         for warning in _still_declared(config, request.name):
             stderr.write(redact(f"Warning: {printable(warning)}\n"))
-        if not request.assume_yes:
-            stderr.write(f"\n{PROMPT}.\n  Enter a value: ")
-            stderr.flush()
-            if stdin.readline().strip() != "yes":
-                raise WfpromoteError("release cancelled: nothing was changed",
-                                     hint="answer exactly 'yes', or pass --yes")
+        if not request.assume_yes and not confirmed(PROMPT, stdin, stderr):
+            raise WfpromoteError("release cancelled: nothing was changed",
+                                 hint="answer exactly 'yes', or pass --yes")
         for package in chosen:
             client = _client_for(package, config, clients)
             await client.patch_package(package.id,

@@ -8,24 +8,34 @@ stale, and nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from reconciler.api.protocol import PromotionAPI
-from reconciler.domain.declared import Config
+from reconciler.domain.declared import Config, PackageSpec
 from reconciler.errors import StalePlan
 from reconciler.plan.model import Plan
 
 HINT = "make a new plan (wfpromote plan --out plan.json), review it, and apply that"
 
 
-async def check_fresh(plan: Plan, config: Config, clients: Mapping[str, PromotionAPI]) -> None:
-    """Raise StalePlan unless the remote and the declared files still match the plan."""
+def check_target(plan: Plan, config: Config) -> None:
+    """Raise StalePlan unless the plan was made for this owner and API profile."""
     if plan.owner != config.owner or plan.profile != config.api:
         raise StalePlan(
             f"the saved plan was made for owner {plan.owner!r} / API profile {plan.profile!r}, "
             f"but wfpromote.yaml now says {config.owner!r} / {config.api!r}", hint=HINT)
-    digest = await _declared_digest(config, plan.paths)
-    if digest != plan.desired_digest:
+
+
+async def check_fresh(plan: Plan, config: Config, clients: Mapping[str, PromotionAPI],
+                      specs: Sequence[PackageSpec] | None = None) -> None:
+    """Raise StalePlan unless the remote and the declared files still match the plan.
+    ``specs``: the plan's package files (``plan.paths``) when the caller has loaded them."""
+    from reconciler.desired.loader import declared_digest, load_packages
+
+    check_target(plan, config)
+    if specs is None:
+        specs = load_packages(config, list(plan.paths))
+    if declared_digest(specs) != plan.desired_digest:
         raise StalePlan("stale plan: the declared package files changed since it was made",
                         hint=HINT)
     moved = await _moved_keys(plan, config, clients)
@@ -33,12 +43,6 @@ async def check_fresh(plan: Plan, config: Config, clients: Mapping[str, Promotio
         shown = ", ".join(moved[:5]) + (f" and {len(moved) - 5} more" if len(moved) > 5 else "")
         raise StalePlan(f"stale plan: the remote packages changed since it was made ({shown})",
                         hint=HINT)
-
-
-async def _declared_digest(config: Config, paths: tuple[str, ...]) -> str:
-    from reconciler.desired.loader import declared_digest, load_packages
-
-    return declared_digest(load_packages(config, list(paths)))
 
 
 async def _moved_keys(plan: Plan, config: Config,

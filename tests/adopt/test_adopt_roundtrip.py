@@ -116,6 +116,37 @@ def test_import_adopt_then_the_plan_is_empty(repo: Repo,
     assert repo.handle.state.get_package(ids["Agency Onboarding Kit"]).status == "ACTIVE"
 
 
+def test_import_adopt_lists_the_packages_once(repo: Repo, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.api.client import PromotionClient
+
+    hand_made(repo.handle)
+    lists = []
+    original = PromotionClient.list_packages
+
+    async def counted(self: PromotionClient) -> Any:
+        lists.append(1)
+        return await original(self)
+
+    monkeypatch.setattr(PromotionClient, "list_packages", counted)
+    code, out, err = repo.cli(capsys, "import", "--adopt")
+    assert code == 0, out + err
+    assert out.count("adopted (owner") == 3
+    assert len(lists) == 1
+
+
+def test_import_adopt_waits_for_the_lock_on_the_run_clock(
+        repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    from reconciler.apply.lock import ApplyLock
+
+    config = repo.root / "wfpromote.yaml"
+    config.write_text(config.read_text() + "timeouts: {lock: 600}\n")
+    hand_made(repo.handle)
+    with ApplyLock(repo.root):   # held meanwhile: the fake clock waits the 600 s at once
+        code, out, err = repo.cli(capsys, "import", "--adopt")
+    assert code == 1 and "another apply is running" in err, out + err
+
+
 def test_import_twice_gives_the_same_bytes_and_never_overwrites(
         repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     hand_made(repo.handle)

@@ -122,6 +122,25 @@ def test_saved_plan_is_stale_when_a_declared_file_changed(
     assert repo.live("Agency Onboarding") == []
 
 
+def test_a_stale_saved_plan_is_replanned_from_files_read_once(
+        repo: Repo, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.desired import loader
+
+    plan_file = repo.root / "plan.json"
+    assert cli(repo, "plan", "--out", str(plan_file)) == 0
+    repo.put("b.yaml", package_doc("Campaign Kit", "Campaign Launch"))
+    capsys.readouterr()
+    reads = []
+    original = loader.load_packages
+    monkeypatch.setattr(loader, "load_packages",
+                        lambda *a, **k: reads.append(a) or original(*a, **k))
+    assert cli(repo, "apply", "--auto-approve", "--replan-if-stale", str(plan_file)) == 0
+    assert "applying a new plan of the same files instead" in capsys.readouterr().err
+    assert len(reads) == 1
+    assert len(repo.live("Campaign Kit")) == 1
+
+
 def test_a_held_lock_refuses_a_second_apply(repo: Repo,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     with ApplyLock(repo.root):

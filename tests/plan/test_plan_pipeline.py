@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
+import pytest
 from plan_factories import CURRENT, OWNER, pkg_id, remote_of, spec
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import FakeClock
 from reconciler.domain.declared import Config
 from reconciler.domain.remote import RemotePackage
+from reconciler.errors import WfpromoteError
 from reconciler.plan import fingerprint
 from reconciler.plan.model import ActionKind
 from reconciler.run.planning import PlanOptions, build_plan, environment_urls
@@ -76,6 +78,15 @@ def test_no_fetch_when_listing_is_enough() -> None:
     clients = {"sandbox": cast(PromotionAPI, api)}
     plan = asyncio.run(build_plan(config(), specs, clients, PlanOptions(), FakeClock()))
     assert api.gets == [] and [a.kind for a in plan.changes] == [ActionKind.UPDATE]
+
+
+def test_unknown_reinstall_environment_fails_before_any_request() -> None:
+    api = FakeAPI([], {})
+    clients = {"sandbox": cast(PromotionAPI, api)}
+    with pytest.raises(WfpromoteError, match="--reinstall 'prod'"):
+        asyncio.run(build_plan(config(), [spec("A")], clients,
+                               PlanOptions(reinstall=("prod",)), FakeClock()))
+    assert api.lists == 0 and api.gets == []
 
 
 def test_environment_urls_cover_simulated_environments() -> None:
