@@ -22,6 +22,7 @@ from reconciler.api.protocol import PromotionAPI
 from reconciler.atomic_write import write_atomic
 from reconciler.clock import Clock, RealClock
 from reconciler.console import printable
+from reconciler.desired.sources import is_inside
 from reconciler.desired.writer import (
     definition_json,
     modeline,
@@ -74,7 +75,7 @@ def run_import(config: Config, request: ImportRequest, *, stdout: TextIO | None 
     root = Path(config.root).resolve()
     folder = Path(request.out) if request.out else Path(config.root) / config.packages
     folder = folder if folder.is_absolute() else Path.cwd() / folder
-    if not _inside(folder.resolve(), root):
+    if not is_inside(folder.resolve(), root):
         raise WfpromoteError(f"--out {request.out}: the folder is outside the repository "
                              f"({root})", hint="import into the packages folder, or a folder "
                              "under it")
@@ -361,14 +362,6 @@ async def _adopt(config: Config, clients: Mapping[str, PromotionAPI], paths: lis
         stdout.write(redact(f"  ~ {printable(action.name)}  adopted (owner {config.owner})\n"))
     note = f"; {managed} already carried this owner's marker" if managed else ""
     stdout.write(f"Adopted {adopted} package(s){note}.\n")
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-    except ValueError:
-        return False
-    return True
 
 
 def _shown(path: Path, config: Config) -> str:

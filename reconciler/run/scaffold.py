@@ -173,16 +173,29 @@ def scaffold(root: Path, owner: str, environments: list[Environment]) -> list[Pa
                              hint="pick an empty directory (wfpromote init DIR), or move "
                                   "those files away")
     written: list[Path] = []
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        written.append(path)
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("x", encoding="utf-8", newline="\n") as handle:
+                written.append(path)
+                handle.write(text)
+        written.extend(_ignore_local_state(root))
+    except OSError as exc:
+        for path in written:  # nothing half-written: take back what this run wrote
+            path.unlink(missing_ok=True)
+        raise WfpromoteError(f"cannot write the repository in {root}: "
+                             f"{exc.strerror or exc}",
+                             hint="pick a directory you can write to") from None
+    return written
+
+
+def _ignore_local_state(root: Path) -> list[Path]:
+    """Add .wfpromote/ to .gitignore unless it is there; the file, if it was written."""
     ignore = root / ".gitignore"
     lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.is_file() else []
-    if not any(line.strip().rstrip("/") in (".wfpromote", "/.wfpromote") for line in lines):
-        with ignore.open("a", encoding="utf-8", newline="\n") as handle:
-            prefix = "\n" if lines and ignore.read_bytes()[-1:] != b"\n" else ""
-            handle.write(f"{prefix}# wfpromote's local state (lock, simulator)\n.wfpromote/\n")
-        written.append(ignore)
-    return written
+    if any(line.strip().rstrip("/") in (".wfpromote", "/.wfpromote") for line in lines):
+        return []
+    with ignore.open("a", encoding="utf-8", newline="\n") as handle:
+        prefix = "\n" if lines and ignore.read_bytes()[-1:] != b"\n" else ""
+        handle.write(f"{prefix}# wfpromote's local state (lock, simulator)\n.wfpromote/\n")
+    return [ignore]

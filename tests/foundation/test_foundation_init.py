@@ -106,3 +106,20 @@ def test_init_refuses_bad_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert run(["init", *args]) == 1
     assert message in capsys.readouterr().err
     assert not Path("wfpromote.yaml").exists()
+
+
+def test_init_where_nothing_can_be_written_is_one_message_and_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a directory\n")
+    # promotions/ cannot be made inside a file: the config written first is taken back.
+    assert run(["init", str(blocker / "repo")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write the repository" in err and "Traceback" not in err
+    assert run(["init", str(tmp_path / "ok")]) == 0  # the same run elsewhere works
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "promotions").write_text("in the way\n")
+    assert run(["init", str(tmp_path / "half")]) == 1
+    assert sorted(p.name for p in (tmp_path / "half").iterdir()) == ["promotions"]
