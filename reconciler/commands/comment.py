@@ -12,6 +12,7 @@ from reconciler.commands.common import GlobalOptions, global_options
 
 if TYPE_CHECKING:
     from reconciler.gitops.markdown import Target
+    from reconciler.gitops.run import Document
 
 EPILOG = """\b
 Examples (in CI; GITHUB_* or CI_* variables say where to post):
@@ -66,26 +67,25 @@ def comment_command(ctx: click.Context, file: str, provider: str | None, repo: s
     """Post FILE, a saved plan (plan --out) or its Markdown (plan --format markdown), to the
     pull request or merge request this CI run is for, as one comment updated in place."""
     from reconciler.gitops.context import Overrides
-    from reconciler.gitops.run import CommentRequest, run_comment
+    from reconciler.gitops.run import CommentRequest, load_document, run_comment
 
     opts = global_options(ctx)
+    document = load_document(file)
     default_key = PurePath(opts.config_path or "wfpromote.yaml").as_posix()
     request = CommentRequest(
         file=file,
         overrides=Overrides(provider=provider, repo=repo, number=number, api_url=api_url,
                             token_env=token_env),
         key=key or default_key, author=author, drift=drift, label=label, artifact=artifact,
-        wait_budget=wait_budget, summary=summary, target=_target(opts, file))
+        wait_budget=wait_budget, summary=summary, target=_target(opts, document),
+        document=document)
     return run_comment(request, clock=opts.clock)
 
 
-def _target(opts: GlobalOptions, file: str) -> Target:
+def _target(opts: GlobalOptions, document: Document) -> Target:
     """Environments and API profile from wfpromote.yaml (and the plan's own profile)."""
     from reconciler.errors import WfpromoteError
     from reconciler.gitops.markdown import Target
-    from reconciler.gitops.run import load_document
-
-    document = load_document(file)
     profile = document.plan.profile if document.plan is not None else None
     try:
         config = opts.load_config()

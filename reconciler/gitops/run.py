@@ -45,6 +45,7 @@ class CommentRequest:
     wait_budget: float = 600.0
     summary: bool | None = None        # None: write it when GITHUB_STEP_SUMMARY is set
     target: Target = field(default_factory=lambda: Target(None))
+    document: Document | None = None   # FILE already read by the caller; else read here
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def run_comment(request: CommentRequest, *, environ: Mapping[str, str] | None = 
     """The whole command; returns the exit code. A token that cannot write is exit 0."""
     env = os.environ if environ is None else environ
     say = echo or _stderr
-    document = load_document(request.file)
+    document = request.document or load_document(request.file)
     if request.drift and document.plan is None:
         raise WfpromoteError(f"{request.file}: --drift needs a saved plan (plan --out FILE), "
                              "which says whether there are changes",
