@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler.desired import plainyaml
 from reconciler.errors import Location, Problem, WfpromoteError
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,7 @@ KeyPath = tuple[str | int, ...]
 Mark = tuple[int, int]  # 1-based line, 1-based column
 
 _CORE = "tag:yaml.org,2002:"
-_ALLOWED_TAGS = frozenset(_CORE + t for t in (
-    "str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge"))
+_ALLOWED_TAGS = plainyaml.ALLOWED_TAGS
 
 
 # "\ud800" escapes decode to half of a UTF-16 pair, which no UTF-8 output can carry.
@@ -278,6 +278,10 @@ def _unique_pairs(shown: str) -> Any:
 
 
 def parse_yaml(text: str, shown: str) -> list[Document]:
+    plain = plainyaml.read(text)  # the common subset, without composing nodes
+    if plain is not None:
+        return [Document(shown, index, line, data, text=text)
+                for index, (line, data) in enumerate(plain)]
     nodes = _compose(text, shown)
     docs = []
     for index, node in enumerate(nodes):
@@ -599,26 +603,4 @@ class _Builder:
         return out
 
 
-def _scalar(tag: str, text: str) -> Any:
-    kind = tag[len(_CORE):]
-    if kind == "null":
-        return None
-    if kind == "bool":
-        return text.lower() == "true"
-    if kind == "int":
-        digits = text.replace("_", "")
-        try:
-            if digits.lower().startswith(("0x", "+0x", "-0x", "0o", "+0o", "-0o", "0b")):
-                return int(digits, 0)
-            return int(digits, 10)
-        except ValueError:
-            return text
-    if kind == "float":
-        low = text.lower().lstrip("+")
-        if low in (".inf", "-.inf", ".nan"):
-            return float(low.replace(".", ""))
-        try:
-            return float(text.replace("_", ""))
-        except ValueError:
-            return text
-    return text  # str, and timestamps kept as written (every field here is a string)
+_scalar = plainyaml.scalar
