@@ -6,6 +6,9 @@ plain Python checks with Draft 2020-12's meaning for the keywords our schemas us
 is exactly "jsonschema would report no error". Only a document it rejects is handed to
 jsonschema, whose errors ``desired.schemas`` turns into the messages users see, unchanged.
 
+The checks are written as Python source, one function per object or list schema with simple
+schemas inlined, and compiled once per process (see ``_Generator``).
+
 A schema using a keyword outside this subset is not compiled (``compile_schema`` raises
 ``Unsupported``), so every document of it goes to jsonschema: never a wrong "yes".
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sized
+from collections.abc import Callable
 from typing import Any, cast
 
 Check = Callable[[Any], bool]
@@ -45,175 +48,195 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-_TYPES: dict[str, Check] = {
-    "object": lambda x: isinstance(x, dict),
-    "array": lambda x: isinstance(x, list),
-    "string": lambda x: isinstance(x, str),
-    "integer": _is_integer,
-    "number": _is_number,
-    "boolean": lambda x: isinstance(x, bool),
-    "null": lambda x: x is None,
-}
-
-
 def compile_schema(schema: dict[str, Any]) -> Check:
     """A function telling whether an instance (plain JSON data) conforms to ``schema``."""
-    return _Compiler(schema).compile(schema)
+    return _Generator(schema).build()
 
 
-class _Compiler:
+# JSON Schema type -> the Python test of a value named {v}
+_TYPE_TESTS = {"object": "isinstance({v}, dict)", "array": "isinstance({v}, list)",
+               "string": "isinstance({v}, str)", "integer": "_is_integer({v})",
+               "number": "_is_number({v})", "boolean": "isinstance({v}, bool)",
+               "null": "{v} is None"}
+# keyword -> the JSON type it applies to (the Python test guarding it)
+_APPLIES_TO = {"pattern": "string", "minLength": "string", "maxLength": "string",
+               "minItems": "array", "maxItems": "array", "items": "array",
+               "minProperties": "object", "maxProperties": "object", "required": "object",
+               "propertyNames": "object", "properties": "object",
+               "additionalProperties": "object", "minimum": "number", "maximum": "number",
+               "exclusiveMinimum": "number", "exclusiveMaximum": "number"}
+_BOUND_FAILS = {"minimum": "<", "maximum": ">", "exclusiveMinimum": "<=",
+                "exclusiveMaximum": ">="}
+
+
+class _Generator:
+    """Writes the schema as Python functions, one per object, list or ``$ref``'d schema, with
+    the checks of simple schemas (a string's type, enum, pattern, lengths ...) written inline,
+    and runs that source once. A keyword whose type the schema already fixed is not guarded
+    again (``"type": "string"`` then ``minLength``: no second isinstance); a keyword for another
+    type than the fixed one can never fail and is left out, as jsonschema ignores it.
+
+    The source is made only from our own schema files: names and literals are written with
+    ``repr``, patterns and enums are passed as objects, never as text."""
+
     def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
-        self.refs: dict[str, Check] = {}
+        self.names: dict[int, str] = {}
+        self.kept: list[Any] = []  # the nodes named above, alive so their ids stay unique
+        self.sources: list[str] = []
+        self.env: dict[str, Any] = {"_is_integer": _is_integer, "_is_number": _is_number}
 
-    def ref(self, ref: str) -> Check:
+    def build(self) -> Check:
+        entry = self.function(self.root)
+        exec(compile("\n\n".join(self.sources), "<schema check>", "exec"), self.env)
+        return cast("Check", self.env[entry])
+
+    def const(self, value: Any) -> str:
+        name = f"_c{len(self.env)}"
+        self.env[name] = value
+        return name
+
+    def function(self, node: Any) -> str:
+        """The name of a function checking ``node`` (written once per node)."""
+        name = self.names.get(id(node))
+        if name is None:
+            name = self.names[id(node)] = f"_f{len(self.names)}"
+            self.kept.append(node)
+            lines = [f"def {name}(x):"]
+            conditions, statements = self.parts(node, "x")
+            lines += [f"    if not ({c}): return False" for c in conditions]
+            lines += ["    " + line for line in statements]
+            lines.append("    return True")
+            self.sources.append("\n".join(lines))
+        return name
+
+    def ref(self, ref: str) -> str:
         if not ref.startswith("#/"):
             raise Unsupported(f"$ref {ref}")
-        if ref not in self.refs:
-            target: Any = self.root
-            for part in ref[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            slot: list[Check] = []
-            self.refs[ref] = lambda x: slot[0](x)  # recursion-safe: bound once compiled
-            slot.append(self.compile(target))
-        return self.refs[ref]
+        target: Any = self.root
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        return self.function(target)
 
-    def compile(self, node: Any) -> Check:
+    def expr(self, node: Any, v: str) -> str:
+        """A Python expression: does the value named ``v`` conform to ``node``?"""
+        if isinstance(node, dict) and not _LOOPS.isdisjoint(node):
+            return f"{self.function(node)}({v})"  # loops are statements: a function of x
+        conditions, _ = self.parts(node, v)
+        return " and ".join(f"({c})" for c in conditions) or "True"
+
+    def parts(self, node: Any, v: str) -> tuple[list[str], list[str]]:
+        """(conditions on ``v``, statements on ``x`` that return False) checking ``node``."""
         if node is True:
-            return lambda x: True
+            return [], []
         if node is False:
-            return lambda x: False
+            return ["False"], []
         if not isinstance(node, dict):
             raise Unsupported(f"schema {node!r}")
-        checks: list[Check] = []
-        for key, value in node.items():
-            if key in _ANNOTATIONS or key == "properties":
-                continue
-            if key == "type":
-                checks.append(_type(value))
-            elif key == "enum":
-                checks.append(_enum(value))
-            elif key == "pattern":
-                checks.append(_pattern(value))
-            elif key in _SIZES:
-                checks.append(_size(key, value))
-            elif key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-                checks.append(_bound(key, value))
-            elif key == "required":
-                checks.append(_required(tuple(value)))
-            elif key == "additionalProperties":
-                checks.append(self._object(node))
-            elif key == "propertyNames":
-                checks.append(_property_names(self.compile(value)))
-            elif key == "items":
-                if "prefixItems" in node:
-                    raise Unsupported("prefixItems")
-                checks.append(_items(self.compile(value)))
-            elif key == "oneOf":
-                checks.append(_one_of(tuple(self.compile(v) for v in value)))
-            elif key == "$ref":
-                checks.append(self.ref(value))
-            else:
+        for key in node:
+            if key not in _ANNOTATIONS and key not in _KNOWN:
                 raise Unsupported(key)
-        if "properties" in node and "additionalProperties" not in node:
-            checks.append(self._object(node))
-        return _all(tuple(checks))
-
-    def _object(self, node: dict[str, Any]) -> Check:
-        """``properties`` and ``additionalProperties`` of one object schema, in one pass."""
-        if "patternProperties" in node:
+        if "items" in node and "prefixItems" in node:
+            raise Unsupported("prefixItems")
+        if ("properties" in node or "additionalProperties" in node) and \
+                "patternProperties" in node:
             raise Unsupported("patternProperties")
-        known = {k: self.compile(v) for k, v in node.get("properties", {}).items()}
+        conditions: list[str] = []
+        statements: list[str] = []
+        kind = node.get("type")
+        if isinstance(kind, list) and len(kind) == 1:
+            kind = kind[0]
+        if kind is not None:
+            kinds = [kind] if isinstance(kind, str) else list(kind)
+            tests = [_TYPE_TESTS[k].format(v=v) for k in kinds]
+            conditions.append(tests[0] if len(tests) == 1 else " or ".join(tests))
+        fixed = kind if isinstance(kind, str) else None
+
+        def guarded(keyword: str, condition: str) -> None:
+            """``condition`` where it applies: always, never, or behind a type test."""
+            applies = _APPLIES_TO[keyword]
+            if fixed is not None:
+                same = fixed == applies or (applies == "number" and fixed == "integer")
+                if same:
+                    conditions.append(condition)
+                return  # a keyword for another type than the fixed one never fails
+            conditions.append(f"not {_TYPE_TESTS[applies].format(v=v)} or ({condition})")
+
+        for key, value in node.items():
+            if key == "enum":
+                if not all(isinstance(e, str) for e in value):
+                    raise Unsupported("enum of non-strings")
+                allowed = self.const(frozenset(value))
+                conditions.append(f"{v} in {allowed}" if fixed == "string" else
+                                  f"isinstance({v}, str) and {v} in {allowed}")
+            elif key == "pattern":
+                search = self.const(ecma_pattern(value).search)
+                guarded(key, f"{search}({v}) is not None")
+            elif key in _SIZES:
+                guarded(key, f"len({v}) {'>=' if _SIZES[key] else '<='} {int(value)!r}")
+            elif key in _BOUND_FAILS:
+                if not isinstance(value, (int, float)) or isinstance(value, bool) or \
+                        not math.isfinite(value):
+                    raise Unsupported(f"{key} {value!r}")
+                # The comparison jsonschema makes, so NaN passes every bound as it does there.
+                guarded(key, f"not {v} {_BOUND_FAILS[key]} {value!r}")
+            elif key == "required":
+                names = " and ".join(f"{n!r} in {v}" for n in value) or "True"
+                guarded(key, names)
+            elif key == "propertyNames":
+                statements += self.each(self.expr(value, "k"), "for k in x:", fixed, "object")
+            elif key == "items":
+                statements += self.each(self.expr(value, "i"), "for i in x:", fixed, "array")
+            elif key == "oneOf":
+                options = [self.expr(option, v) for option in value]
+                conditions.append(" + ".join(f"({o})" for o in options) + " == 1")
+            elif key == "$ref":
+                conditions.append(f"{self.ref(value)}({v})")
+        if ("properties" in node or "additionalProperties" in node) and \
+                fixed in (None, "object"):
+            loop = self.object_loop(node)
+            if loop:
+                if fixed is None:
+                    loop = ["if isinstance(x, dict):", *("    " + line for line in loop)]
+                statements += loop
+        return conditions, statements
+
+    @staticmethod
+    def each(condition: str, loop: str, fixed: str | None, applies: str) -> list[str]:
+        """Lines checking ``condition`` for each key or item of x (if x is of that type)."""
+        if condition == "True" or fixed not in (None, applies):
+            return []
+        lines = [loop, f"    if not ({condition}): return False"]
+        if fixed is None:
+            lines = [f"if {_TYPE_TESTS[applies].format(v='x')}:", *("    " + ln for ln in lines)]
+        return lines
+
+    def object_loop(self, node: dict[str, Any]) -> list[str]:
+        """``properties`` and ``additionalProperties`` of one object schema, in one pass."""
+        known = {k: self.expr(sub, "v") for k, sub in node.get("properties", {}).items()}
         extra = node.get("additionalProperties", True)
-        other: Check | None = None if extra is False else self.compile(extra)
-
-        def check(x: Any) -> bool:
-            if not isinstance(x, dict):
-                return True
-            for k, v in x.items():
-                inner = known.get(k)
-                if inner is None:
-                    if other is None or not other(v):
-                        return False
-                elif not inner(v):
-                    return False
-            return True
-
-        return check
-
-
-# keyword -> (the type it applies to, True for a lower bound)
-_SIZES: dict[str, tuple[type, bool]] = {
-    "minLength": (str, True), "maxLength": (str, False), "minItems": (list, True),
-    "maxItems": (list, False), "minProperties": (dict, True), "maxProperties": (dict, False)}
+        other = "False" if extra is False else self.expr(extra, "v")
+        if not known:
+            if other == "True":
+                return []
+            return ["for v in x.values():", f"    if not ({other}): return False"]
+        lines = ["for k, v in x.items():"]
+        for index, (key, condition) in enumerate(known.items()):
+            lines.append(f"    {'if' if index == 0 else 'elif'} k == {key!r}:")
+            lines.append("        pass" if condition == "True" else
+                         f"        if not ({condition}): return False")
+        lines.append("    else:")
+        lines.append("        pass" if other == "True" else
+                     "        return False" if other == "False" else
+                     f"        if not ({other}): return False")
+        return lines
 
 
-def _type(value: str | list[str]) -> Check:
-    tests = tuple(_TYPES[n] for n in ([value] if isinstance(value, str) else value))
-    if len(tests) == 1:
-        return tests[0]
-    return lambda x: any(test(x) for test in tests)
-
-
-def _enum(value: list[Any]) -> Check:
-    if not all(isinstance(v, str) for v in value):
-        raise Unsupported("enum of non-strings")
-    allowed = frozenset(value)
-    return lambda x: isinstance(x, str) and x in allowed
-
-
-def _pattern(value: str) -> Check:
-    search = ecma_pattern(value).search
-    return lambda x: not isinstance(x, str) or search(x) is not None
-
-
-def _size(key: str, limit: int) -> Check:
-    kind, lower = _SIZES[key]
-    if lower:
-        return lambda x: not isinstance(x, kind) or len(cast("Sized", x)) >= limit
-    return lambda x: not isinstance(x, kind) or len(cast("Sized", x)) <= limit
-
-
-def _required(names: tuple[str, ...]) -> Check:
-    return lambda x: not isinstance(x, dict) or all(k in x for k in names)
-
-
-def _property_names(inner: Check) -> Check:
-    return lambda x: not isinstance(x, dict) or all(inner(k) for k in x)
-
-
-def _items(inner: Check) -> Check:
-    return lambda x: not isinstance(x, list) or all(inner(i) for i in x)
-
-
-def _one_of(options: tuple[Check, ...]) -> Check:
-    return lambda x: sum(1 for option in options if option(x)) == 1
-
-
-def _bound(key: str, limit: float) -> Check:
-    if not isinstance(limit, (int, float)) or isinstance(limit, bool) or not math.isfinite(
-            limit):
-        raise Unsupported(f"{key} {limit!r}")
-    # The comparison jsonschema makes, so NaN passes every bound as it does there.
-    if key == "minimum":
-        return lambda x: not _is_number(x) or not x < limit
-    if key == "maximum":
-        return lambda x: not _is_number(x) or not x > limit
-    if key == "exclusiveMinimum":
-        return lambda x: not _is_number(x) or not x <= limit
-    return lambda x: not _is_number(x) or not x >= limit
-
-
-def _all(checks: tuple[Check, ...]) -> Check:
-    if not checks:
-        return lambda x: True
-    if len(checks) == 1:
-        return checks[0]
-
-    def check(x: Any) -> bool:
-        for c in checks:  # noqa: SIM110 -- a loop, not all(...): no generator per value
-            if not c(x):
-                return False
-        return True
-
-    return check
+_LOOPS = frozenset(("properties", "additionalProperties", "propertyNames", "items"))
+_KNOWN = frozenset(("type", "enum", "pattern", "minLength", "maxLength", "minItems",
+                    "maxItems", "minProperties", "maxProperties", "minimum", "maximum",
+                    "exclusiveMinimum", "exclusiveMaximum", "required", "properties",
+                    "additionalProperties", "propertyNames", "items", "oneOf", "$ref"))
+# size keyword -> True for a lower bound
+_SIZES = {"minLength": True, "maxLength": False, "minItems": True, "maxItems": False,
+          "minProperties": True, "maxProperties": False}
