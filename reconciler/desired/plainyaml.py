@@ -56,48 +56,43 @@ RULES_12: tuple[tuple[str, str, int, tuple[str, ...]], ...] = (
 )
 
 
-def _by_first() -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
-    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+def _firsts() -> dict[str, tuple[tuple[str, str, int], ...]]:
+    table: dict[str, list[tuple[str, str, int]]] = {}
     for tag, pattern, flags, firsts in RULES_12:
-        compiled = re.compile(pattern, flags)
         for first in firsts:
-            table.setdefault(first, []).append((tag, compiled))
+            table.setdefault(first, []).append((tag, pattern, flags))
     return {first: tuple(rules) for first, rules in table.items()}
 
 
-# first character of a plain scalar ('' for the empty one) -> the rules to try, in order
-RULES_BY_FIRST = _by_first()
-
-
-def _joined() -> dict[str, tuple[re.Pattern[str], tuple[str, ...]]]:
-    """Per first character, its rules as one pattern of alternatives, one group each: the
-    first alternative that matches is the first rule that matches (one call, not three)."""
-    table: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {}
-    for first, rules in RULES_BY_FIRST.items():
-        flags = {regexp.flags for _, regexp in rules}
-        if len(flags) == 1:
-            joined = "|".join(f"({regexp.pattern})" for _, regexp in rules)
-            table[first] = (re.compile(joined, flags.pop()), tuple(tag for tag, _ in rules))
-    return table
-
-
-_JOINED = _joined()
+# first character of a plain scalar ('' for the empty one) -> (tag, pattern, flags) to try
+RULES_BY_FIRST = _firsts()
 STR_TAG = _CORE + "str"
 ALLOWED_TAGS = frozenset(_CORE + t for t in (
     "str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge"))
 _KEY_TAGS = ALLOWED_TAGS - {_CORE + "merge"}
+# first character -> its rules as one pattern, compiled on first use (compiling them all
+# would cost every run a few milliseconds)
+_JOINED: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {}
+
+
+def _joined(first: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """The rules for ``first`` as one pattern of alternatives, one group each: the first
+    alternative that matches is the first rule that matches (one call, not three). The rules'
+    patterns have no groups of their own, and share their flags (a test checks both)."""
+    rules = RULES_BY_FIRST[first]
+    joined = re.compile("|".join(f"({pattern})" for _, pattern, _ in rules), rules[0][2])
+    _JOINED[first] = found = (joined, tuple(tag for tag, _, _ in rules))
+    return found
 
 
 def resolve(text: str) -> str:
     """The tag of a plain scalar by YAML 1.2's rules (as ruamel resolves it)."""
-    joined = _JOINED.get(text[:1])
-    if joined is not None:
-        match = joined[0].match(text)
-        return STR_TAG if match is None else joined[1][match.lastindex - 1]  # type: ignore[operator]
-    for tag, regexp in RULES_BY_FIRST.get(text[:1], ()):
-        if regexp.match(text):
-            return tag
-    return STR_TAG
+    first = text[:1]
+    if first not in RULES_BY_FIRST:
+        return STR_TAG
+    pattern, tags = _JOINED.get(first) or _joined(first)
+    match = pattern.match(text)
+    return STR_TAG if match is None else tags[match.lastindex - 1]  # type: ignore[operator]
 
 
 def scalar(tag: str, text: str) -> Any:
@@ -133,11 +128,10 @@ class _Unsupported(Exception):
 _BLOCK = object()  # a key or item whose value is on the lines below (or null)
 _KEY, _ITEM, _VALUE = 0, 1, 2
 
-# Text made only of these characters: no tab, carriage return or other control character,
-# no line break other than "\n" (YAML also breaks lines at U+0085, U+2028 and U+2029), no
-# byte-order mark, no surrogate.
-_OUTSIDE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-                      "\U00010000-\U0010ffff]")
+# Characters the subset does without: tab, carriage return and the other control characters,
+# line breaks other than "\n" (YAML also breaks lines at U+0085, U+2028 and U+2029), the
+# byte-order mark, surrogates and the two non-characters U+FFFE and U+FFFF.
+_OUTSIDE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 # One line: its indentation, list items ("- "), a key and the rest. A key is a plain word
 # (letters, digits, '_', '$', '.', '/', '-' and inner spaces) or a one-line quoted string with
 # no escape, then ':' and a space or the end of the line.
