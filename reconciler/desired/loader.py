@@ -23,6 +23,7 @@ from reconciler.desired.sources import (
     Document,
     SourceError,
     check_inside_root,
+    display_absolute,
     display_path,
     read_documents,
 )
@@ -49,9 +50,10 @@ def collect(config: Config, paths: Sequence[str] = ()) -> tuple[
     root = Path(config.root)
     files, problems = discover(config, paths)
     read: list[tuple[Path, list[Document]]] = []
+    cwd = os.getcwd()
     for file in files:
-        try:
-            read.append((file, read_documents(file, display_path(file))))
+        try:  # discover() gives absolute, normalised paths
+            read.append((file, read_documents(file, display_absolute(os.fspath(file), cwd))))
         except SourceError as exc:
             problems.append(exc.problem())
     # A file some package names as its definition is data, not a package file.
@@ -155,19 +157,36 @@ def discover(config: Config, paths: Sequence[str] = ()) -> tuple[list[Path], lis
         try:
             check_inside_root(start, root, shown)
             # Anything but a folder is read as a file, which refuses FIFOs and devices.
-            files.extend(_walk(start, root, set()) if start.is_dir() else [start])
+            if start.is_dir():
+                base = os.path.abspath(start)
+                files.extend(map(Path, _walk(base, root, set(), _Shown(start, base))))
+            else:
+                files.append(Path(os.path.abspath(start)))
         except SourceError as exc:
             problems.append(exc.problem())
-    unique = list(dict.fromkeys(Path(os.path.abspath(f)) for f in files))
+    unique = list(dict.fromkeys(files))
     return unique, problems
 
 
-def _walk(folder: Path, root: Path, seen: set[Path]) -> Iterator[Path]:
-    """Package files below ``folder`` in a stable order; links must stay in the repository.
+class _Shown:
+    """How the user knows a path found below a folder they named: ``display_path`` of the
+    folder as given joined with the rest (asked only for a message)."""
 
-    ``os.scandir`` knows each entry's type from the listing itself, so a plain file costs no
-    extra system call (this runs once per file of the repository)."""
-    real = folder.resolve()
+    def __init__(self, start: Path, base: str) -> None:
+        self.start = start
+        self.base = base
+
+    def __call__(self, absolute: str) -> str:
+        return display_path(self.start / os.path.relpath(absolute, self.base))
+
+
+def _walk(folder: str, root: Path, seen: set[str], shown: _Shown) -> Iterator[str]:
+    """Package files below ``folder`` (absolute, normalised) in a stable order, as absolute
+    paths; links must stay in the repository.
+
+    ``os.scandir`` knows each entry's type and joined path from the listing itself, so a plain
+    file costs no extra system call and no path object (this runs once per file)."""
+    real = os.path.realpath(folder)
     if real in seen:  # a link loop
         return
     seen.add(real)
@@ -176,7 +195,7 @@ def _walk(folder: Path, root: Path, seen: set[Path]) -> Iterator[Path]:
             entries = sorted(listing, key=lambda e: e.name)
     except OSError as exc:  # e.g. permission denied
         raise SourceError(f"cannot read the folder: {exc.strerror or exc}",
-                          location=Location(display_path(folder))) from None
+                          location=Location(shown(folder))) from None
     for entry in entries:
         name = entry.name
         if name.startswith(".") or name in _SKIPPED_DIRS:
@@ -184,11 +203,11 @@ def _walk(folder: Path, root: Path, seen: set[Path]) -> Iterator[Path]:
         is_dir = _entry_is(entry.is_dir)
         if not is_dir and not _is_package_name(name):
             continue
-        path = folder / name
+        path = entry.path
         if _entry_is(entry.is_symlink):
-            check_inside_root(path, root, display_path(path))
+            check_inside_root(Path(path), root, shown(path))
         if is_dir:
-            yield from _walk(path, root, seen)
+            yield from _walk(path, root, seen, shown)
         else:
             yield path
 

@@ -142,6 +142,17 @@ def display_path(path: Path) -> str:
     return shown.replace(os.sep, "/")
 
 
+def display_absolute(absolute: str, cwd: str) -> str:
+    """``display_path`` of an absolute, normalised path, the working directory given: for the
+    files a run reads, without asking the system for the working directory once per file."""
+    if os.sep != "/":
+        return display_path(Path(absolute))
+    if absolute == cwd:
+        return "."
+    prefix = cwd if cwd.endswith("/") else cwd + "/"
+    return absolute[len(prefix):] if absolute.startswith(prefix) else absolute
+
+
 def is_inside(path: Path, root: Path) -> bool:
     try:
         path.relative_to(root)
@@ -163,26 +174,28 @@ def check_inside_root(path: Path, root: Path, shown: str) -> None:
 
 def read_text(path: Path, shown: str) -> str:
     """The file's text: at most MAX_BYTES, UTF-8 (a BOM is allowed), not empty."""
-    where = Location(shown)
-    try:
-        info = path.stat()
+    name = os.fspath(path)
+    try:  # os.stat, os.open and os.read: no file object per file (this runs once per file)
+        info = os.stat(name)
         if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
             # A FIFO or a device would block the read or never end.
             raise SourceError("not a regular file", hint="package files must be plain files",
-                              location=where)
+                              location=Location(shown))
         size = info.st_size
         if size > MAX_BYTES:
             raise SourceError(f"file is too large ({size} bytes; the limit is {MAX_BYTES})",
-                              hint="split it into several package files", location=where)
-        raw = path.read_bytes()
+                              hint="split it into several package files",
+                              location=Location(shown))
+        raw = _read_all(name, size)
     except FileNotFoundError:
-        raise SourceError("no such file", location=where,
+        raise SourceError("no such file", location=Location(shown),
                           hint="a symbolic link whose target is missing" if path.is_symlink()
                           else "check the path") from None
     except IsADirectoryError:
-        raise SourceError("is a directory, not a file", location=where) from None
+        raise SourceError("is a directory, not a file", location=Location(shown)) from None
     except OSError as exc:
-        raise SourceError(f"cannot read the file: {exc.strerror}", location=where) from None
+        raise SourceError(f"cannot read the file: {exc.strerror}",
+                          location=Location(shown)) from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -195,8 +208,26 @@ def read_text(path: Path, shown: str) -> str:
                           location=Location(shown, line, column)) from None
     if not text.strip():
         raise SourceError("empty file", hint="remove the file or declare a package in it",
-                          location=where)
+                          location=Location(shown))
     return text
+
+
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+
+
+def _read_all(name: str, size: int) -> bytes:
+    """Every byte of the file, read to its end (``size`` is what stat said: usually all)."""
+    fd = os.open(name, os.O_RDONLY | _O_BINARY)
+    try:
+        raw = os.read(fd, size + 1)
+        if raw:
+            chunks = [raw]
+            while chunk := os.read(fd, 1 << 16):
+                chunks.append(chunk)
+            raw = b"".join(chunks) if len(chunks) > 1 else raw
+        return raw
+    finally:
+        os.close(fd)
 
 
 def read_documents(path: Path, shown: str) -> list[Document]:
