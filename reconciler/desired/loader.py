@@ -27,7 +27,7 @@ from reconciler.desired.sources import (
     display_path,
     read_documents,
 )
-from reconciler.domain.declared import Config, PackageSpec, SourceRef
+from reconciler.domain.declared import Config, PackageSpec
 from reconciler.errors import Location, Problem, ValidationFailed
 
 PACKAGE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -104,7 +104,7 @@ def _to_spec(doc: Document, file: Path, root: Path) -> tuple[PackageSpec | None,
         if problems:
             return None, problems
         data["definition_content"] = content
-    data["origin"] = SourceRef(file=doc.file, line=doc.line)
+    data["origin"] = {"file": doc.file, "line": doc.line}  # a SourceRef, built by the model
     try:
         return PackageSpec.model_validate(data), []
     except ValidationError as exc:  # the schema should have caught it: report, don't crash
