@@ -298,6 +298,12 @@ def _sequence(tokens: list[Token], i: int, indent: int, depth: int,
 def _inline(rest: str, heights: list[int]) -> Any:
     """The value written after 'key: ' or '- ' (``rest`` starts with no space)."""
     first = rest[0]
+    if first not in _INDICATORS or (first == "-" and rest[1:2] in _NUMBER_STARTS):
+        cut = rest.find(" #")  # a plain scalar, up to a comment
+        text = (rest if cut < 0 else rest[:cut]).rstrip(" ")
+        if ": " in text or text[-1] == ":":
+            raise _Unsupported  # YAML refuses a ':' there
+        return _plain(text) if text[0] in RULES_BY_FIRST else text
     value: Any
     if first in "[{":
         value, end, height = _flat(rest) if first == "{" else _flat_list(rest)
@@ -314,14 +320,8 @@ def _inline(rest: str, heights: list[int]) -> Any:
         if match is None:
             raise _Unsupported
         value, end = match.group(1), match.end()
-    elif first in _INDICATORS and not (first == "-" and rest[1:2] in _NUMBER_STARTS):
-        raise _Unsupported
     else:
-        cut = rest.find(" #")
-        text = (rest if cut < 0 else rest[:cut]).rstrip(" ")
-        if ": " in text or text[-1] == ":":
-            raise _Unsupported  # YAML refuses a ':' there
-        return _plain(text)
+        raise _Unsupported  # an anchor, alias, tag, block scalar or other indicator
     if _TAIL.fullmatch(rest, end) is None:
         raise _Unsupported
     return value
