@@ -7,11 +7,13 @@ open clients, which ``apply`` (it keeps the clients open to apply the plan) and 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock, RealClock
@@ -22,6 +24,8 @@ from reconciler.plan.planner import needs_detail, needs_history, plan
 from reconciler.plan.settings import PlanSettings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass(frozen=True)
@@ -113,9 +117,11 @@ def check_reinstall(config: Config, options: PlanOptions) -> None:
 
 async def build_plan(config: Config, specs: Sequence[PackageSpec],
                      clients: Mapping[str, PromotionAPI], options: PlanOptions,
-                     clock: Clock, listing: Sequence[RemotePackage] | None = None) -> Plan:
-    """The plan of ``specs``; ``listing``: the package list when the caller has just read
-    it (``import --adopt``), else it is listed here."""
+                     clock: Clock, listing: Sequence[RemotePackage] | None = None,
+                     listing_seconds: float | None = None) -> Plan:
+    """The plan of ``specs``; ``listing``: the package list when the caller has already read
+    it (``import --adopt``, or ``make_plan`` while the files were read; ``listing_seconds``
+    then says how long that took), else it is listed here."""
     api = clients[config.listing_environment()]
     from reconciler.desired.loader import declared_digest
 
@@ -134,7 +140,8 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     fetched = clock.monotonic()
     result = plan(specs, details, settings, histories)
     done = clock.monotonic()
-    timings = {"list": listed - started, "fetch": fetched - listed, "diff": done - fetched}
+    timings = {"list": listed - started if listing_seconds is None else listing_seconds,
+               "fetch": fetched - listed, "diff": done - fetched}
     if options.prerun:
         from reconciler.run.prerun import preview_installs
 
@@ -148,14 +155,54 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
 
 def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
               allow_simulator: bool = False, clock: Clock | None = None) -> Plan:
-    """Load the package files, then plan against the listing environment."""
+    """Read the package files and list the remote packages at the same time, then plan.
+
+    The one listing request is sent while the files are read (its round trip would
+    otherwise be waited out doing nothing). What a broken run reports is unchanged: the
+    files' problems come first, then the credentials and the service; a request that turns
+    out to be unneeded is cancelled, and a listing is only a read. The embedded simulator
+    is planned against in turn (:func:`plan_in_turn`).
+    """
+    clock = clock or RealClock()
+    options = dataclasses.replace(options, paths=tuple(paths))
+    check_reinstall(config, options)  # a typo fails before any request
+    if config.environments[config.listing_environment()].is_simulator:
+        return plan_in_turn(config, paths, options, allow_simulator=allow_simulator,
+                            clock=clock)
+
+    async def run() -> Plan:
+        reading = read_in_background(config, list(paths), clock)
+        try:
+            async with open_clients(config, allow_simulator=allow_simulator,
+                                    clock=clock) as clients:
+                listing = asyncio.ensure_future(
+                    timed(clients[config.listing_environment()].list_packages(), clock))
+                specs, load_seconds = await files_first(reading, listing)
+                remote, list_seconds = await listing
+                result = await build_plan(config, specs, clients, options, clock,
+                                          listing=remote, listing_seconds=list_seconds)
+        except Exception:
+            try:
+                await reading  # the files are read to the end: their problems come first
+            except Exception as problem:
+                raise problem from None
+            raise
+        return dataclasses.replace(result, timings={"load": load_seconds, **result.timings})
+
+    from reconciler.run.clients import open_clients
+
+    return asyncio.run(run())
+
+
+def plan_in_turn(config: Config, paths: Sequence[str], options: PlanOptions, *,
+                 allow_simulator: bool, clock: Clock) -> Plan:
+    """Read the files, then list: for the embedded simulator, which has no round trip to
+    hide and keeps its state in a file that a run stopped by bad input must not create."""
     from reconciler.desired.loader import load_packages
     from reconciler.run.clients import open_clients
 
-    clock = clock or RealClock()
     started = clock.monotonic()
     specs = list(load_packages(config, list(paths)))
-    options = dataclasses.replace(options, paths=tuple(paths))
     load_seconds = clock.monotonic() - started
 
     async def run() -> Plan:
@@ -164,5 +211,60 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
             return await build_plan(config, specs, clients, options, clock)
 
     result = asyncio.run(run())
-    timings = {"load": load_seconds, **result.timings}
-    return dataclasses.replace(result, timings=timings)
+    return dataclasses.replace(result, timings={"load": load_seconds, **result.timings})
+
+
+def read_in_background(config: Config, paths: list[str],
+                       clock: Clock) -> asyncio.Future[tuple[list[PackageSpec], float]]:
+    """``load_packages`` on a thread of its own: (specs, seconds), or its exception.
+
+    A daemon thread, not the loop's executor: a signal ends the run at once instead of
+    waiting for the last file to be read.
+    """
+    import threading
+
+    from reconciler.desired.loader import load_packages
+
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[tuple[list[PackageSpec], float]] = loop.create_future()
+
+    def settle(value: tuple[list[PackageSpec], float] | None,
+               error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)  # type: ignore[arg-type]
+
+    def work() -> None:
+        started = clock.monotonic()
+        try:
+            value = (list(load_packages(config, paths)), clock.monotonic() - started)
+        except BaseException as exc:  # handed to the loop, raised where it is awaited
+            result: tuple[Any, Any] = (None, exc)
+        else:
+            result = (value, None)
+        with contextlib.suppress(RuntimeError):  # the loop is already closed: nobody waits
+            loop.call_soon_threadsafe(settle, *result)
+
+    threading.Thread(target=work, name="wfpromote-read", daemon=True).start()
+    return future
+
+
+async def timed(request: Awaitable[T], clock: Clock) -> tuple[T, float]:
+    """``request``'s result and how long it took on ``clock``."""
+    started = clock.monotonic()
+    value = await request
+    return value, clock.monotonic() - started
+
+
+async def files_first(reading: Awaitable[U], request: asyncio.Future[Any]) -> U:
+    """The files' result; when reading them fails, ``request`` is cancelled (and whatever it
+    raised is dropped) so the files' problems are what the run reports."""
+    try:
+        return await reading
+    except BaseException:
+        request.cancel()
+        await asyncio.gather(request, return_exceptions=True)
+        raise
