@@ -7,13 +7,12 @@ open clients, which ``apply`` (it keeps the clients open to apply the plan) and 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock, RealClock
@@ -25,7 +24,6 @@ from reconciler.plan.settings import PlanSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-U = TypeVar("U")
 
 
 @dataclass(frozen=True)
@@ -157,11 +155,12 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
               allow_simulator: bool = False, clock: Clock | None = None) -> Plan:
     """Read the package files and list the remote packages at the same time, then plan.
 
-    The one listing request is sent while the files are read (its round trip would
-    otherwise be waited out doing nothing). What a broken run reports is unchanged: the
-    files' problems come first, then the credentials and the service; a request that turns
-    out to be unneeded is cancelled, and a listing is only a read. The embedded simulator
-    is planned against in turn (:func:`plan_in_turn`).
+    The one listing request is sent before the files are read, and the reading pauses
+    between files so the request makes progress (its round trip would otherwise be waited
+    out doing nothing). What a broken run reports is unchanged: the files' problems come
+    first, then the credentials and the service; a request that turns out to be unneeded is
+    cancelled, and a listing is only a read. The embedded simulator is planned against in
+    turn (:func:`plan_in_turn`).
     """
     clock = clock or RealClock()
     options = dataclasses.replace(options, paths=tuple(paths))
@@ -169,27 +168,27 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
     if config.environments[config.listing_environment()].is_simulator:
         return plan_in_turn(config, paths, options, allow_simulator=allow_simulator,
                             clock=clock)
+    from reconciler.run.clients import open_clients
 
     async def run() -> Plan:
-        reading = read_in_background(config, list(paths), clock)
-        try:
-            async with open_clients(config, allow_simulator=allow_simulator,
-                                    clock=clock) as clients:
-                listing = asyncio.ensure_future(
-                    timed(clients[config.listing_environment()].list_packages(), clock))
-                specs, load_seconds = await files_first(reading, listing)
-                remote, list_seconds = await listing
-                result = await build_plan(config, specs, clients, options, clock,
-                                          listing=remote, listing_seconds=list_seconds)
-        except Exception:
+        async with open_clients(config, allow_simulator=allow_simulator,
+                                clock=clock) as clients:
             try:
-                await reading  # the files are read to the end: their problems come first
-            except Exception as problem:
-                raise problem from None
-            raise
+                api = clients[config.listing_environment()]  # reads its credentials
+            except Exception:
+                await read_files(config, paths, clock)  # the files' problems come first
+                raise
+            listing = asyncio.ensure_future(timed(api.list_packages, clock))
+            try:
+                specs, load_seconds = await read_files(config, paths, clock)
+            except BaseException:
+                listing.cancel()
+                await asyncio.gather(listing, return_exceptions=True)
+                raise
+            remote, list_seconds = await listing
+            result = await build_plan(config, specs, clients, options, clock,
+                                      listing=remote, listing_seconds=list_seconds)
         return dataclasses.replace(result, timings={"load": load_seconds, **result.timings})
-
-    from reconciler.run.clients import open_clients
 
     return asyncio.run(run())
 
@@ -214,57 +213,32 @@ def plan_in_turn(config: Config, paths: Sequence[str], options: PlanOptions, *,
     return dataclasses.replace(result, timings={"load": load_seconds, **result.timings})
 
 
-def read_in_background(config: Config, paths: list[str],
-                       clock: Clock) -> asyncio.Future[tuple[list[PackageSpec], float]]:
-    """``load_packages`` on a thread of its own: (specs, seconds), or its exception.
-
-    A daemon thread, not the loop's executor: a signal ends the run at once instead of
-    waiting for the last file to be read.
-    """
-    import threading
-
-    from reconciler.desired.loader import load_packages
-
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[tuple[list[PackageSpec], float]] = loop.create_future()
-
-    def settle(value: tuple[list[PackageSpec], float] | None,
-               error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(value)  # type: ignore[arg-type]
-
-    def work() -> None:
-        started = clock.monotonic()
-        try:
-            value = (list(load_packages(config, paths)), clock.monotonic() - started)
-        except BaseException as exc:  # handed to the loop, raised where it is awaited
-            result: tuple[Any, Any] = (None, exc)
-        else:
-            result = (value, None)
-        with contextlib.suppress(RuntimeError):  # the loop is already closed: nobody waits
-            loop.call_soon_threadsafe(settle, *result)
-
-    threading.Thread(target=work, name="wfpromote-read", daemon=True).start()
-    return future
+# Files read between two turns of the event loop: the loop answers its sockets every few
+# milliseconds, and a turn costs a few microseconds.
+FILES_PER_TURN = 8
 
 
-async def timed(request: Awaitable[T], clock: Clock) -> tuple[T, float]:
-    """``request``'s result and how long it took on ``clock``."""
+async def read_files(config: Config, paths: Sequence[str],
+                     clock: Clock) -> tuple[list[PackageSpec], float]:
+    """``load_packages`` in the event loop, letting the other tasks run between files:
+    (specs, seconds), or ValidationFailed."""
+    from reconciler.desired.loader import loading
+
     started = clock.monotonic()
-    value = await request
+    steps = loading(config, list(paths))
+    done = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return list(finished.value), clock.monotonic() - started
+        done += 1
+        if done % FILES_PER_TURN == 0:
+            await asyncio.sleep(0)
+
+
+async def timed(request: Callable[[], Awaitable[T]], clock: Clock) -> tuple[T, float]:
+    """What ``request()`` returns and how long it took on ``clock``."""
+    started = clock.monotonic()
+    value = await request()
     return value, clock.monotonic() - started
-
-
-async def files_first(reading: Awaitable[U], request: asyncio.Future[Any]) -> U:
-    """The files' result; when reading them fails, ``request`` is cancelled (and whatever it
-    raised is dropped) so the files' problems are what the run reports."""
-    try:
-        return await reading
-    except BaseException:
-        request.cancel()
-        await asyncio.gather(request, return_exceptions=True)
-        raise

@@ -47,19 +47,23 @@ def test_the_listing_is_sent_while_the_files_are_read(
     listing_started = threading.Event()
     seen_while_reading: list[bool] = []
     list_packages = PromotionClient.list_packages
-    load_packages = loader.load_packages
+    loading = loader.loading
 
     async def listing(self: PromotionClient):  # type: ignore[no-untyped-def]
         listing_started.set()
         return await list_packages(self)
 
     def reading(*args, **kwargs):  # type: ignore[no-untyped-def]
-        # Sequential code would list only after this returns: the wait would time out.
-        seen_while_reading.append(listing_started.wait(timeout=10))
-        return load_packages(*args, **kwargs)
+        # As if there were many files: sequential code lists only after they are all read.
+        for _ in range(10_000):
+            if listing_started.is_set():
+                break
+            yield
+        seen_while_reading.append(listing_started.is_set())
+        return (yield from loading(*args, **kwargs))
 
     monkeypatch.setattr(PromotionClient, "list_packages", listing)
-    monkeypatch.setattr(loader, "load_packages", reading)
+    monkeypatch.setattr(loader, "loading", reading)
     code = run(["--config", str(config), "plan", "--detailed-exitcode"])
     out, err = capsys.readouterr()
     assert seen_while_reading == [True]
@@ -129,3 +133,25 @@ def test_a_slow_listing_is_cancelled_when_the_files_are_broken(
     assert code == 1
     assert "broken.yaml" in err
     assert "Task was destroyed" not in err and "Traceback" not in err
+
+
+def test_reading_pauses_after_every_file_and_document(tmp_path: Path) -> None:
+    from reconciler.desired.config import load_config
+
+    config_path = write_repo(tmp_path, "http://127.0.0.1:9", broken=True)
+    (tmp_path / "packages" / "two.yaml").write_text(
+        PACKAGE.replace("Agency Templates", "Second") + "---\n"
+        + PACKAGE.replace("Agency Templates", "Third"))
+    config = load_config(str(config_path))
+    steps = loader.loading(config)
+    pauses = 0
+    with pytest.raises(loader.ValidationFailed) as failed:
+        while True:
+            next(steps)
+            pauses += 1
+    assert pauses == 3 + 4  # three files read, four documents checked
+    assert "SHIPPED" in str(failed.value.problems)
+    # Without the broken file, the same steps end with the specs, sorted by name.
+    (tmp_path / "packages" / "broken.yaml").unlink()
+    specs = loader.finish(loader.loading(config))
+    assert [s.name for s in specs] == ["Agency Templates", "Second", "Third"]
