@@ -117,10 +117,12 @@ SAFE_WORDS = ["Agency Onboarding", "sandbox", "DRAFT", "TMPL", HEX, "0" + HEX[1:
               "caf\u00e9", "\u65e5\u672c", "\U0001f600", "a\\b", "x  y", "Template 1 A",
               "https://a.example:8443/x", "0" * 30, "9" * 5000, "1" * 20]
 ODD_WORDS = ["=", "a: b", "a #b", "#x", "x,y", "[a]", "{a}", "-", "-x", "?x", ":x", "x:", "&a",
-             "*a", "!x", "%x", "@x", "`x`", "|", ">", " lead", "trail "]
+             "*a", "!x", "%x", "@x", "`x`", "|", ">", " lead", "trail ", "\xa0x", "x\xa0",
+             "a\u2003b", "\u3000", "x\u0085y", "a'b", 'a"b', "k: v, w"]
 SAFE_KEYS = ["name", "source", "ID", "$schema", "objCode", "a b", "0123", "true", "null",
              "x-y", "a.b", "a/b", "on", HEX, "caf\u00e9", "K" * 150]
-ODD_KEYS = ["-a", "?", "<<", "=", "K" * 210, "", "a:", "#k", "k ", "[k]"]
+ODD_KEYS = ["-a", "?", "<<", "=", "K" * 210, "", "a:", "#k", "k ", "[k]", "a-", "x.", "\xa0k",
+            "\u0663", "a #b"]
 
 
 def scalar_text(draw: st.DrawFn, value: str | None, safe: bool) -> str:
