@@ -288,12 +288,35 @@ def non_finite_error(text: str, shown: str) -> SourceError:
     return SourceError("JSON does not allow NaN or Infinity", location=Location(shown))
 
 
+_LONG_INTEGER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?[0-9]+)')
+
+
+def long_integer_error(text: str, shown: str) -> SourceError:
+    """The error for an integer in JSON ``text`` too long for Python to convert (more than
+    ``sys.get_int_max_str_digits()`` digits), at the line and column of the longest."""
+    found = max((m for m in _LONG_INTEGER.finditer(text) if m.group(1)),
+                key=lambda m: len(m.group(1)), default=None)
+    if found is None:
+        return SourceError("JSON number too long", location=Location(shown))
+    start = found.start(1)
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return SourceError(f"JSON number too long ({len(found.group(1).lstrip('-'))} digits)",
+                       hint="write a shorter number, or the value as a string in quotes",
+                       location=Location(shown, line, column))
+
+
 def loads_strict(text: str, shown: str) -> Any:
-    """``json.loads`` that refuses NaN, Infinity and -Infinity with their file:line:col."""
+    """``json.loads`` that refuses NaN, Infinity and -Infinity, and integers too long to
+    convert, with their file:line:col."""
     try:
         return json.loads(text, parse_constant=_no_constant)
     except NonFiniteNumber:
         raise non_finite_error(text, shown) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        raise long_integer_error(text, shown) from None
 
 
 def _unique_pairs(shown: str) -> Any:

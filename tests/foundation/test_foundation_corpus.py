@@ -99,6 +99,8 @@ CASES = [
         f"{BAD_JSON}:1:", BAD_JSON),
     bad("json-long-key", '{"' + "k" * 2000 + '": 1}', BAD_JSON, BAD_JSON),
     bad("json-deep", '{"a":' * 3000 + "1" + "}" * 3000, BAD_JSON, BAD_JSON),
+    bad("json-huge-integer", '{"name": "Corpus Package",\n "revision": ' + "9" * 5000 + "}",
+        f"{BAD_JSON}:2:14", BAD_JSON),
     # tags, anchors, bombs, nesting, size
     bad("tag-python", "name: !!python/object/apply:os.system ['true']\n", f"{BAD}:1:7"),
     bad("tag-binary", "name: !!binary aGVsbG8=\n", f"{BAD}:1:7"),

@@ -81,3 +81,13 @@ def test_read_text_refuses_what_is_not_a_file(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     with pytest.raises(sources.SourceError, match="not a regular file"):
         sources.read_text(fifo, "fifo.yaml")
+
+
+def test_json_integer_too_long_to_convert_is_located() -> None:
+    """Python refuses to convert integers of more than 4300 digits: one located error, never
+    an internal error (digits inside strings are not numbers)."""
+    text = '{"note": "' + "1" * 9000 + '",\n "revision": ' + "9" * 5000 + "}"
+    with pytest.raises(sources.SourceError) as caught:
+        sources.loads_strict(text, "p.json")
+    assert caught.value.message == "JSON number too long (5000 digits)"
+    assert (caught.value.location.line, caught.value.location.column) == (2, 14)
