@@ -225,7 +225,7 @@ _INSTANCES = st.recursive(
     max_leaves=8)
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(_schemas(refs=True).filter(lambda s: isinstance(s, dict)), _schemas(refs=False),
        st.lists(_INSTANCES, min_size=1, max_size=6))
 def test_compiled_check_agrees_with_jsonschema_on_made_up_schemas(

@@ -11,6 +11,7 @@ or the documents, their start lines and every value (type included) are the same
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from reconciler.desired import plainyaml, sources
 
 ROOT = Path(__file__).resolve().parents[2]
 HEX = "ffa0f8d27e87c5ba0010aeee529de4a4"
+# `make test` runs a bounded number of examples; with WFPROMOTE_SOAK=1 set, twenty times more.
+SOAK = 20 if os.environ.get("WFPROMOTE_SOAK", "") not in ("", "0") else 1
 
 
 def canon(value: Any) -> Any:
@@ -97,7 +100,7 @@ def test_rules_are_ruamels_yaml_12_rules() -> None:
 NUMBERISH = "0123456789_.+-eExXoObB:aAfFnNiItTlLuU~ <=!&*yYZz"
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=400 * SOAK, deadline=None)
 @given(st.text(alphabet=NUMBERISH, min_size=1, max_size=14))
 def test_resolution_matches_ruamel(text: str) -> None:
     from ruamel.yaml.nodes import ScalarNode
@@ -229,13 +232,13 @@ def documents(draw: st.DrawFn, safe: bool | None = None) -> str:
     return "\n".join(parts) + draw(st.sampled_from(["\n", "", "\n\n", "\n# end\n"]))
 
 
-@settings(max_examples=700, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300 * SOAK, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_generated_documents_read_the_same(text: str) -> None:
     assert_same(text)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150 * SOAK, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(safe=True))
 def test_valid_documents_mostly_take_the_plain_path(text: str) -> None:
     """Valid documents in the common styles: same answer, and (checked over the run below)
@@ -248,7 +251,7 @@ def test_valid_documents_mostly_take_the_plain_path(text: str) -> None:
 NEAR = [*"ab :-#'\"[]{},&*!|>%@`?\\\t\r\n\x00\x85\u2028\ufeff~1.<=", "  ", "- ", ": ", " #", "---"]
 
 
-@settings(max_examples=700, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300 * SOAK, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(), st.data())
 def test_near_misses_read_the_same(text: str, data: st.DataObject) -> None:
     """One edit away from a valid document: the reader agrees with ruamel or steps aside."""
@@ -317,7 +320,7 @@ def test_documents_keep_positions_from_ruamel() -> None:
     assert doc.positions.keys[("a", "b")] == (2, 3)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60 * SOAK, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_same_answer_with_the_pure_parser(text: str) -> None:
     """Without the C extension ruamel's pure parser composes; the reader still agrees."""
