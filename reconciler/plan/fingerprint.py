@@ -14,25 +14,29 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from reconciler.domain.remote import RemotePackage
 from reconciler.plan import canonical
-from reconciler.plan.ownership import parse_marker
+from reconciler.plan.readings import Reading, Readings, read
 
 NAME_PREFIX = "name:"
+# What json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) makes
+# (dumps builds this encoder on every call; it keeps no state between calls).
+_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _sha(data: object) -> str:
-    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hashlib.sha256(_JSON.encode(data).encode()).hexdigest()
 
 
-def package_fingerprint(package: RemotePackage) -> str:
-    marker = parse_marker(package.description)
+def package_fingerprint(package: RemotePackage, reading: Reading | None = None) -> str:
+    """``reading``: the package's, when the caller has it (the same values either way)."""
+    seen = read(package) if reading is None else reading
+    marker = seen.marker
     return _sha({
         "id": package.id.lower(),
-        "name": canonical.name(package.name),
-        "description": canonical.description(package.description),
+        "name": seen.name,
+        "description": seen.description,
         "marker": marker.digest if marker else None,
         "owner": marker.owner if marker else None,
-        "status": canonical.status(package.status),
+        "status": seen.status,
         "deletedAt": package.deletedAt or None,
     })
 
@@ -52,20 +56,24 @@ def name_fingerprint(ids_by_name: Mapping[str, list[str]], name: str) -> str:
 
 
 def owned(package: RemotePackage, owner: str) -> bool:
-    marker = parse_marker(package.description)
-    return marker is not None and marker.owner == owner
+    return read(package).owner == owner
 
 
 def compute(remote: Sequence[RemotePackage], owner: str, touched_ids: Iterable[str],
-            created_names: Iterable[str]) -> dict[str, str]:
+            created_names: Iterable[str], readings: Readings | None = None) -> dict[str, str]:
+    """``readings``: the planner's, so each package is read once per plan."""
+    readings = Readings() if readings is None else readings
     wanted = {i.lower() for i in touched_ids}
     out: dict[str, str] = {}
     for package in remote:
-        if package.id.lower() in wanted or (not package.deleted and owned(package, owner)):
-            out[package.id.lower()] = package_fingerprint(package)
-    by_name = _ids_by_name(remote)
-    for name in created_names:
-        out[NAME_PREFIX + name] = name_fingerprint(by_name, name)
+        key = package.id.lower()
+        if key in wanted or (not package.deleted and readings(package).owner == owner):
+            out[key] = package_fingerprint(package, readings(package))
+    created = list(created_names)
+    if created:  # a plan that creates nothing needs no index of names
+        by_name = _ids_by_name(remote)
+        for name in created:
+            out[NAME_PREFIX + name] = name_fingerprint(by_name, name)
     return dict(sorted(out.items()))
 
 

@@ -43,8 +43,15 @@ class FrozenMap(Mapping[str, Any]):
         return f"FrozenMap({self._data!r})"
 
 
+# Exactly these types are returned as they are without asking further: none is a mapping, a
+# list or a tuple (a subclass, such as a StrEnum, takes the general way below).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def freeze(value: Any) -> Any:
     """JSON-like data as nested FrozenMaps and tuples (scalars unchanged)."""
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, FrozenMap):
         return value
     if isinstance(value, Mapping):
