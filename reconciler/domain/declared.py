@@ -20,6 +20,8 @@ from reconciler.domain.profiles import DEFAULT_PROFILE, PROFILE_NAMES
 
 HEX32 = r"^[0-9a-fA-F]{32}$"
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# json.dumps(value, sort_keys=True, separators=(",", ":")) without a new encoder per call.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 # Where clients address an environment with ``url: simulator`` (served in-process, no socket).
 SIMULATOR_ROOT = "http://simulator.local"
 
@@ -115,7 +117,7 @@ class PackageSpec(_Strict):
 
     @cached_property
     def _digest(self) -> str:  # the spec is frozen: computed once, asked for several times
-        blob = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
+        blob = _CANONICAL_JSON.encode(self.content())
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None,

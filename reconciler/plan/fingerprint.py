@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from json.encoder import encode_basestring
 
 from reconciler.domain.remote import RemotePackage
 from reconciler.plan import canonical
@@ -26,19 +27,31 @@ def _sha(data: object) -> str:
     return hashlib.sha256(_JSON.encode(data).encode()).hexdigest()
 
 
+def _value(value: object) -> str:
+    """``value`` as ``_JSON`` writes it inside an object: strings by the encoder's own string
+    function (``ensure_ascii=False``), anything else by the encoder."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return encode_basestring(value)
+    return _JSON.encode(value)
+
+
 def package_fingerprint(package: RemotePackage, reading: Reading | None = None) -> str:
-    """``reading``: the package's, when the caller has it (the same values either way)."""
+    """``_sha`` of the package's compared fields. The object is written out directly, keys in
+    sorted order, each value by ``_value``: the very text ``_sha`` would make, without
+    building a dict and a new encoder per package. ``reading``: the package's, when the
+    caller has it (the same values either way)."""
     seen = read(package) if reading is None else reading
     marker = seen.marker
-    return _sha({
-        "id": package.id.lower(),
-        "name": seen.name,
-        "description": seen.description,
-        "marker": marker.digest if marker else None,
-        "owner": marker.owner if marker else None,
-        "status": seen.status,
-        "deletedAt": package.deletedAt or None,
-    })
+    blob = (f'{{"deletedAt":{_value(package.deletedAt or None)},'
+            f'"description":{encode_basestring(seen.description)},'  # always a str
+            f'"id":{encode_basestring(package.id.lower())},'
+            f'"marker":{_value(marker.digest if marker else None)},'
+            f'"name":{encode_basestring(seen.name)},'
+            f'"owner":{_value(seen.owner)},'
+            f'"status":{_value(seen.status)}}}')
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def _ids_by_name(remote: Iterable[RemotePackage]) -> dict[str, list[str]]:

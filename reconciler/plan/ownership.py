@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 PREFIX = "managed-by: wfpromote"
-_WORD = "wfpromote"  # every line either expression below matches holds it
+MARKER_WORD = "wfpromote"  # every line either expression below matches holds it
 _MARKER = re.compile(
     r"^\s*managed-by:\s*wfpromote\s+owner=(?P<owner>.+?)\s+digest=(?P<digest>[0-9a-fA-F]{64})"
     r"(?:\s+revision=(?P<revision>\d{1,18}))?\s*$")
@@ -50,7 +50,7 @@ def split_marker(description: str | None) -> tuple[Marker | None, str]:
     without it and without trailing blank lines: both from one reading of the lines."""
     lines = _lines(description)
     match = None
-    if lines and _WORD in lines[-1]:  # no marker without it: skip the expressions
+    if lines and MARKER_WORD in lines[-1]:  # no marker without it: skip the expressions
         match = _MARKER.match(lines[-1])
         if match is not None:
             lines.pop()

@@ -46,10 +46,12 @@ class _Draft:
 
 def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
          settings: PlanSettings,
-         installations: Mapping[str, Sequence[Installation]] | None = None) -> Plan:
+         installations: Mapping[str, Sequence[Installation]] | None = None,
+         readings: Readings | None = None) -> Plan:
     """``installations`` is the history (E8) per remote package ID, fetched for the packages
-    that declare installs; a package missing from it has no installs yet."""
-    read = Readings()  # each remote package's marker, status, ... read once in this call
+    that declare installs; a package missing from it has no installs yet. ``readings``: the
+    caller's, when it has read the same packages (``needs_detail``) just before."""
+    read = Readings() if readings is None else readings
     history = installations or {}
     failed = failed_assemblies(desired, remote, settings.owner, read)
     remote = [r for r in remote if r.id not in failed]
@@ -148,9 +150,9 @@ def failure_reason(package: RemotePackage) -> str:
 
 
 def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
-                 settings: PlanSettings) -> set[str]:
+                 settings: PlanSettings, readings: Readings | None = None) -> set[str]:
     """IDs of remote packages the slim listing cannot decide about; fetch these one by one."""
-    read = Readings()
+    read = Readings() if readings is None else readings
     failed = failed_assemblies(desired, remote, settings.owner, read)
     remote = [r for r in remote if r.id not in failed]
     selection = Selection(settings.targets, settings.excludes)
@@ -166,7 +168,7 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
         if not slim:
             raise
         return slim | needs_detail(desired, [r for r in remote if r.id not in slim],
-                                   settings)
+                                   settings, read)
     wanted: set[str] = set()
     claimed: set[str] = set()
     for match in matches:
@@ -192,7 +194,7 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
 
 
 def needs_history(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
-                  settings: PlanSettings) -> set[str]:
+                  settings: PlanSettings, readings: Readings | None = None) -> set[str]:
     """IDs of remote packages whose installation history (E8) the plan needs: those matched
     to a selected declared package with an ``install:`` list."""
     selection = Selection(settings.targets, settings.excludes)
@@ -200,7 +202,7 @@ def needs_history(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage
     if not chosen:
         return set()
     try:
-        matches = match_packages(chosen, remote, settings.owner)
+        matches = match_packages(chosen, remote, settings.owner, readings)
     except WfpromoteError:
         return set()  # plan() reports the same problem
     return {m.remote.id for m in matches if m.remote is not None}
