@@ -10,9 +10,9 @@ import errno
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
 
@@ -32,20 +32,44 @@ from reconciler.errors import Location, Problem, ValidationFailed
 PACKAGE_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_NAMES = ("wfpromote.yaml", "wfpromote.yml")
 DEFINITION_SUFFIX = ".definition.json"
+T = TypeVar("T")
 _SKIPPED_DIRS = ("node_modules", "__pycache__")
 
 
 def load_packages(config: Config, paths: Sequence[str] = ()) -> list[PackageSpec]:
     """The declared packages, sorted by name; ValidationFailed if anything is wrong."""
-    specs, problems, _ = collect(config, paths)
+    return finish(loading(config, paths))
+
+
+def loading(config: Config, paths: Sequence[str] = ()) -> Generator[
+        None, None, list[PackageSpec]]:
+    """``load_packages`` one file at a time: it yields after each file it reads or checks and
+    returns the specs (or raises ValidationFailed), so a caller can do other work between
+    files (``plan`` lets its listing request make progress)."""
+    specs, problems, _ = yield from collecting(config, paths)
     if problems:
         raise ValidationFailed(problems)
     return specs
 
 
+def finish(steps: Generator[None, None, T]) -> T:
+    """Run ``steps`` to its end and return what it returns."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return cast(T, done.value)
+
+
 def collect(config: Config, paths: Sequence[str] = ()) -> tuple[
         list[PackageSpec], list[Problem], int]:
     """(specs sorted by name, every problem sorted by place, number of package files read)."""
+    return finish(collecting(config, paths))
+
+
+def collecting(config: Config, paths: Sequence[str] = ()) -> Generator[
+        None, None, tuple[list[PackageSpec], list[Problem], int]]:
+    """``collect``, yielding after each file read and each document checked."""
     root = Path(config.root)
     files, problems = discover(config, paths)
     read: list[tuple[Path, list[Document]]] = []
@@ -54,6 +78,7 @@ def collect(config: Config, paths: Sequence[str] = ()) -> tuple[
             read.append((file, read_documents(file, display_path(file))))
         except SourceError as exc:
             problems.append(exc.problem())
+        yield
     # A file some package names as its definition is data, not a package file.
     # (A file naming itself stays a package file, so the mistake is reported, not hidden.)
     # discover() gives absolute, normalised paths, as definition_target() does.
@@ -69,6 +94,7 @@ def collect(config: Config, paths: Sequence[str] = ()) -> tuple[
             problems += found
             if spec is not None:
                 declared.append((spec, doc))
+            yield
     problems += check_all(config, declared)
     problems.sort(key=lambda p: (p.location.file or "", p.location.line or 0,
                                  p.location.column or 0))

@@ -10,8 +10,9 @@ import asyncio
 import dataclasses
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock, RealClock
@@ -23,6 +24,7 @@ from reconciler.plan.readings import Readings
 from reconciler.plan.settings import PlanSettings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,11 @@ def check_reinstall(config: Config, options: PlanOptions) -> None:
 
 async def build_plan(config: Config, specs: Sequence[PackageSpec],
                      clients: Mapping[str, PromotionAPI], options: PlanOptions,
-                     clock: Clock, listing: Sequence[RemotePackage] | None = None) -> Plan:
-    """The plan of ``specs``; ``listing``: the package list when the caller has just read
-    it (``import --adopt``), else it is listed here."""
+                     clock: Clock, listing: Sequence[RemotePackage] | None = None,
+                     listing_seconds: float | None = None) -> Plan:
+    """The plan of ``specs``; ``listing``: the package list when the caller has already read
+    it (``import --adopt``, or ``make_plan`` while the files were read; ``listing_seconds``
+    then says how long that took), else it is listed here."""
     api = clients[config.listing_environment()]
     from reconciler.desired.loader import declared_digest
 
@@ -136,7 +140,8 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     fetched = clock.monotonic()
     result = plan(specs, details, settings, histories, readings)
     done = clock.monotonic()
-    timings = {"list": listed - started, "fetch": fetched - listed, "diff": done - fetched}
+    timings = {"list": listed - started if listing_seconds is None else listing_seconds,
+               "fetch": fetched - listed, "diff": done - fetched}
     if options.prerun:
         from reconciler.run.prerun import preview_installs
 
@@ -150,14 +155,55 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
 
 def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
               allow_simulator: bool = False, clock: Clock | None = None) -> Plan:
-    """Load the package files, then plan against the listing environment."""
+    """Read the package files and list the remote packages at the same time, then plan.
+
+    The one listing request is sent before the files are read, and the reading pauses
+    between files so the request makes progress (its round trip would otherwise be waited
+    out doing nothing). What a broken run reports is unchanged: the files' problems come
+    first, then the credentials and the service; a request that turns out to be unneeded is
+    cancelled, and a listing is only a read. The embedded simulator is planned against in
+    turn (:func:`plan_in_turn`).
+    """
+    clock = clock or RealClock()
+    options = dataclasses.replace(options, paths=tuple(paths))
+    check_reinstall(config, options)  # a typo fails before any request
+    if config.environments[config.listing_environment()].is_simulator:
+        return plan_in_turn(config, paths, options, allow_simulator=allow_simulator,
+                            clock=clock)
+    from reconciler.run.clients import open_clients
+
+    async def run() -> Plan:
+        async with open_clients(config, allow_simulator=allow_simulator,
+                                clock=clock) as clients:
+            try:
+                api = clients[config.listing_environment()]  # reads its credentials
+            except Exception:
+                await read_files(config, paths, clock)  # the files' problems come first
+                raise
+            listing = asyncio.ensure_future(timed(api.list_packages, clock))
+            try:
+                specs, load_seconds = await read_files(config, paths, clock)
+            except BaseException:
+                listing.cancel()
+                await asyncio.gather(listing, return_exceptions=True)
+                raise
+            remote, list_seconds = await listing
+            result = await build_plan(config, specs, clients, options, clock,
+                                      listing=remote, listing_seconds=list_seconds)
+        return dataclasses.replace(result, timings={"load": load_seconds, **result.timings})
+
+    return asyncio.run(run())
+
+
+def plan_in_turn(config: Config, paths: Sequence[str], options: PlanOptions, *,
+                 allow_simulator: bool, clock: Clock) -> Plan:
+    """Read the files, then list: for the embedded simulator, which has no round trip to
+    hide and keeps its state in a file that a run stopped by bad input must not create."""
     from reconciler.desired.loader import load_packages
     from reconciler.run.clients import open_clients
 
-    clock = clock or RealClock()
     started = clock.monotonic()
     specs = list(load_packages(config, list(paths)))
-    options = dataclasses.replace(options, paths=tuple(paths))
     load_seconds = clock.monotonic() - started
 
     async def run() -> Plan:
@@ -166,5 +212,35 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
             return await build_plan(config, specs, clients, options, clock)
 
     result = asyncio.run(run())
-    timings = {"load": load_seconds, **result.timings}
-    return dataclasses.replace(result, timings=timings)
+    return dataclasses.replace(result, timings={"load": load_seconds, **result.timings})
+
+
+# Files read between two turns of the event loop: the loop answers its sockets every few
+# milliseconds, and a turn costs a few microseconds.
+FILES_PER_TURN = 8
+
+
+async def read_files(config: Config, paths: Sequence[str],
+                     clock: Clock) -> tuple[list[PackageSpec], float]:
+    """``load_packages`` in the event loop, letting the other tasks run between files:
+    (specs, seconds), or ValidationFailed."""
+    from reconciler.desired.loader import loading
+
+    started = clock.monotonic()
+    steps = loading(config, list(paths))
+    done = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return list(finished.value), clock.monotonic() - started
+        done += 1
+        if done % FILES_PER_TURN == 0:
+            await asyncio.sleep(0)
+
+
+async def timed(request: Callable[[], Awaitable[T]], clock: Clock) -> tuple[T, float]:
+    """What ``request()`` returns and how long it took on ``clock``."""
+    started = clock.monotonic()
+    value = await request()
+    return value, clock.monotonic() - started
