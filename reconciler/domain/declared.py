@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from enum import StrEnum
 from functools import cached_property
+from json.encoder import encode_basestring
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -20,8 +21,13 @@ from reconciler.domain.profiles import DEFAULT_PROFILE, PROFILE_NAMES
 
 HEX32 = r"^[0-9a-fA-F]{32}$"
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-# json.dumps(value, sort_keys=True, separators=(",", ":")) without a new encoder per call.
+# Canonical JSON: sorted keys, no spaces; as json.dumps(value, sort_keys=True,
+# separators=(",", ":")) writes it, without a new encoder per call. _CANONICAL_TEXT writes
+# characters as they are (ensure_ascii=False). The two differ only in how they write a
+# character that is not printable ASCII (raw, or escaped as \uXXXX): a _CANONICAL_TEXT text
+# of printable ASCII only is the _CANONICAL_JSON text too.
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_CANONICAL_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 # Where clients address an environment with ``url: simulator`` (served in-process, no socket).
 SIMULATOR_ROOT = "http://simulator.local"
 
@@ -111,13 +117,36 @@ class PackageSpec(_Strict):
             out["revision"] = self.revision
         return out
 
+    def content_json(self) -> str:
+        """``content()`` as canonical JSON, characters as they are (``ensure_ascii=False``):
+        the declared digest of the files (``desired.loader.declared_digest``) includes it."""
+        return self._content_json
+
+    @cached_property
+    def _content_json(self) -> str:
+        content = self.content()
+        if "objectCollections" not in content:
+            return _CANONICAL_TEXT.encode(content)
+        # The usual shape, written out as _CANONICAL_TEXT writes it (sorted keys, strings by
+        # its own string function) without setting up an encoder per package.
+        collections = ",".join(
+            '{"entities":[' + ",".join(map(encode_basestring, c["entities"]))
+            + '],"objCode":' + encode_basestring(c["objCode"]) + "}"
+            for c in content["objectCollections"])
+        revision = ("" if "revision" not in content
+                    else ',"revision":' + _CANONICAL_TEXT.encode(content["revision"]))
+        return (f'{{"objectCollections":[{collections}]{revision},'
+                f'"source":{encode_basestring(content["source"])}}}')
+
     def digest(self) -> str:
         """sha256 of the canonical declared content; written into the ownership marker."""
         return self._digest
 
     @cached_property
     def _digest(self) -> str:  # the spec is frozen: computed once, asked for several times
-        blob = _CANONICAL_JSON.encode(self.content())
+        blob = self.content_json()
+        if not blob.isascii() or "\x7f" in blob:  # other characters are escaped here
+            blob = _CANONICAL_JSON.encode(self.content())
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None,
@@ -126,6 +155,7 @@ class PackageSpec(_Strict):
         differ)."""
         copied = super().model_copy(update=update, deep=deep)
         copied.__dict__.pop("_digest", None)
+        copied.__dict__.pop("_content_json", None)
         copied.__dict__.pop("_content", None)
         return copied
 
