@@ -79,9 +79,9 @@ def compute(remote: Sequence[RemotePackage], owner: str, touched_ids: Iterable[s
     wanted = {i.lower() for i in touched_ids}
     out: dict[str, str] = {}
     for package in remote:
-        key = package.id.lower()
-        if key in wanted or (not package.deleted and readings(package).owner == owner):
-            out[key] = package_fingerprint(package, readings(package))
+        key, seen = package.id.lower(), readings(package)
+        if key in wanted or (not package.deleted and seen.owner == owner):
+            out[key] = package_fingerprint(package, seen)
     created = list(created_names)
     if created:  # a plan that creates nothing needs no index of names
         by_name = _ids_by_name(remote)

@@ -17,7 +17,8 @@ class FrozenMap(Mapping[str, Any]):
     __slots__ = ("_data", "_hash")
 
     def __init__(self, data: Mapping[str, Any] | None = None) -> None:
-        self._data: dict[str, Any] = {str(k): freeze(v) for k, v in (data or {}).items()}
+        self._data: dict[str, Any] = {
+            str(k): v if type(v) in _SCALARS else freeze(v) for k, v in (data or {}).items()}
         self._hash: int | None = None
 
     def __getitem__(self, key: str) -> Any:
