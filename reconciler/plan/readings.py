@@ -1,16 +1,17 @@
-"""What the planner reads from one remote package, read once per planning call.
+"""What the planner reads from one remote package, read once per planning run.
 
 One plan asks several times about each remote package: is it ours (the marker), did its
 assembly fail (the canonical status), which declared package is it (the canonical name), did
 its description change, what was it before, what is its fingerprint. A :class:`Reading` holds
-those answers, made by the very functions the planner used to call each time
-(``parse_marker``, ``canonical.status``, ``status_name``, ``canonical.name``,
-``canonical.description``), so the answers are the same; :class:`Readings` makes each package's
-reading on first use and hands it back after.
+those answers, made by the functions the planner asked each time (``parse_marker`` and
+``canonical.description`` in one pass: ``canonical.marker_and_description``;
+``canonical.status``, ``status_name``, ``canonical.name``), so the answers are the same;
+:class:`Readings` makes each package's reading on first use and hands it back after.
 
-A ``Readings`` lives as long as one call of the planner (``plan``, ``needs_detail``, ...) and
-is never kept at module level: a remote package is a mutable model, and a reading kept
-across calls could describe a package that has since changed.
+A ``Readings`` lives for one planning run over one listing (``run.planning.build_plan``
+hands one to ``needs_detail``, ``needs_history`` and ``plan``; each makes its own when given
+none) and is never kept at module level: a remote package is a mutable model, and a reading
+kept longer could describe a package that has since changed.
 """
 
 from __future__ import annotations
@@ -48,11 +49,12 @@ class Readings:
 
     def __init__(self) -> None:
         # id(package) -> (package, its reading). Holding the package keeps its id from being
-        # given to another object while this memo lives.
+        # given to another object while this memo lives; the reading is handed out only for
+        # that very package all the same.
         self._made: dict[int, tuple[RemotePackage, Reading]] = {}
 
     def __call__(self, package: RemotePackage) -> Reading:
         made = self._made.get(id(package))
-        if made is None:
+        if made is None or made[0] is not package:
             made = self._made[id(package)] = (package, read(package))
         return made[1]
