@@ -115,14 +115,13 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
 
 
 def failed_assemblies(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
-                      owner: str, readings: Readings | None = None) -> dict[str, RemotePackage]:
+                      owner: str, read: Readings) -> dict[str, RemotePackage]:
     """Our packages whose assembly failed, by id: never a match, always cleaned up.
 
     A failed package was never usable, so it is deleted (every profile offers DELETE; the
     status changes a failed package accepts differ between implementations). A package a
     declared file pins by ``id:`` is the exception: it stays the match (and is replaced).
     """
-    read = Readings() if readings is None else readings
     pinned = {s.id.lower() for s in desired if s.id}
     return {r.id: r for r in remote
             if not r.deleted and (seen := read(r)).owner == owner
