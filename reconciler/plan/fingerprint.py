@@ -68,10 +68,6 @@ def name_fingerprint(ids_by_name: Mapping[str, list[str]], name: str) -> str:
     return _sha({"name": wanted, "ids": sorted(ids_by_name.get(wanted, ()))})
 
 
-def owned(package: RemotePackage, owner: str) -> bool:
-    return read(package).owner == owner
-
-
 def compute(remote: Sequence[RemotePackage], owner: str, touched_ids: Iterable[str],
             created_names: Iterable[str], readings: Readings | None = None) -> dict[str, str]:
     """``readings``: the planner's, so each package is read once per plan."""
@@ -98,17 +94,18 @@ def stale_keys(saved: Mapping[str, str], remote: Sequence[RemotePackage],
     """
     by_id = {p.id.lower(): p for p in remote}
     by_name = _ids_by_name(remote)
+    readings = Readings()
     moved = []
     for key, value in saved.items():
         if key.startswith(NAME_PREFIX):
             now = name_fingerprint(by_name, key[len(NAME_PREFIX):])
         else:
             package = by_id.get(key)
-            now = package_fingerprint(package) if package else ""
+            now = package_fingerprint(package, readings(package)) if package else ""
         if now != value:
             moved.append(key)
     for package in remote:
-        if (not package.deleted and owned(package, owner)
+        if (not package.deleted and readings(package).owner == owner
                 and package.id.lower() not in saved):
             moved.append(package.id.lower())
     return sorted(moved)
