@@ -112,10 +112,15 @@ def declared_digest(specs: Sequence[PackageSpec]) -> str:
     # keys in sorted order, the content as the spec already wrote it for its own digest.
     entries = ",".join(
         f'{{"content":{s.content_json()},"description":{encode_basestring(s.description)},'
-        f'"install":{_JSON.encode([step.model_dump(mode="json") for step in s.install])},'
+        f'"install":{_steps_json(s)},'
         f'"name":{encode_basestring(s.name)},"status":{encode_basestring(s.status.value)}}}'
         for s in sorted(specs, key=lambda s: s.name))
     return hashlib.sha256(f"[{entries}]".encode()).hexdigest()
+
+
+def _steps_json(spec: PackageSpec) -> str:
+    return _JSON.encode([step.model_dump(mode="json") for step in spec.install]) \
+        if spec.install else "[]"
 
 
 def _to_spec(doc: Document, file: Path, root: Path) -> tuple[PackageSpec | None, list[Problem]]:
