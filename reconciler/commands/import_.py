@@ -27,9 +27,12 @@ Examples:
 @click.option("--all", "include_all", is_flag=True,
               help="Include DISABLED and deleted packages.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="With --adopt: wait this long for another apply's lock (default: "
+                   "timeouts.lock, 0).")
 @click.pass_context
 def import_command(ctx: click.Context, matches: tuple[str, ...], out: str | None, adopt: bool,
-                   include_all: bool, force: bool) -> int:
+                   include_all: bool, force: bool, lock_timeout: float | None) -> int:
     """Write one package file per existing package: name, description (without an ownership
     marker), status, `source` as the configured environment it names, and the content:
     `objectCollections` rebuilt from the package's top-level promotable objects, or, where
@@ -51,5 +54,5 @@ def import_command(ctx: click.Context, matches: tuple[str, ...], out: str | None
     config = options.load_config()
     return run_import(config, ImportRequest(
         matches=matches, out=out, adopt=adopt, include_all=include_all, force=force,
-        allow_simulator=options.allow_simulator), stdout=sys.stdout, stderr=sys.stderr,
-        clock=options.clock)
+        allow_simulator=options.allow_simulator, lock_timeout=lock_timeout),
+        stdout=sys.stdout, stderr=sys.stderr, clock=options.clock)

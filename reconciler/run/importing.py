@@ -51,6 +51,7 @@ class ImportRequest:
     include_all: bool = False          # DISABLED and deleted packages too
     force: bool = False                # overwrite existing files
     allow_simulator: bool = False
+    lock_timeout: float | None = None  # --lock-timeout (with --adopt); None: timeouts.lock
 
 
 @dataclass
@@ -83,7 +84,8 @@ def run_import(config: Config, request: ImportRequest, *, stdout: TextIO | None 
         from reconciler.apply.lock import ApplyLock
 
         clock = clock or RealClock()
-        with ApplyLock(config.root, timeout=config.timeouts.lock, clock=clock):
+        timeout = config.timeouts.lock if request.lock_timeout is None else request.lock_timeout
+        with ApplyLock(config.root, timeout=timeout, clock=clock):
             outcome = asyncio.run(_session(config, request, folder, stdout, clock))
     else:
         outcome = asyncio.run(_session(config, request, folder, stdout, clock))

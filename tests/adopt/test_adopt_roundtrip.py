@@ -147,6 +147,23 @@ def test_import_adopt_waits_for_the_lock_on_the_run_clock(
     assert code == 1 and "another apply is running" in err, out + err
 
 
+def test_import_adopt_lock_timeout_overrides_the_config(
+        repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    from reconciler.apply.lock import ApplyLock
+
+    config = repo.root / "wfpromote.yaml"
+    config.write_text(config.read_text() + "timeouts: {lock: 600}\n")
+    hand_made(repo.handle)
+    clock = FakeClock()
+    started = clock.monotonic()
+    with ApplyLock(repo.root):
+        code = run(["--config", str(config), "import", "--adopt", "--lock-timeout", "5"],
+                   clock=clock)
+    err = capsys.readouterr().err
+    assert code == 1 and "another apply is running" in err, err
+    assert 5 <= clock.monotonic() - started < 600   # waited what the flag says, not the config
+
+
 def test_import_twice_gives_the_same_bytes_and_never_overwrites(
         repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     hand_made(repo.handle)
