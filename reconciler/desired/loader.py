@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Generator, Iterator, Sequence
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -35,6 +36,7 @@ SKIPPED_NAMES = ("wfpromote.yaml", "wfpromote.yml")
 DEFINITION_SUFFIX = ".definition.json"
 T = TypeVar("T")
 _SKIPPED_DIRS = ("node_modules", "__pycache__")
+_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def load_packages(config: Config, paths: Sequence[str] = ()) -> list[PackageSpec]:
@@ -107,12 +109,20 @@ def collecting(config: Config, paths: Sequence[str] = ()) -> Generator[
 def declared_digest(specs: Sequence[PackageSpec]) -> str:
     """sha256 of everything declared (per package: name, description, status, install and
     content), independent of file order: a saved plan made from other files is stale."""
-    entries = [{"name": s.name, "description": s.description, "status": s.status.value,
-                "install": [step.model_dump(mode="json") for step in s.install],
-                "content": s.content()}
-               for s in sorted(specs, key=lambda s: s.name)]
-    blob = json.dumps(entries, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    # json.dumps(entries, sort_keys=True, separators=(",", ":"), ensure_ascii=False) of one
+    # {name, description, status, install, content} object per package, written directly:
+    # keys in sorted order, the content as the spec already wrote it for its own digest.
+    entries = ",".join(
+        f'{{"content":{s.content_json()},"description":{encode_basestring(s.description)},'
+        f'"install":{_steps_json(s)},'
+        f'"name":{encode_basestring(s.name)},"status":{encode_basestring(s.status.value)}}}'
+        for s in sorted(specs, key=lambda s: s.name))
+    return hashlib.sha256(f"[{entries}]".encode()).hexdigest()
+
+
+def _steps_json(spec: PackageSpec) -> str:
+    return _JSON.encode([step.model_dump(mode="json") for step in spec.install]) \
+        if spec.install else "[]"
 
 
 def _to_spec(doc: Document, file: Path, root: Path) -> tuple[PackageSpec | None, list[Problem]]:

@@ -12,7 +12,8 @@ import json
 from collections.abc import Mapping
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Literal
+from json.encoder import encode_basestring
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -20,6 +21,13 @@ from reconciler.domain.profiles import DEFAULT_PROFILE, PROFILE_NAMES
 
 HEX32 = r"^[0-9a-fA-F]{32}$"
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# Canonical JSON: sorted keys, no spaces; as json.dumps(value, sort_keys=True,
+# separators=(",", ":")) writes it, without a new encoder per call. _CANONICAL_TEXT writes
+# characters as they are (ensure_ascii=False). The two differ only in how they write a
+# character that is not printable ASCII (raw, or escaped as \uXXXX): a _CANONICAL_TEXT text
+# of printable ASCII only is the _CANONICAL_JSON text too.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_CANONICAL_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 # Where clients address an environment with ``url: simulator`` (served in-process, no socket).
 SIMULATOR_ROOT = "http://simulator.local"
 
@@ -67,6 +75,28 @@ class SourceRef(_Strict):
     line: int = 1
 
 
+class _Canonical(NamedTuple):
+    content: dict[str, Any]
+    text: str       # the content as _CANONICAL_TEXT writes it
+    digest: str     # sha256 of the content as _CANONICAL_JSON writes it
+
+
+def _content_text(content: dict[str, Any]) -> str:
+    """``_CANONICAL_TEXT.encode(content)``. The usual shape (object collections) is written out
+    directly, as the encoder writes it (sorted keys, strings by its own string function),
+    without setting up an encoder per package."""
+    if "objectCollections" not in content:
+        return _CANONICAL_TEXT.encode(content)
+    collections = ",".join(
+        '{"entities":[' + ",".join(map(encode_basestring, c["entities"]))
+        + '],"objCode":' + encode_basestring(c["objCode"]) + "}"
+        for c in content["objectCollections"])
+    revision = ("" if "revision" not in content
+                else ',"revision":' + _CANONICAL_TEXT.encode(content["revision"]))
+    return (f'{{"objectCollections":[{collections}]{revision},'
+            f'"source":{encode_basestring(content["source"])}}}')
+
+
 class PackageSpec(_Strict):
     """One declared package."""
 
@@ -93,10 +123,21 @@ class PackageSpec(_Strict):
         part of it only when declared, so packages without one keep their digest. The spec is
         frozen, so this is computed once and shared: read it, never change it.
         """
-        return self._content
+        return self._canonical.content
+
+    def content_json(self) -> str:
+        """``content()`` as canonical JSON, characters as they are (``ensure_ascii=False``):
+        the declared digest of the files (``desired.loader.declared_digest``) includes it."""
+        return self._canonical.text
+
+    def digest(self) -> str:
+        """sha256 of the canonical declared content; written into the ownership marker."""
+        return self._canonical.digest
 
     @cached_property
-    def _content(self) -> dict[str, Any]:
+    def _canonical(self) -> _Canonical:
+        """The content, its JSON and its digest, made together once: the spec is frozen, and
+        they are asked for several times."""
         out: dict[str, Any]
         if self.objectCollections is not None:
             collections = [
@@ -107,24 +148,16 @@ class PackageSpec(_Strict):
             out = {"source": self.source, "packageEntities": self.definition_content or {}}
         if self.revision is not None:
             out["revision"] = self.revision
-        return out
-
-    def digest(self) -> str:
-        """sha256 of the canonical declared content; written into the ownership marker."""
-        return self._digest
-
-    @cached_property
-    def _digest(self) -> str:  # the spec is frozen: computed once, asked for several times
-        blob = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()
+        text = _content_text(out)
+        blob = text if text.isascii() and "\x7f" not in text else _CANONICAL_JSON.encode(out)
+        return _Canonical(out, text, hashlib.sha256(blob.encode()).hexdigest())
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None,
                    deep: bool = False) -> PackageSpec:
         """A copy, without the content and digest computed for the original (they may
         differ)."""
         copied = super().model_copy(update=update, deep=deep)
-        copied.__dict__.pop("_digest", None)
-        copied.__dict__.pop("_content", None)
+        copied.__dict__.pop("_canonical", None)
         return copied
 
 

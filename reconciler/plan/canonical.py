@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.domain.statuses import status_name, text_or_empty
-from reconciler.plan.ownership import strip_marker
+from reconciler.plan.ownership import MARKER_WORD, Marker, split_marker, strip_marker
 
 # While a package assembles it is on its way to DRAFT; compare it as that.
 _TRANSIENT_AS = {"ASSEMBLING": "DRAFT"}
@@ -18,8 +18,23 @@ _TRANSIENT_AS = {"ASSEMBLING": "DRAFT"}
 
 def description(value: object) -> str:
     """Marker stripped, line endings unified, trailing spaces per line and outer blanks gone."""
-    text = text_or_empty(strip_marker(text_or_empty(value)))
-    lines = [line.rstrip() for line in text.split("\n")]
+    if isinstance(value, str) and "\n" not in value and "\r" not in value \
+            and MARKER_WORD not in value:
+        # One line and no marker: what the general way below leaves of it.
+        text = value.strip()
+        return "" if text.lower() == "null" else text
+    return _tidy(strip_marker(text_or_empty(value)))
+
+
+def marker_and_description(value: str | None) -> tuple[Marker | None, str]:
+    """``(parse_marker(value), description(value))``, reading the lines once. The marker is
+    the same: ``text_or_empty`` changes only an empty or "null" text, which has no marker."""
+    marker, rest = split_marker(text_or_empty(value))
+    return marker, _tidy(rest)
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text_or_empty(text).split("\n")]
     return "\n".join(lines).strip()
 
 

@@ -11,30 +11,47 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from json.encoder import encode_basestring
 
 from reconciler.domain.remote import RemotePackage
 from reconciler.plan import canonical
-from reconciler.plan.ownership import parse_marker
+from reconciler.plan.readings import Reading, Readings, read
 
 NAME_PREFIX = "name:"
+# What json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) makes
+# (dumps builds this encoder on every call; it keeps no state between calls).
+_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _sha(data: object) -> str:
-    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(_JSON.encode(data).encode()).hexdigest()
+
+
+def _value(value: object) -> str:
+    """``value`` as ``_JSON`` writes it inside an object: strings by the encoder's own string
+    function (``ensure_ascii=False``), anything else by the encoder."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return encode_basestring(value)
+    return _JSON.encode(value)
+
+
+def package_fingerprint(package: RemotePackage, reading: Reading | None = None) -> str:
+    """``_sha`` of the package's compared fields. The object is written out directly, keys in
+    sorted order, each value by ``_value``: the very text ``_sha`` would make, without
+    building a dict and a new encoder per package. ``reading``: the package's, when the
+    caller has it (the same values either way)."""
+    seen = read(package) if reading is None else reading
+    marker = seen.marker
+    blob = (f'{{"deletedAt":{_value(package.deletedAt or None)},'
+            f'"description":{encode_basestring(seen.description)},'  # always a str
+            f'"id":{encode_basestring(package.id.lower())},'
+            f'"marker":{_value(marker.digest if marker else None)},'
+            f'"name":{encode_basestring(seen.name)},'
+            f'"owner":{_value(seen.owner)},'
+            f'"status":{_value(seen.status)}}}')
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def package_fingerprint(package: RemotePackage) -> str:
-    marker = parse_marker(package.description)
-    return _sha({
-        "id": package.id.lower(),
-        "name": canonical.name(package.name),
-        "description": canonical.description(package.description),
-        "marker": marker.digest if marker else None,
-        "owner": marker.owner if marker else None,
-        "status": canonical.status(package.status),
-        "deletedAt": package.deletedAt or None,
-    })
 
 
 def _ids_by_name(remote: Iterable[RemotePackage]) -> dict[str, list[str]]:
@@ -51,21 +68,21 @@ def name_fingerprint(ids_by_name: Mapping[str, list[str]], name: str) -> str:
     return _sha({"name": wanted, "ids": sorted(ids_by_name.get(wanted, ()))})
 
 
-def owned(package: RemotePackage, owner: str) -> bool:
-    marker = parse_marker(package.description)
-    return marker is not None and marker.owner == owner
-
-
 def compute(remote: Sequence[RemotePackage], owner: str, touched_ids: Iterable[str],
-            created_names: Iterable[str]) -> dict[str, str]:
+            created_names: Iterable[str], readings: Readings | None = None) -> dict[str, str]:
+    """``readings``: the planner's, so each package is read once per plan."""
+    readings = Readings() if readings is None else readings
     wanted = {i.lower() for i in touched_ids}
     out: dict[str, str] = {}
     for package in remote:
-        if package.id.lower() in wanted or (not package.deleted and owned(package, owner)):
-            out[package.id.lower()] = package_fingerprint(package)
-    by_name = _ids_by_name(remote)
-    for name in created_names:
-        out[NAME_PREFIX + name] = name_fingerprint(by_name, name)
+        key, seen = package.id.lower(), readings(package)
+        if key in wanted or (not package.deleted and seen.owner == owner):
+            out[key] = package_fingerprint(package, seen)
+    created = list(created_names)
+    if created:  # a plan that creates nothing needs no index of names
+        by_name = _ids_by_name(remote)
+        for name in created:
+            out[NAME_PREFIX + name] = name_fingerprint(by_name, name)
     return dict(sorted(out.items()))
 
 
@@ -77,17 +94,18 @@ def stale_keys(saved: Mapping[str, str], remote: Sequence[RemotePackage],
     """
     by_id = {p.id.lower(): p for p in remote}
     by_name = _ids_by_name(remote)
+    readings = Readings()
     moved = []
     for key, value in saved.items():
         if key.startswith(NAME_PREFIX):
             now = name_fingerprint(by_name, key[len(NAME_PREFIX):])
         else:
             package = by_id.get(key)
-            now = package_fingerprint(package) if package else ""
+            now = package_fingerprint(package, readings(package)) if package else ""
         if now != value:
             moved.append(key)
     for package in remote:
-        if (not package.deleted and owned(package, owner)
+        if (not package.deleted and readings(package).owner == owner
                 and package.id.lower() not in saved):
             moved.append(package.id.lower())
     return sorted(moved)

@@ -14,7 +14,7 @@ from reconciler.domain.declared import PackageSpec
 from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
 from reconciler.plan import canonical
-from reconciler.plan.ownership import parse_marker
+from reconciler.plan.readings import Readings
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,9 @@ def _where(spec: PackageSpec) -> str:
 
 
 def match_packages(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
-                   owner: str) -> list[Match]:
+                   owner: str, readings: Readings | None = None) -> list[Match]:
+    """``readings``: the caller's, when it reads the same packages too (one per call)."""
+    read = Readings() if readings is None else readings
     live = [r for r in remote if not r.deleted]
     by_id = {r.id.lower(): r for r in live}
     pinned: dict[str, PackageSpec] = {}
@@ -57,7 +59,7 @@ def match_packages(desired: Sequence[PackageSpec], remote: Sequence[RemotePackag
                 f"packages {pinned[found.id.lower()].name!r} and {spec.name!r} pin the same "
                 f"id {spec.id}", hint="each package may pin a different id only")
         pinned[found.id.lower()] = spec
-        successor = _successor(spec, found, live, owner)
+        successor = _successor(spec, found, live, owner, read)
         if successor is not None and successor.id.lower() not in pinned:
             pinned[successor.id.lower()] = spec
             matches[index] = Match(spec, successor, (found,), stale_pin=found.id)
@@ -67,36 +69,38 @@ def match_packages(desired: Sequence[PackageSpec], remote: Sequence[RemotePackag
     by_name: dict[str, list[RemotePackage]] = {}
     for package in live:
         if package.id.lower() not in pinned:
-            by_name.setdefault(canonical.name(package.name), []).append(package)
+            by_name.setdefault(read(package).name, []).append(package)
     for index, spec in enumerate(desired):
         if index not in matches:
             candidates = by_name.get(canonical.name(spec.name), [])
-            matches[index] = _choose(spec, candidates, owner)
+            matches[index] = _choose(spec, candidates, owner, read)
     return [matches[i] for i in range(len(desired))]
 
 
-def _choose(spec: PackageSpec, candidates: list[RemotePackage], owner: str) -> Match:
+def _choose(spec: PackageSpec, candidates: list[RemotePackage], owner: str,
+            read: Readings) -> Match:
     if not candidates:
         return Match(spec, None)
     if len(candidates) == 1:
         return Match(spec, candidates[0])
-    active = [c for c in candidates if canonical.status(c.status) != "DISABLED"]
+    active = [c for c in candidates if read(c).status != "DISABLED"]
     chosen: list[RemotePackage] = active
     if not active:
         # Only disabled versions: the one whose marker records the current content is it.
         digest = spec.digest()
         chosen = [c for c in candidates
-                  if (m := parse_marker(c.description)) and m.owner == owner
+                  if (m := read(c).marker) and m.owner == owner
                   and m.digest == digest]
     if len(chosen) == 1:
         rest = tuple(c for c in candidates if c is not chosen[0])
         return Match(spec, chosen[0], rest)
-    if len(active) > 1 and (resumed := _interrupted_replace(spec, active, owner)) is not None:
+    if len(active) > 1 and (resumed := _interrupted_replace(spec, active, owner, read)) \
+            is not None:
         newest, older = resumed
         disabled = tuple(c for c in candidates if c not in active)
         return Match(spec, newest, disabled, older)
     if not active and not chosen and all(
-            (m := parse_marker(c.description)) and m.owner == owner for c in candidates):
+            (m := read(c).marker) and m.owner == owner for c in candidates):
         # Only our own retired versions, none with this content (replaced, then pruned, now
         # declared again with new content): they stay as they are and a new one is made.
         return Match(spec, None, tuple(candidates))
@@ -107,6 +111,7 @@ def _choose(spec: PackageSpec, candidates: list[RemotePackage], owner: str) -> M
 
 
 def _interrupted_replace(spec: PackageSpec, active: list[RemotePackage], owner: str,
+                         read: Readings,
                          ) -> tuple[RemotePackage, tuple[RemotePackage, ...]] | None:
     """Which of several live packages of ours by this name is the package, if that is clear.
 
@@ -117,11 +122,11 @@ def _interrupted_replace(spec: PackageSpec, active: list[RemotePackage], owner: 
     """
     if any(c.status is None for c in active):
         return None  # a slim list item may be a DISABLED version: fetched, then judged again
-    markers = [parse_marker(c.description) for c in active]
+    markers = [read(c).marker for c in active]
     if not all(m is not None and m.owner == owner for m in markers):
         return None
     digest = spec.digest()
-    healthy = [c for c in active if canonical.status(c.status) != "ASSEMBLING_FAILED"]
+    healthy = [c for c in active if read(c).status != "ASSEMBLING_FAILED"]
     current = [c for c, m in zip(active, markers, strict=True)
                if m and m.digest == digest and c in healthy]
     if len(current) == 1:
@@ -134,7 +139,7 @@ def _interrupted_replace(spec: PackageSpec, active: list[RemotePackage], owner: 
 
 
 def _successor(spec: PackageSpec, pinned: RemotePackage, live: Sequence[RemotePackage],
-               owner: str) -> RemotePackage | None:
+               owner: str, read: Readings) -> RemotePackage | None:
     """The package that replaced a pinned one, when the pin names a retired version.
 
     A create-then-disable replace gives the package a new id and disables the pinned one;
@@ -142,14 +147,14 @@ def _successor(spec: PackageSpec, pinned: RemotePackage, live: Sequence[RemotePa
     next run. The successor is the one live package of ours with the declared name and
     content; anything less certain keeps the pin as written.
     """
-    marker = parse_marker(pinned.description)
-    if canonical.status(pinned.status) not in ("DISABLED", "ASSEMBLING_FAILED") or \
+    marker = read(pinned).marker
+    if read(pinned).status not in ("DISABLED", "ASSEMBLING_FAILED") or \
             marker is None or marker.owner != owner:
         return None
     digest, name = spec.digest(), canonical.name(spec.name)
-    found = [r for r in live if r is not pinned and canonical.name(r.name) == name
+    found = [r for r in live if r is not pinned and read(r).name == name
              and r.status is not None
-             and canonical.status(r.status) not in ("DISABLED", "ASSEMBLING_FAILED")
-             and (m := parse_marker(r.description)) is not None
+             and read(r).status not in ("DISABLED", "ASSEMBLING_FAILED")
+             and (m := read(r).marker) is not None
              and m.owner == owner and m.digest == digest]
     return found[0] if len(found) == 1 else None

@@ -121,10 +121,10 @@ class Action:
     blocked: str | None = None
 
     def __post_init__(self) -> None:
-        for key in ("after", "before"):
-            value = getattr(self, key)
-            if value is not None and not isinstance(value, FrozenMap):
-                object.__setattr__(self, key, FrozenMap(value))
+        if self.after is not None and not isinstance(self.after, FrozenMap):
+            object.__setattr__(self, "after", FrozenMap(self.after))
+        if self.before is not None and not isinstance(self.before, FrozenMap):
+            object.__setattr__(self, "before", FrozenMap(self.before))
 
     def sort_key(self) -> tuple[int, str, int, str, str]:
         """The one order of a plan: by kind, then package name, then (installs) the position

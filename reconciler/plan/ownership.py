@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 PREFIX = "managed-by: wfpromote"
+MARKER_WORD = "wfpromote"  # every line either expression below matches holds it
 _MARKER = re.compile(
     r"^\s*managed-by:\s*wfpromote\s+owner=(?P<owner>.+?)\s+digest=(?P<digest>[0-9a-fA-F]{64})"
     r"(?:\s+revision=(?P<revision>\d{1,18}))?\s*$")
@@ -44,28 +45,33 @@ def _lines(description: str | None) -> list[str]:
     return lines
 
 
+def split_marker(description: str | None) -> tuple[Marker | None, str]:
+    """The marker on the last non-blank line (if that line is one), and the description
+    without it and without trailing blank lines: both from one reading of the lines."""
+    lines = _lines(description)
+    match = None
+    if lines and MARKER_WORD in lines[-1]:  # no marker without it: skip the expressions
+        match = _MARKER.match(lines[-1])
+        if match is not None:
+            lines.pop()
+        elif (tail := _TAIL.search(lines[-1])) is not None:
+            match = _MARKER.match(tail.group(1))
+            lines[-1] = lines[-1][:tail.start()]
+    marker = None
+    if match is not None:
+        revision = int(match["revision"]) if match["revision"] is not None else None
+        marker = Marker(match["owner"].strip(), match["digest"].lower(), revision)
+    return marker, "\n".join(lines).rstrip()
+
+
 def parse_marker(description: str | None) -> Marker | None:
     """The marker on the last non-blank line, if that line is one."""
-    lines = _lines(description)
-    if not lines:
-        return None
-    match = _MARKER.match(lines[-1])
-    if match is None and (tail := _TAIL.search(lines[-1])) is not None:
-        match = _MARKER.match(tail.group(1))
-    if match is None:
-        return None
-    revision = int(match["revision"]) if match["revision"] is not None else None
-    return Marker(match["owner"].strip(), match["digest"].lower(), revision)
+    return split_marker(description)[0]
 
 
 def strip_marker(description: str | None) -> str:
     """The description without a trailing marker line (and without trailing blank lines)."""
-    lines = _lines(description)
-    if lines and _MARKER.match(lines[-1]):
-        lines.pop()
-    elif lines and (tail := _TAIL.search(lines[-1])) is not None:
-        lines[-1] = lines[-1][:tail.start()]
-    return "\n".join(lines).rstrip()
+    return split_marker(description)[1]
 
 
 def with_marker(description: str | None, owner: str, digest: str,

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from reconciler.domain.declared import PackageSpec
 from reconciler.domain.remote import Installation, RemotePackage
-from reconciler.domain.statuses import status_name
 from reconciler.errors import UnsafePlan, WfpromoteError
 from reconciler.plan import bodies, canonical, fingerprint, safety
 from reconciler.plan.content import same_content
@@ -29,7 +28,8 @@ from reconciler.plan.model import (
     Scope,
 )
 from reconciler.plan.object_diff import object_diffs
-from reconciler.plan.ownership import Marker, parse_marker
+from reconciler.plan.ownership import Marker
+from reconciler.plan.readings import Reading, Readings
 from reconciler.plan.selection import Selection
 from reconciler.plan.settings import PlanSettings
 from reconciler.suggest import did_you_mean
@@ -46,29 +46,32 @@ class _Draft:
 
 def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
          settings: PlanSettings,
-         installations: Mapping[str, Sequence[Installation]] | None = None) -> Plan:
+         installations: Mapping[str, Sequence[Installation]] | None = None,
+         readings: Readings | None = None) -> Plan:
     """``installations`` is the history (E8) per remote package ID, fetched for the packages
-    that declare installs; a package missing from it has no installs yet."""
+    that declare installs; a package missing from it has no installs yet. ``readings``: the
+    caller's, when it has read the same packages (``needs_detail``) just before."""
+    read = Readings() if readings is None else readings
     history = installations or {}
-    failed = failed_assemblies(desired, remote, settings.owner)
+    failed = failed_assemblies(desired, remote, settings.owner, read)
     remote = [r for r in remote if r.id not in failed]
-    managed = [r for r in remote if not r.deleted and _owner_of(r) == settings.owner]
+    managed = [r for r in remote if not r.deleted and read(r).owner == settings.owner]
     verdict = safety.check_not_empty(len(desired), len(managed), settings)
     selection = Selection(settings.targets, settings.excludes)
     _check_replace_names(desired, selection, settings.replaces)
     matches = match_packages([s for s in desired if selection.includes(s.name)], remote,
-                             settings.owner)
+                             settings.owner, read)
     draft = _Draft()
     in_scope = {canonical.name(s.name) for s in desired}
     for package in failed.values():
         # Within the run's scope: the whole folder, or a name the given PATHS declare.
         if selection.includes(package.name) and (
                 settings.complete_scope or canonical.name(package.name) in in_scope):
-            _plan_cleanup(package, draft)
+            _plan_cleanup(package, draft, read)
     for match in matches:
         count = len(draft.actions)
-        _plan_declared(match, settings, draft)
-        _finish_replace(match, draft)
+        _plan_declared(match, settings, draft, read)
+        _finish_replace(match, draft, read)
         _plan_installs(match, draft.actions[count:], settings, history, draft)
         if match.stale_pin is not None and match.remote is not None:
             where = f" in {match.spec.origin.file}" if match.spec.origin else ""
@@ -87,12 +90,12 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
     scope = Scope()
     if settings.complete_scope:
         for package in unclaimed:
-            _plan_prune(package, settings, draft)
+            _plan_prune(package, settings, draft, read)
     else:
         # Declared elsewhere or not at all: this run cannot tell, so it leaves them alone.
         scope = Scope(complete=False, out_of_scope=len(unclaimed),
                       reason=settings.scope_reason or "PATHS do not cover the packages folder")
-    _note_renames(matches, managed, draft)
+    _note_renames(matches, managed, draft, read)
     actions = sorted(draft.actions, key=Action.sort_key)
     if verdict is None or verdict.allowed:
         # --allow-empty consents to removing everything: the threshold does not ask again.
@@ -107,12 +110,12 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
     return Plan(
         actions=tuple(actions), owner=settings.owner, profile=settings.profile,
         desired_digest=settings.desired_digest,
-        remote_fingerprints=fingerprint.compute(remote, settings.owner, touched, created),
+        remote_fingerprints=fingerprint.compute(remote, settings.owner, touched, created, read),
         warnings=tuple(draft.warnings), scope=scope, verdict=verdict)
 
 
 def failed_assemblies(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
-                      owner: str) -> dict[str, RemotePackage]:
+                      owner: str, read: Readings) -> dict[str, RemotePackage]:
     """Our packages whose assembly failed, by id: never a match, always cleaned up.
 
     A failed package was never usable, so it is deleted (every profile offers DELETE; the
@@ -121,18 +124,18 @@ def failed_assemblies(desired: Sequence[PackageSpec], remote: Sequence[RemotePac
     """
     pinned = {s.id.lower() for s in desired if s.id}
     return {r.id: r for r in remote
-            if not r.deleted and _owner_of(r) == owner and r.id.lower() not in pinned
-            and canonical.status(r.status) == "ASSEMBLING_FAILED"}
+            if not r.deleted and (seen := read(r)).owner == owner
+            and r.id.lower() not in pinned and seen.status == "ASSEMBLING_FAILED"}
 
 
-def _plan_cleanup(package: RemotePackage, draft: _Draft) -> None:
+def _plan_cleanup(package: RemotePackage, draft: _Draft, read: Readings) -> None:
     reason = failure_reason(package)
     draft.warnings.append(
         f"package {package.name!r} ({package.id}) failed to assemble"
         f"{': ' + reason if reason else ''}; it was never usable and is deleted")
     draft.actions.append(Action(
         kind=ActionKind.DELETE, name=package.name, reason=Reason.ASSEMBLY_FAILED,
-        package_id=package.id, before=_before(package)))
+        package_id=package.id, before=_before(package, read(package))))
 
 
 def failure_reason(package: RemotePackage) -> str:
@@ -146,24 +149,25 @@ def failure_reason(package: RemotePackage) -> str:
 
 
 def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
-                 settings: PlanSettings) -> set[str]:
+                 settings: PlanSettings, readings: Readings | None = None) -> set[str]:
     """IDs of remote packages the slim listing cannot decide about; fetch these one by one."""
-    failed = failed_assemblies(desired, remote, settings.owner)
+    read = Readings() if readings is None else readings
+    failed = failed_assemblies(desired, remote, settings.owner, read)
     remote = [r for r in remote if r.id not in failed]
     selection = Selection(settings.targets, settings.excludes)
     chosen = [s for s in desired if selection.includes(s.name)]
     try:
-        matches = match_packages(chosen, remote, settings.owner)
+        matches = match_packages(chosen, remote, settings.owner, read)
     except WfpromoteError:
         # Several live packages share a declared name and some list items lack the status
         # that tells the superseded (DISABLED) ones apart: fetch those, then judge again.
         names = {canonical.name(s.name) for s in chosen}
         slim = {r.id for r in remote if not r.deleted and r.status is None
-                and canonical.name(r.name) in names}
+                and read(r).name in names}
         if not slim:
             raise
         return slim | needs_detail(desired, [r for r in remote if r.id not in slim],
-                                   settings)
+                                   settings, read)
     wanted: set[str] = set()
     claimed: set[str] = set()
     for match in matches:
@@ -172,7 +176,7 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
         if package is None:
             continue
         claimed.add(package.id)
-        marker = parse_marker(package.description)
+        marker = read(package).marker
         if package.status is None or (settings.adopt and marker is None
                                       and package.packageEntities is None):
             wanted.add(package.id)
@@ -184,12 +188,12 @@ def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage]
     if settings.complete_scope:
         wanted.update(r.id for r in remote
                       if not r.deleted and r.status is None and r.id not in claimed
-                      and _owner_of(r) == settings.owner and selection.includes(r.name))
+                      and read(r).owner == settings.owner and selection.includes(r.name))
     return wanted
 
 
 def needs_history(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
-                  settings: PlanSettings) -> set[str]:
+                  settings: PlanSettings, readings: Readings | None = None) -> set[str]:
     """IDs of remote packages whose installation history (E8) the plan needs: those matched
     to a selected declared package with an ``install:`` list."""
     selection = Selection(settings.targets, settings.excludes)
@@ -197,7 +201,7 @@ def needs_history(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage
     if not chosen:
         return set()
     try:
-        matches = match_packages(chosen, remote, settings.owner)
+        matches = match_packages(chosen, remote, settings.owner, readings)
     except WfpromoteError:
         return set()  # plan() reports the same problem
     return {m.remote.id for m in matches if m.remote is not None}
@@ -221,13 +225,13 @@ def _check_replace_names(desired: Sequence[PackageSpec], selection: Selection,
 
 
 def _note_renames(matches: Sequence[Match], managed: Sequence[RemotePackage],
-                  draft: _Draft) -> None:
+                  draft: _Draft, read: Readings) -> None:
     """A create and a prune with the same content is most likely a rename: say how to keep it."""
     pruned = {a.package_id for a in draft.actions
               if a.kind in (ActionKind.DISABLE, ActionKind.DELETE)}
     by_digest: dict[str, list[RemotePackage]] = {}
     for package in managed:
-        if package.id in pruned and (marker := parse_marker(package.description)):
+        if package.id in pruned and (marker := read(package).marker):
             by_digest.setdefault(marker.digest, []).append(package)
     created: dict[str, list[PackageSpec]] = {}
     for match in matches:
@@ -245,7 +249,7 @@ def _note_renames(matches: Sequence[Match], managed: Sequence[RemotePackage],
             f"{where} to rename that package in place instead")
 
 
-def _finish_replace(match: Match, draft: _Draft) -> None:
+def _finish_replace(match: Match, draft: _Draft, read: Readings) -> None:
     """Disable the other live versions an unfinished replace left, whatever ``prune`` says:
     a finished replace would have disabled them too."""
     if not match.leftovers or match.remote is None:
@@ -260,7 +264,8 @@ def _finish_replace(match: Match, draft: _Draft) -> None:
         # version must still be there, untouched.
         draft.actions.append(Action(
             kind=ActionKind.DISABLE, name=package.name, reason=Reason.SUPERSEDED,
-            package_id=package.id, after={"status": "DISABLED"}, before=_before(package),
+            package_id=package.id, after={"status": "DISABLED"},
+            before=_before(package, read(package)),
             successor_id=match.remote.id))
 
 
@@ -280,16 +285,10 @@ def _plan_installs(match: Match, made: Sequence[Action], settings: PlanSettings,
                                        _origin(spec)))
 
 
-def _owner_of(package: RemotePackage) -> str | None:
-    marker = parse_marker(package.description)
-    return marker.owner if marker else None
-
-
-def _before(package: RemotePackage) -> dict[str, object]:
+def _before(package: RemotePackage, seen: Reading) -> dict[str, object]:
     out: dict[str, object] = {
-        "id": package.id, "name": package.name,
-        "description": canonical.description(package.description),
-        "status": status_name(package.status)}  # raw: the apply engine waits on ASSEMBLING
+        "id": package.id, "name": package.name, "description": seen.description,
+        "status": seen.status_name}  # raw: the apply engine waits on ASSEMBLING
     if package.source:
         out["source"] = package.source
     return out
@@ -299,23 +298,25 @@ def _origin(spec: PackageSpec) -> str | None:
     return f"{spec.origin.file}:{spec.origin.line}" if spec.origin else None
 
 
-def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft) -> None:
+def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft,
+                   read: Readings) -> None:
     spec, package = match.spec, match.remote
     if package is None:
         draft.actions.append(_create(spec, settings))
         return
-    marker = parse_marker(package.description)
+    seen = read(package)
+    marker = seen.marker
     owned = marker is not None and marker.owner == settings.owner
     if not owned and not settings.adopt:
         who = f"owner {marker.owner!r}" if marker else "no marker"
         draft.conflicts.append(f"{spec.name!r} (id {package.id}, {who})")
         return
-    if status_name(package.status) == "ASSEMBLING":
+    if seen.status_name == "ASSEMBLING":
         draft.warnings.append(f"package {spec.name!r} is still assembling; compared as DRAFT")
-    reason = _replace_reason(spec, package, marker, owned, settings, draft)
-    diffs = _field_diffs(spec, package)
+    reason = _replace_reason(spec, package, seen, owned, settings, draft)
+    diffs = _field_diffs(spec, package, seen)
     if reason is not None:
-        draft.actions.append(_replace(spec, package, marker, reason, diffs, settings, draft))
+        draft.actions.append(_replace(spec, package, seen, reason, diffs, settings, draft))
         return
     patch = {d.path: _patch_value(d, spec, settings) for d in diffs}
     if not owned:
@@ -326,15 +327,15 @@ def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft) -> None:
         Reason.UP_TO_DATE
     draft.actions.append(Action(
         kind=kind, name=spec.name, reason=why, package_id=package.id,
-        after=patch or None, before=_before(package), diffs=tuple(diffs),
+        after=patch or None, before=_before(package, seen), diffs=tuple(diffs),
         source_env=spec.source, origin=_origin(spec)))
 
 
-def _replace_reason(spec: PackageSpec, package: RemotePackage, marker: Marker | None,
+def _replace_reason(spec: PackageSpec, package: RemotePackage, seen: Reading,
                     owned: bool, settings: PlanSettings, draft: _Draft) -> Reason | None:
-    if canonical.status(package.status) == "ASSEMBLING_FAILED":
+    if seen.status == "ASSEMBLING_FAILED":
         return Reason.ASSEMBLY_FAILED
-    if canonical.status(package.status) == "UNASSEMBLED":
+    if seen.status == "UNASSEMBLED":
         # Saved without assembling (UI "Save and Close"): it never assembles on its own, so
         # waiting would only end at the assembly timeout; it is re-made like a failed one.
         draft.warnings.append(f"package {spec.name!r} ({package.id}) is UNASSEMBLED; "
@@ -343,7 +344,7 @@ def _replace_reason(spec: PackageSpec, package: RemotePackage, marker: Marker | 
     if spec.name in settings.replaces:
         return Reason.REPLACE_REQUESTED
     if owned:
-        return _changed(spec, marker) if marker else None
+        return _changed(spec, seen.marker) if seen.marker else None
     same = same_content(spec, package, settings.environments)
     if same is None:
         draft.warnings.append(
@@ -364,18 +365,17 @@ def _changed(spec: PackageSpec, marker: Marker) -> Reason | None:
     return Reason.CONTENT_CHANGED
 
 
-def _field_diffs(spec: PackageSpec, package: RemotePackage) -> list[FieldDiff]:
+def _field_diffs(spec: PackageSpec, package: RemotePackage, seen: Reading) -> list[FieldDiff]:
     diffs = []
-    if spec.id is not None and canonical.name(package.name) != canonical.name(spec.name):
+    if spec.id is not None and seen.name != canonical.name(spec.name):
         diffs.append(FieldDiff("name", package.name, spec.name))
-    old_text, new_text = canonical.description(package.description), \
-        canonical.description(spec.description)
+    old_text, new_text = seen.description, canonical.description(spec.description)
     if old_text != new_text:
         diffs.append(FieldDiff("description", old_text, new_text))
-    old_status = canonical.status(package.status)
+    old_status = seen.status
     if old_status is not None and old_status != spec.status.value:
         diffs.append(FieldDiff("status", old_status, spec.status.value))
-    elif status_name(package.status) == "ASSEMBLING":
+    elif seen.status_name == "ASSEMBLING":
         # Compared as DRAFT, but not yet known to be one: apply waits for the assembly to end
         # (a failure is then found and cleaned up), so a plan is empty only once it is over.
         diffs.append(FieldDiff("status", "ASSEMBLING", spec.status.value))
@@ -388,8 +388,9 @@ def _patch_value(diff: FieldDiff, spec: PackageSpec, settings: PlanSettings) -> 
     return diff.new
 
 
-def _replace(spec: PackageSpec, package: RemotePackage, marker: Marker | None, reason: Reason,
+def _replace(spec: PackageSpec, package: RemotePackage, seen: Reading, reason: Reason,
              diffs: list[FieldDiff], settings: PlanSettings, draft: _Draft) -> Action:
+    marker = seen.marker
     if marker is not None and marker.digest != spec.digest():
         if marker.revision != spec.revision:
             diffs = [FieldDiff("revision", marker.revision, spec.revision, op=DiffOp.CHANGE),
@@ -414,7 +415,7 @@ def _replace(spec: PackageSpec, package: RemotePackage, marker: Marker | None, r
     status = spec.status.value
     return Action(
         kind=ActionKind.REPLACE, name=spec.name, reason=reason, package_id=package.id,
-        after=after, before=_before(package), diffs=tuple(diffs), strategy=strategy,
+        after=after, before=_before(package, seen), diffs=tuple(diffs), strategy=strategy,
         source_env=spec.source, origin=_origin(spec),
         desired_status=status if strategy is ReplaceStrategy.CREATE_THEN_DISABLE
         and status != "DRAFT" else None)
@@ -429,15 +430,17 @@ def _create(spec: PackageSpec, settings: PlanSettings) -> Action:
         desired_status=after.get("desired_status"))
 
 
-def _plan_prune(package: RemotePackage, settings: PlanSettings, draft: _Draft) -> None:
+def _plan_prune(package: RemotePackage, settings: PlanSettings, draft: _Draft,
+                read: Readings) -> None:
     if settings.prune == "off":
         return
+    seen = read(package)
     if settings.prune == "disable":
-        if canonical.status(package.status) == "DISABLED":
+        if seen.status == "DISABLED":
             return
         kind, after = ActionKind.DISABLE, {"status": "DISABLED"}
     else:
         kind, after = ActionKind.DELETE, None
     draft.actions.append(Action(
         kind=kind, name=package.name, reason=Reason.NOT_DECLARED, package_id=package.id,
-        after=after, before=_before(package)))
+        after=after, before=_before(package, seen)))

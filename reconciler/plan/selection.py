@@ -19,7 +19,7 @@ class Selection:
     def includes(self, name: str) -> bool:
         if self.targets and not any(fnmatchcase(name, g) for g in self.targets):
             return False
-        return not any(fnmatchcase(name, g) for g in self.excludes)
+        return not self.excludes or not any(fnmatchcase(name, g) for g in self.excludes)
 
     def unmatched(self, names: Iterable[str]) -> list[str]:
         """One warning per glob that matches none of ``names``: a typo in --target would

@@ -17,7 +17,8 @@ class FrozenMap(Mapping[str, Any]):
     __slots__ = ("_data", "_hash")
 
     def __init__(self, data: Mapping[str, Any] | None = None) -> None:
-        self._data: dict[str, Any] = {str(k): freeze(v) for k, v in (data or {}).items()}
+        self._data: dict[str, Any] = {
+            str(k): v if type(v) in _SCALARS else freeze(v) for k, v in (data or {}).items()}
         self._hash: int | None = None
 
     def __getitem__(self, key: str) -> Any:
@@ -43,8 +44,15 @@ class FrozenMap(Mapping[str, Any]):
         return f"FrozenMap({self._data!r})"
 
 
+# Exactly these types are returned as they are without asking further: none is a mapping, a
+# list or a tuple (a subclass, such as a StrEnum, takes the general way below).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def freeze(value: Any) -> Any:
     """JSON-like data as nested FrozenMaps and tuples (scalars unchanged)."""
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, FrozenMap):
         return value
     if isinstance(value, Mapping):

@@ -20,6 +20,7 @@ from reconciler.domain.declared import Config, PackageSpec
 from reconciler.domain.remote import Installation, RemotePackage
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import needs_detail, needs_history, plan
+from reconciler.plan.readings import Readings
 from reconciler.plan.settings import PlanSettings
 
 log = logging.getLogger(__name__)
@@ -128,15 +129,16 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     started = clock.monotonic()
     remote = list(listing) if listing is not None else await api.list_packages()
     listed = clock.monotonic()
-    wanted = needs_detail(specs, remote, settings)
+    readings = Readings()  # each package's marker, status, ... read once for the three calls
+    wanted = needs_detail(specs, remote, settings, readings)
     if wanted:
         log.info("fetching %d package(s) the listing cannot decide about", len(wanted))
-    history_ids = needs_history(specs, remote, settings)
+    history_ids = needs_history(specs, remote, settings, readings)
     details, histories = await asyncio.gather(
         fetch_details(api, remote, wanted, config.concurrency),
         fetch_histories(api, history_ids, config.concurrency))
     fetched = clock.monotonic()
-    result = plan(specs, details, settings, histories)
+    result = plan(specs, details, settings, histories, readings)
     done = clock.monotonic()
     timings = {"list": listed - started if listing_seconds is None else listing_seconds,
                "fetch": fetched - listed, "diff": done - fetched}
