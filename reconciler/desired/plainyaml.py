@@ -149,8 +149,13 @@ _SPACES = re.compile(" *")
 # One-level [ ] and { } of plain scalars, read by splitting at the commas.
 _NOT_FLAT = re.compile("[][{}#]")
 _FLAT_START = r"""(?:[^-?:,\[\]{}#&*!|>'"%@`\s]|-(?=[0-9.]))"""
-_FLAT_ITEM = re.compile(rf" *({_FLAT_START}[^:]*?) *")
-_FLAT_PAIR = re.compile(rf" *({_FLAT_START}[^:]*?) *: +({_FLAT_START}[^:]*?) *")
+# (The text up to its last non-space character, then spaces: linear, where a lazy `*?`
+# before ` *` backtracks quadratically on a long run of spaces.)
+_FLAT_ITEM = re.compile(rf" *({_FLAT_START}(?:[^:]*[^: ])?) *")
+_FLAT_PAIR = re.compile(rf" *({_FLAT_START}(?:[^:]*[^: ])?) *: +({_FLAT_START}(?:[^:]*[^: ])?) *")
+# A line this long may hold an implicit key over YAML's 1,024 characters (inside { } too),
+# which YAML refuses: such a text is left to ruamel, as is any text over 200,000 characters.
+_LONG_LINE = re.compile("[^\n]{1001}")
 _NUMBER_STARTS = frozenset("0123456789.")
 # A plain scalar inside [ ] or { }: no ':', '#', bracket or comma in it at all.
 _FLOW_PLAIN = re.compile(_FLAT_START + r"[^,\[\]{}#:]*")
@@ -163,7 +168,7 @@ def read(text: str) -> list[tuple[int, Any]] | None:
     entirely in the subset (then ruamel composes it, and reports what is wrong)."""
     # Every value starts at its own character, so a text shorter than MAX_NODES
     # (sources.MAX_NODES, 200,000) cannot hold more values than that: no alias, no bomb.
-    if len(text) >= 200_000 or _OUTSIDE.search(text):
+    if len(text) >= 200_000 or _OUTSIDE.search(text) or _LONG_LINE.search(text):
         return None
     try:
         heights: list[int] = []  # how deeply each [ ]/{ } value nests

@@ -242,9 +242,10 @@ def test_generated_documents_read_the_same(text: str) -> None:
 @given(documents(safe=True))
 def test_valid_documents_mostly_take_the_plain_path(text: str) -> None:
     """Valid documents in the common styles: same answer, and (checked over the run below)
-    read by the plain reader unless they use a quoted escape."""
+    read by the plain reader unless they use a quoted escape or a line over 1,000 characters."""
     read = assert_same(text)
-    if '\\' not in text and "K" * 150 not in text and '"' not in text:
+    if ('\\' not in text and "K" * 150 not in text and '"' not in text
+            and max(map(len, text.split("\n"))) <= 1000):
         assert read, text
 
 
@@ -324,8 +325,12 @@ def test_documents_keep_positions_from_ruamel() -> None:
 @given(documents())
 def test_same_answer_with_the_pure_parser(text: str) -> None:
     """Without the C extension ruamel's pure parser composes; the reader still agrees."""
+    parser = sources._parser
     with pytest.MonkeyPatch.context() as patch:
+        # As without the C extension: no C composer, and ruamel's own parser is the pure one
+        # (with the extension installed, YAML(pure=False) would still use C).
         patch.setattr(sources, "_FAST", [None])
+        patch.setattr(sources, "_parser", lambda *, fast: parser(fast=False))
         for _, example in yaml_texts()[:20]:
             assert_same(example)
         assert_same(text)

@@ -239,6 +239,11 @@ class Reconciler(RuleBasedStateMachine):
                           owner: str) -> None:
         if not marker or owner != OWNER:
             name = HAND_MADE[len(self.unowned) % len(HAND_MADE)]  # never a declared name
+        elif any(p.name == name and p.status != "DISABLED" for p in self.sim.list_packages()):
+            # A second live package under our marker and a name already in use is a conflict
+            # only a person can settle: the plan refuses it and asks for an `id:` pin
+            # (tests/plan/test_plan_identity_cases.py), so no apply could converge here.
+            return
         description = "made in the UI"
         if marker:
             description = with_marker(description, owner, "0" * 64)
