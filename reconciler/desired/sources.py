@@ -264,6 +264,12 @@ def parse_json(text: str, shown: str) -> Document:
     return Document(shown, 0, 1, data, Positions())
 
 
+def located(shown: str, text: str, offset: int) -> Location:
+    """The 1-based line and column of the character at ``offset`` in ``text``."""
+    line = text.count("\n", 0, offset) + 1
+    return Location(shown, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
 class NonFiniteNumber(ValueError):
     """JSON text holds NaN, Infinity or -Infinity, which JSON does not allow."""
 
@@ -279,12 +285,9 @@ def non_finite_error(text: str, shown: str) -> SourceError:
     """The error for a NaN/Infinity/-Infinity in JSON ``text``, at its line and column."""
     for match in _NON_FINITE.finditer(text):
         if match.group(1):
-            start = match.start(1)
-            line = text.count("\n", 0, start) + 1
-            column = start - (text.rfind("\n", 0, start) + 1) + 1
             return SourceError(f"JSON does not allow {match.group(1)}",
                                hint="write a number, or the value as a string in quotes",
-                               location=Location(shown, line, column))
+                               location=located(shown, text, match.start(1)))
     return SourceError("JSON does not allow NaN or Infinity", location=Location(shown))
 
 
@@ -298,12 +301,9 @@ def long_integer_error(text: str, shown: str) -> SourceError:
                 key=lambda m: len(m.group(1)), default=None)
     if found is None:
         return SourceError("JSON number too long", location=Location(shown))
-    start = found.start(1)
-    line = text.count("\n", 0, start) + 1
-    column = start - (text.rfind("\n", 0, start) + 1) + 1
     return SourceError(f"JSON number too long ({len(found.group(1).lstrip('-'))} digits)",
                        hint="write a shorter number, or the value as a string in quotes",
-                       location=Location(shown, line, column))
+                       location=located(shown, text, found.start(1)))
 
 
 def loads_strict(text: str, shown: str) -> Any:
@@ -377,12 +377,10 @@ def _compose(text: str, shown: str) -> list[Any]:
                                          mark.line if mark else None)
         raise SourceError(f"YAML syntax error: {message}", hint=hint, location=where) from None
     except ReaderError as exc:  # a control character YAML does not allow
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
         raise SourceError(f"character {code:#04x} is not allowed in YAML",
                           hint="remove the control character",
-                          location=Location(shown, line, column)) from None
+                          location=located(shown, text, exc.position)) from None
     except YAMLError as exc:
         raise SourceError(f"YAML error: {type(exc).__name__}", location=Location(shown)) \
             from None

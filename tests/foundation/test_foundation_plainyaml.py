@@ -10,7 +10,6 @@ or the documents, their start lines and every value (type included) are the same
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from plain_vs_ruamel import by_ruamel, canon, pure_parser
 from test_foundation_corpus import CASES
 
 from reconciler.desired import plainyaml, sources
@@ -27,28 +27,6 @@ ROOT = Path(__file__).resolve().parents[2]
 HEX = "ffa0f8d27e87c5ba0010aeee529de4a4"
 # `make test` runs a bounded number of examples; with WFPROMOTE_SOAK=1 set, twenty times more.
 SOAK = 20 if os.environ.get("WFPROMOTE_SOAK", "") not in ("", "0") else 1
-
-
-def canon(value: Any) -> Any:
-    """``value`` with every type spelled out (1, 1.0 and True differ; NaN equals NaN)."""
-    if isinstance(value, dict):
-        return ("map", [(k, canon(v)) for k, v in value.items()])
-    if isinstance(value, list):
-        return ("seq", [canon(v) for v in value])
-    if isinstance(value, float) and math.isnan(value):
-        return ("float", "nan")
-    return (type(value).__name__, value)
-
-
-def by_ruamel(text: str) -> Any:
-    """What ``parse_yaml`` gave before the plain reader: ruamel's nodes, built and checked."""
-    try:
-        nodes = sources._compose(text, "f.yaml")
-        return [(node.start_mark.line + 1,
-                 canon(sources._Builder("f.yaml", record=False).build(node, ())))
-                for node in nodes]
-    except sources.SourceError as exc:
-        return ("error", exc.message, exc.location)
 
 
 def assert_same(text: str) -> bool:
@@ -325,12 +303,7 @@ def test_documents_keep_positions_from_ruamel() -> None:
 @given(documents())
 def test_same_answer_with_the_pure_parser(text: str) -> None:
     """Without the C extension ruamel's pure parser composes; the reader still agrees."""
-    parser = sources._parser
-    with pytest.MonkeyPatch.context() as patch:
-        # As without the C extension: no C composer, and ruamel's own parser is the pure one
-        # (with the extension installed, YAML(pure=False) would still use C).
-        patch.setattr(sources, "_FAST", [None])
-        patch.setattr(sources, "_parser", lambda *, fast: parser(fast=False))
+    with pure_parser():
         for _, example in yaml_texts()[:20]:
             assert_same(example)
         assert_same(text)
