@@ -6,10 +6,14 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test soak lint bench clean install mutation
 
+# The package is byte-compiled at install, as a wheel install does: under
+# PYTHONDONTWRITEBYTECODE every run would otherwise compile every module it imports
+# (a .pyc older than its source is simply not used).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q reconciler
 	touch $(STAMP)
 
 install: $(STAMP)
