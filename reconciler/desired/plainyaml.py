@@ -3,7 +3,7 @@
 Almost every package file is block mappings and lists of one-line values: keys, plain scalars,
 simply quoted strings and one-line flow collections (``[preview]``, ``{ID: ..., name: ...}``).
 ``read`` turns such a text straight into plain Python data, with exactly the values ruamel's
-composer and ``sources._Builder`` give it (YAML 1.2 scalars, resolved by ruamel's own rules,
+composer and ``composer.Builder`` give it (YAML 1.2 scalars, resolved by ruamel's own rules,
 copied below and compared with ruamel's by a test).
 
 Anything outside the subset (tags, anchors and aliases, merge keys, block or multi-line

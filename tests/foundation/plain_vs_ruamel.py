@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.desired import plainyaml, sources
+from reconciler.desired import composer, plainyaml
+from reconciler.desired.sources import SourceError
 
 
 def canon(value: Any) -> Any:
@@ -29,10 +30,10 @@ def canon(value: Any) -> Any:
 def pure_parser() -> Iterator[None]:
     """The ruamel path as without the C extension: no C composer, and ruamel's own parser is
     the pure one (with the extension installed, YAML(pure=False) would still use C)."""
-    parser = sources._parser
+    parser = composer._parser
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sources, "_FAST", [None])
-        patch.setattr(sources, "_parser", lambda *, fast: parser(fast=False))
+        patch.setattr(composer, "_FAST", [None])
+        patch.setattr(composer, "_parser", lambda *, fast: parser(fast=False))
         yield
 
 
@@ -40,11 +41,11 @@ def by_ruamel(text: str, *, pure: bool = False) -> Any:
     """The ruamel path's answer, [(start line, value)], or ("error", message, location)."""
     with pure_parser() if pure else contextlib.nullcontext():
         try:
-            nodes = sources._compose(text, "f.yaml")
+            nodes = composer.compose(text, "f.yaml")
             return [(node.start_mark.line + 1,
-                     canon(sources._Builder("f.yaml", record=False).build(node, ())))
+                     canon(composer.Builder("f.yaml", record=False).build(node, ())))
                     for node in nodes]
-        except sources.SourceError as exc:
+        except SourceError as exc:
             return ("error", exc.message, exc.location)
 
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from plain_vs_ruamel import by_ruamel, canon, pure_parser
 from test_foundation_corpus import CASES
 
-from reconciler.desired import plainyaml, sources
+from reconciler.desired import composer, plainyaml, sources
 
 ROOT = Path(__file__).resolve().parents[2]
 HEX = "ffa0f8d27e87c5ba0010aeee529de4a4"
@@ -63,7 +63,7 @@ def test_the_examples_take_the_plain_path() -> None:
 
 def test_rules_are_ruamels_yaml_12_rules() -> None:
     """The copied resolver table is ruamel's own, rule for rule and in the same order."""
-    resolver = sources._resolver_class()(loadumper=None)
+    resolver = composer._resolver_class()(loadumper=None)
     theirs = {first: [(tag, rx.pattern, rx.flags & ~re.UNICODE) for tag, rx in rules]
               for first, rules in resolver.versioned_resolver.items()}
     ours = {first: [(tag, pattern, re.compile(pattern, flags).flags & ~re.UNICODE)
@@ -83,7 +83,7 @@ NUMBERISH = "0123456789_.+-eExXoObB:aAfFnNiItTlLuU~ <=!&*yYZz"
 def test_resolution_matches_ruamel(text: str) -> None:
     from ruamel.yaml.nodes import ScalarNode
 
-    resolver = sources._resolver_class()(loadumper=None)
+    resolver = composer._resolver_class()(loadumper=None)
     assert plainyaml.resolve(text) == str(resolver.resolve(ScalarNode, text, (True, False)))
 
 

@@ -1,7 +1,7 @@
 """Red-team tests for the plain-YAML reader (``reconciler.desired.plainyaml``).
 
 The contract: whenever ``plainyaml.read`` returns documents they are exactly what the ruamel path
-(``sources._compose`` + ``sources._Builder``) gives: the same number of documents, the same start
+(``composer.compose`` + ``composer.Builder``) gives: the same number of documents, the same start
 lines and the same values, types included; and whenever the ruamel path refuses a text (syntax
 error, duplicate key, tag, alias, limits, ...) ``read`` returns None, so that the ruamel path
 words the error.
@@ -13,7 +13,7 @@ This file holds
   aside);
 - differential tests on generated texts (lines from a grammar of YAML pieces, templates filled
   with random scalars, nested block trees), each also run through ruamel's pure-Python parser
-  (a line indented 1000 spaces makes ``sources._compose`` choose it);
+  (``plain_vs_ruamel.pure_parser``);
 - the resolver compared with ruamel's on random strings.
 """
 
@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plain_vs_ruamel import by_plain, by_ruamel
 
-from reconciler.desired import plainyaml, sources
+from reconciler.desired import composer, plainyaml, sources
 
 
 def agree(text: str, *, pure: bool = False) -> bool:
@@ -314,7 +314,7 @@ def numberish(draw: st.DrawFn) -> str:
 def ruamel_resolve() -> Any:
     from ruamel.yaml.nodes import ScalarNode
 
-    resolver = sources._resolver_class()(loadumper=None)
+    resolver = composer._resolver_class()(loadumper=None)
     return lambda text: str(resolver.resolve(ScalarNode, text, (True, False)))
 
 
