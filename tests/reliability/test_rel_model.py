@@ -14,9 +14,11 @@ needed more than one). `make test` runs a bounded number of examples, `make soak
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -53,6 +55,23 @@ NAMES = ("Agency Onboarding", "Campaign Kit", "Client Intake", "Dashboard Pack")
 HAND_MADE = ("Hand Made Report", "Someone Else's Kit")
 STATUSES = ("DRAFT", "TESTING", "ACTIVE")
 ENVIRONMENTS = {"sandbox": "sandbox", "preview": "preview", "production": "production"}
+
+
+class CountingIds:
+    """Stands in for the simulator's ``uuid`` module: ids counted from 1 in each example.
+
+    Rules pick packages by index into lists sorted by id; with random ids the same choices
+    would pick other packages when hypothesis runs a prefix again, and the runs would differ
+    (hypothesis then stops with "inconsistent data generation")."""
+
+    def __init__(self) -> None:
+        self.next = itertools.count(1)
+
+    def uuid4(self) -> uuid.UUID:
+        return uuid.UUID(int=next(self.next))
+
+
+IDS = CountingIds()
 
 
 class Killed(BaseException):
@@ -114,6 +133,7 @@ class Reconciler(RuleBasedStateMachine):
         self.root = Path(tempfile.mkdtemp(prefix="wfp-model-"))
         (self.root / "promotions").mkdir()
         self.clock = FakeClock()
+        IDS.next = itertools.count(1)  # the same ids in the same order in every example
         self.files: dict[str, dict[str, Any]] = {}      # file name -> package document
         self.unowned: dict[str, tuple[str, str, str]] = {}  # id -> (name, description, status)
         self.last_code: int | None = None
@@ -388,7 +408,10 @@ class Reconciler(RuleBasedStateMachine):
 
 
 def test_model() -> None:
-    with mock.patch("reconciler.simulator.embedded.embedded_transport", _transport):
+    with mock.patch("reconciler.simulator.embedded.embedded_transport", _transport), \
+            mock.patch("reconciler.simulator.core.uuid", IDS), \
+            mock.patch("reconciler.simulator.installs.uuid", IDS), \
+            mock.patch("reconciler.simulator.state.uuid", IDS):
         run_state_machine_as_test(Reconciler, settings=settings(
             max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
