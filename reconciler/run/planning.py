@@ -173,23 +173,26 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
     from reconciler.run.clients import open_clients
 
     async def run() -> Plan:
-        async with open_clients(config, allow_simulator=allow_simulator,
-                                clock=clock) as clients:
-            try:
+        reading = False
+        try:
+            async with open_clients(config, allow_simulator=allow_simulator,
+                                    clock=clock) as clients:
                 api = clients[config.listing_environment()]  # reads its credentials
-            except Exception:
-                await read_files(config, paths, clock)  # the files' problems come first
-                raise
-            listing = asyncio.ensure_future(timed(api.list_packages, clock))
-            try:
-                specs, load_seconds = await read_files(config, paths, clock)
-            except BaseException:
-                listing.cancel()
-                await asyncio.gather(listing, return_exceptions=True)
-                raise
-            remote, list_seconds = await listing
-            result = await build_plan(config, specs, clients, options, clock,
-                                      listing=remote, listing_seconds=list_seconds)
+                listing = asyncio.ensure_future(timed(api.list_packages, clock))
+                try:
+                    reading = True
+                    specs, load_seconds = await read_files(config, paths, clock)
+                except BaseException:
+                    listing.cancel()
+                    await asyncio.gather(listing, return_exceptions=True)
+                    raise
+                remote, list_seconds = await listing
+                result = await build_plan(config, specs, clients, options, clock,
+                                          listing=remote, listing_seconds=list_seconds)
+        except Exception:
+            if not reading:  # the clients could not be opened: the files' problems come first
+                await read_files(config, paths, clock)
+            raise
         return dataclasses.replace(result, timings={"load": load_seconds, **result.timings})
 
     return asyncio.run(run())

@@ -83,6 +83,23 @@ def test_the_files_problems_come_before_a_missing_credential(
     assert "Traceback" not in err
 
 
+def test_the_files_problems_come_before_the_simulator_refused_in_ci(
+        tmp_path: Path, sim_server, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        canary: str, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_repo(tmp_path, sim_server().url("sandbox"), broken=True)
+    config.write_text(config.read_text() + "  preview: {url: simulator, kind: preview}\n")
+    monkeypatch.setenv("WFP_OVERLAP_KEY", canary)
+    monkeypatch.setenv("CI", "true")
+    code = run(["--config", str(config), "plan"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "broken.yaml" in err and "SHIPPED" in err
+    assert "refused in CI" not in err and "Traceback" not in err
+    (tmp_path / "packages" / "broken.yaml").unlink()  # the files fine: now the refusal
+    assert run(["--config", str(config), "plan"]) == 1
+    assert "refused in CI" in capsys.readouterr().err
+
+
 def test_a_missing_credential_is_reported_when_the_files_are_fine(
         tmp_path: Path, sim_server, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     config = write_repo(tmp_path, sim_server().url("sandbox"))
