@@ -155,7 +155,7 @@ _FLAT_ITEM = re.compile(rf" *({_FLAT_START}(?:[^:]*[^: ])?) *")
 _FLAT_PAIR = re.compile(rf" *({_FLAT_START}(?:[^:]*[^: ])?) *: +({_FLAT_START}(?:[^:]*[^: ])?) *")
 # A line this long may hold an implicit key over YAML's 1,024 characters (inside { } too),
 # which YAML refuses: such a text is left to ruamel, as is any text over 200,000 characters.
-_LONG_LINE = re.compile("[^\n]{1001}")
+_LONG_LINE = re.compile("(?m)^[^\n]{1001}")  # tried at line starts only: linear
 _NUMBER_STARTS = frozenset("0123456789.")
 # A plain scalar inside [ ] or { }: no ':', '#', bracket or comma in it at all.
 _FLOW_PLAIN = re.compile(_FLAT_START + r"[^,\[\]{}#:]*")
