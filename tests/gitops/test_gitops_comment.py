@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from gitops_fakes import Forge, assert_token_only_in_auth, github_env, gitlab_env
 
+from reconciler.budget import utf8_size as size
 from reconciler.clock import FakeClock
 from reconciler.errors import WfpromoteError
 from reconciler.gitops.context import Overrides
-from reconciler.gitops.markdown import Target, marker, size
+from reconciler.gitops.markdown import Target, marker
 from reconciler.gitops.run import CommentRequest, run_comment
 
 SIM_TARGET = Target("current", (("sandbox", "sandbox", True), ("production", "production",
