@@ -33,4 +33,4 @@ class PackageFiles:
                                        encoding="utf-8")
 
     def remove(self, filename: str) -> None:
-        (self.root / "promotions" / filename).unlink()
+        (self.root / "promotions" / filename).unlink(missing_ok=True)
