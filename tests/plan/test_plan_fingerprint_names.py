@@ -7,6 +7,8 @@ applied, and every later plan stopped at "matches several remote packages by nam
 
 from __future__ import annotations
 
+import unicodedata
+
 from plan_factories import OWNER, pkg_id, remote_of, settings, spec
 
 from reconciler.plan import fingerprint
@@ -50,3 +52,12 @@ def test_a_package_under_a_name_the_plan_does_not_match_by_changes_nothing() -> 
     saved = plan([kept], remote, settings()).remote_fingerprints
     stranger = remote_of(spec("Someone Else's"), owner=None, id=pkg_id("stranger"))
     assert fingerprint.stale_keys(saved, [*remote, stranger], OWNER) == []
+
+
+def test_a_twin_written_in_another_unicode_form_is_under_the_same_name() -> None:
+    kept = spec(unicodedata.normalize("NFC", "Café Onboarding"))
+    saved = plan([kept], [remote_of(kept)], settings()).remote_fingerprints
+    twin = remote_of(kept, owner=None, id=pkg_id("by hand"))
+    twin = twin.model_copy(update={"name": unicodedata.normalize("NFD", kept.name)})
+    assert fingerprint.stale_keys(saved, [remote_of(kept), twin], OWNER) == [
+        "name:" + kept.name]
