@@ -13,6 +13,7 @@ from plan_factories import pkg_id, remote_of, settings, spec
 from reconciler.plan import canonical
 from reconciler.plan.model import ActionKind, Reason
 from reconciler.plan.planner import plan
+from reconciler.plan.selection import Selection
 
 NFC = unicodedata.normalize("NFC", "Café Onboarding")
 NFD = unicodedata.normalize("NFD", "Café Onboarding")
@@ -46,3 +47,10 @@ def test_a_pinned_package_is_not_renamed_for_another_unicode_form() -> None:
     remote = remote_of(spec(NFC), id=pkg_id("pinned")).model_copy(update={"name": NFD})
     p = plan([declared], [remote], settings())
     assert [a.kind for a in p.actions] == [ActionKind.NOOP]
+
+
+def test_a_glob_in_one_unicode_form_selects_a_name_in_the_other() -> None:
+    selection = Selection(targets=(NFC[:4] + "*",))
+    assert selection.includes(NFD)
+    assert selection.unmatched([NFD]) == []
+    assert not Selection(excludes=(NFD,)).includes(NFC)
