@@ -92,6 +92,10 @@ def _choose(spec: PackageSpec, candidates: list[RemotePackage], owner: str,
                   if (m := read(c).marker) and m.owner == owner
                   and m.digest == digest]
     if len(chosen) == 1:
+        if read(chosen[0]).owner != owner and any(read(c).owner == owner for c in candidates):
+            # Ours is disabled and the live one is someone else's (made by hand under our
+            # name): taking it would adopt or replace their package. Ours is pinned instead.
+            raise _ambiguous(spec, candidates, owner, read)
         rest = tuple(c for c in candidates if c is not chosen[0])
         return Match(spec, chosen[0], rest)
     if len(active) > 1 and (resumed := _interrupted_replace(spec, active, owner, read)) \

@@ -249,3 +249,18 @@ def test_an_unfinished_replace_keeps_an_older_retired_version_under_prune_delete
     assert sorted(_ids(p)) == sorted([(ActionKind.NOOP, new.id), (ActionKind.DISABLE, old.id)])
     disable = next(a for a in p.actions if a.kind is ActionKind.DISABLE)
     assert disable.reason is Reason.SUPERSEDED
+
+
+@pytest.mark.parametrize("adopt", [False, True])
+def test_a_live_hand_made_twin_of_our_disabled_package_is_not_taken(adopt: bool) -> None:
+    # Before: the twin was the match, and the hint said "pass --adopt", which replaced it.
+    declared = spec("Risk Register", status="DISABLED", entities=OLD_CONTENT)
+    ours = _version("ours", OLD_CONTENT)  # DISABLED, with our marker
+    twin = _version("twin", OLD_CONTENT, status="ACTIVE", owner=None)
+    with pytest.raises(WfpromoteError) as info:
+        plan([declared], [ours, twin], settings(adopt=adopt))
+    assert f"{ours.id} is managed by owner {OWNER!r}, {twin.id} is not" in info.value.message
+    assert f"`id: {ours.id}`" in (info.value.hint or "")
+    pinned = declared.model_copy(update={"id": ours.id})
+    assert _ids(plan([pinned], [ours, twin], settings(adopt=adopt))) == [
+        (ActionKind.NOOP, ours.id)]
