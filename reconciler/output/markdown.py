@@ -9,8 +9,7 @@ the characters that could close a fence or open a tag.
 
 from __future__ import annotations
 
-from reconciler.output.saved import summary
-from reconciler.plan.describe import (
+from reconciler.output.describe import (
     PRERUN_COLUMNS,
     SYMBOLS,
     Detail,
@@ -20,6 +19,7 @@ from reconciler.plan.describe import (
     scope_note,
     summary_line,
 )
+from reconciler.output.saved import summary
 from reconciler.plan.model import Action, Plan
 
 DEFAULT_BUDGET = 65_000
