@@ -10,8 +10,7 @@ the characters that could close a fence or open a tag.
 from __future__ import annotations
 
 from reconciler.budget import COMMENT_BUDGET, utf8_size
-from reconciler.output.saved import summary
-from reconciler.plan.describe import (
+from reconciler.output.describe import (
     PRERUN_COLUMNS,
     SYMBOLS,
     Detail,
@@ -21,6 +20,7 @@ from reconciler.plan.describe import (
     scope_note,
     summary_line,
 )
+from reconciler.output.saved import summary
 from reconciler.plan.model import Action, Plan
 
 MIN_BUDGET = 1_024
