@@ -362,7 +362,8 @@ async def _install(action: Action, change: Install, ctx: StepContext) -> None:
                                                   Reason.INSTALL_FAILED):
         # A saved plan may be older than an install made since: never repeat a completed one.
         history = await api.list_installations(package_id)
-        done = [i for i in matching(history, RemotePackage(id=package_id), api.environment_key)
+        done = [i for i in matching(history, RemotePackage(id=package_id), api.environment_key,
+                                    change.prior)
                 if installation_phase(i.status) == "succeeded"]
         if done:
             ctx.say(f"already installed in {env} (installation {done[-1].id})")

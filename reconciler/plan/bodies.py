@@ -4,7 +4,7 @@ by reference (``objectCollections``) and, when declared by value, the definition
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import replace
 from typing import Any
 
@@ -25,9 +25,10 @@ def source_url(spec: PackageSpec, environments: Mapping[str, str]) -> str:
             hint="use an environment name from wfpromote.yaml") from None
 
 
-def marked_description(spec: PackageSpec, owner: str) -> str:
-    """The description to send: the declared text and this owner's marker for ``spec``."""
-    return with_marker(spec.description, owner, spec.digest(), spec.revision)
+def marked_description(spec: PackageSpec, owner: str, prior: Set[str] = frozenset()) -> str:
+    """The description to send: the declared text and this owner's marker for ``spec``
+    (``prior``: keys of installations of earlier content, see ``plan.ownership``)."""
+    return with_marker(spec.description, owner, spec.digest(), spec.revision, prior)
 
 
 def object_collections(spec: PackageSpec) -> list[dict[str, Any]]:
@@ -52,20 +53,20 @@ def object_collections(spec: PackageSpec) -> list[dict[str, Any]]:
 
 
 def package_body(spec: PackageSpec, owner: str, environments: Mapping[str, str],
-                 with_definition: bool) -> PackageBody:
+                 with_definition: bool, prior: Set[str] = frozenset()) -> PackageBody:
     """What a create or a replace of ``spec`` sends. ``with_definition``: a definition
     declared by value is written with PUT (profiles that have it); without it, its records
     go by reference in ``objectCollections``. A PUT replace sends the one or the other."""
     by_value = spec.definition is not None and with_definition
     definition = (spec.definition_content or {}) if by_value else None
-    return PackageBody(name=spec.name, description=marked_description(spec, owner),
+    return PackageBody(name=spec.name, description=marked_description(spec, owner, prior),
                        source=source_url(spec, environments), status=spec.status.value,
                        collections=tuple(object_collections(spec)), definition=definition)
 
 
-def put_package_body(spec: PackageSpec, owner: str,
-                     environments: Mapping[str, str]) -> PackageBody:
+def put_package_body(spec: PackageSpec, owner: str, environments: Mapping[str, str],
+                     prior: Set[str] = frozenset()) -> PackageBody:
     """What a PUT replace of ``spec`` sends: its definition, or else its records by
-    reference."""
-    body = package_body(spec, owner, environments, True)
+    reference; the marker lists ``prior``, the installations of the content it replaces."""
+    body = package_body(spec, owner, environments, True, prior)
     return replace(body, collections=None) if body.definition is not None else body

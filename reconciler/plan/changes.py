@@ -256,12 +256,15 @@ class Install:
     gates: tuple[str, ...] = ()
     last: LastInstall | None = None
     blocked: str | None = None
+    content: str | None = None               # sha256 of the declared content installed
+    prior: frozenset[str] = frozenset()      # installation keys of earlier content
 
     def __post_init__(self) -> None:
         if not isinstance(self.overrides, FrozenMap):
             object.__setattr__(self, "overrides", FrozenMap(self.overrides))
         object.__setattr__(self, "after", tuple(self.after))
         object.__setattr__(self, "gates", tuple(self.gates))
+        object.__setattr__(self, "prior", frozenset(self.prior))
 
     def plain_overrides(self) -> dict[str, dict[str, str]]:
         return {str(code): {str(k): str(v) for k, v in records.items()}
@@ -271,6 +274,10 @@ class Install:
         after = {"environment": self.environment, "step": self.step, "existing": self.existing,
                  "version": self.version, "overrides": thaw(self.overrides),
                  "after": list(self.after), "gates": list(self.gates)}
+        if self.content is not None:
+            after["content"] = self.content
+        if self.prior:
+            after["prior"] = sorted(self.prior)
         return {"before": self.last.data() if self.last else None, "after": after,
                 "environment": self.environment, "blocked": self.blocked}
 
@@ -302,7 +309,9 @@ def change_from_data(item: Mapping[str, Any]) -> Change:
                        overrides=FrozenMap(after.get("overrides") or {}),
                        after=tuple(str(e) for e in after.get("after") or ()),
                        gates=tuple(str(g) for g in after.get("gates") or ()),
-                       last=LastInstall.from_data(before), blocked=item.get("blocked"))
+                       last=LastInstall.from_data(before), blocked=item.get("blocked"),
+                       content=after.get("content"),
+                       prior=frozenset(str(k) for k in after.get("prior") or ()))
     remote = RemoteState.from_data(before)
     if kind is ActionKind.DELETE:
         return Delete(remote)

@@ -1,10 +1,13 @@
 """Install actions and their gates, planned from the declared ``install:`` lists and the
 installation history (E8) of each package. Pure: the history comes in as data.
 
-An install into an environment is done when an installation of this package (and, when both
-the package and the installation say, this version) into that environment ended
-successfully (COMPLETED or INSTALLED). A pre-run record (PREPARING) never counts. A package
-created or replaced in this run is a new version: all its installs are planned after it.
+An install into an environment is done when an installation of this content into that
+environment ended successfully (COMPLETED or INSTALLED). "This content" is the digest the
+ownership marker records, whatever the API's ``version`` field does (a 2023 PUT keeps it):
+an installation of this package (and, when both say, this version) counts unless the marker
+lists it as ``prior``, i.e. made before the content was last replaced in place
+(``plan.ownership``). A pre-run record (PREPARING) never counts. A package created or
+replaced in this run is new content: all its installs are planned after it.
 
 Gates, checked here so a blocked install is shown with its reason, never executed, and the
 rest of the plan still runs:
@@ -12,19 +15,20 @@ rest of the plan still runs:
 * production-kind environments need the package ACTIVE;
 * a TESTING package installs only into sandbox and preview kinds (DRAFT and DISABLED
   packages install nowhere);
-* every ``after:`` environment needs a successful install of the same version, or an install
+* every ``after:`` environment needs a successful install of the same content, or an install
   planned earlier in this run (itself not blocked).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 
 from reconciler.domain.declared import PackageSpec
 from reconciler.domain.remote import Installation, RemotePackage, environment_key
 from reconciler.domain.statuses import installation_phase
 from reconciler.plan.changes import Install, LastInstall
 from reconciler.plan.model import Action, ActionKind, Reason
+from reconciler.plan.ownership import installation_key
 from reconciler.plan.settings import PlanSettings
 from reconciler.plan.values import FrozenMap
 
@@ -46,14 +50,23 @@ def status_gate(status: str, kind: str | None) -> str | None:
     return None
 
 
+def prior_installations(history: Sequence[Installation]) -> frozenset[str]:
+    """The keys of every installation in ``history`` that is not a pre-run record: what a
+    replace in place records as earlier content (``ownership.Marker.prior``)."""
+    return frozenset(installation_key(i.id) for i in history
+                     if i.id and installation_phase(i.status) != "pending")
+
+
 def matching(history: Sequence[Installation], package: RemotePackage,
-             env_url: str) -> list[Installation]:
-    """Installations of ``package`` (this version when both say) into ``env_url``, not
-    counting pre-run records."""
+             env_url: str, prior: Set[str] = frozenset()) -> list[Installation]:
+    """Installations of ``package``'s current content (this version when both say, and not
+    listed in ``prior``) into ``env_url``, not counting pre-run records."""
     key = environment_key(env_url)
     out = []
     for inst in history:
         if inst.environmentPromotionPackageId not in (None, package.id):
+            continue
+        if prior and installation_key(inst.id) in prior:
             continue
         if environment_key(inst.environment) != key:
             continue
@@ -67,11 +80,12 @@ def matching(history: Sequence[Installation], package: RemotePackage,
 
 
 def last_outcome(history: Sequence[Installation], package: RemotePackage,
-                 env_url: str) -> tuple[str, Installation | None]:
-    """("succeeded" | "failed" | "running" | "none", the installation that says so).
+                 env_url: str, prior: Set[str] = frozenset()) -> tuple[str, Installation | None]:
+    """("succeeded" | "failed" | "running" | "none", the installation that says so), of the
+    current content (``prior``: the marker's keys of installations of earlier content).
 
     One success is enough: a completed install is never repeated."""
-    found = matching(history, package, env_url)
+    found = matching(history, package, env_url, prior)
     ordered = sorted(enumerate(found), key=lambda p: (p[1].registeredAt or "", p[0]))
     for phase in ("succeeded",):
         hits = [inst for _, inst in ordered if installation_phase(inst.status) == phase]
@@ -85,8 +99,9 @@ def last_outcome(history: Sequence[Installation], package: RemotePackage,
 
 def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version: bool,
                   history: Sequence[Installation], settings: PlanSettings,
-                  origin: str | None) -> list[Action]:
-    """The install actions of one declared package, in gate order."""
+                  origin: str | None, prior: Set[str] = frozenset()) -> list[Action]:
+    """The install actions of one declared package, in gate order. ``prior``: the keys of
+    installations of earlier content (the marker's), which never count as done."""
     states: dict[str, str] = {}   # env -> "done" | "planned" | "blocked"
     out: list[Action] = []
     status = spec.status.value
@@ -97,7 +112,7 @@ def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version:
         if new_version or package is None:
             reason = Reason.NEW_VERSION
         else:
-            phase, inst = last_outcome(history, package, url)
+            phase, inst = last_outcome(history, package, url, prior)
             if inst is not None:
                 last = LastInstall(inst.id, inst.status, inst.environmentPromotionPackageVersion,
                                    inst.updatedAt or inst.registeredAt)
@@ -116,12 +131,14 @@ def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version:
             state = states.get(gate, "not installed")
             gates.append(f"after {gate}: {state}")
             if state not in ("done", "planned") and blocked is None:
-                blocked = (f"after {gate}: the same version is not installed there"
+                blocked = (f"after {gate}: this content is not installed there"
                            + (" (that install is blocked)" if state == "blocked" else ""))
         states[env] = "blocked" if blocked else "planned"
-        version = None if new_version or package is None else package.version
+        existing = None if new_version else package
         change = Install(
-            environment=env, step=step_index, existing=step.existing, version=version,
+            environment=env, step=step_index, existing=step.existing,
+            version=existing.version if existing else None,
+            content=spec.digest(), prior=frozenset(prior) if existing else frozenset(),
             overrides=FrozenMap({code: dict(records) for code, records in step.overrides.items()}),
             after=tuple(step.after), gates=tuple(gates), last=last, blocked=blocked)
         out.append(Action(

@@ -1,9 +1,16 @@
 """The ownership marker: the last line of a package description written by this tool.
 
     managed-by: wfpromote owner=<owner> digest=<sha256 of the declared content> [revision=<n>]
+        [prior=<key>,<key>,...]
 
 ``revision`` is written only for a package that declares one (``revision:``), so a raised
 revision can be reported as "revision 3 -> 4".
+
+``prior`` is written when new content replaces old content in place (a PUT or a
+re-assembling PATCH keeps the package id, and under ``api: 2023`` its ``version`` too): the
+keys (:func:`installation_key`) of the installations the package already had. Those hold
+earlier content; every other installation of the package was made while the marker said
+``digest``, so an install counts as done only when it is not prior (``plan.installs``).
 
 Only packages carrying this repository's marker are ever disabled, deleted or replaced. The
 marker is stripped before descriptions are compared, so it never shows up as a change.
@@ -11,19 +18,22 @@ marker is stripped before descriptions are compared, so it never shows up as a c
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 PREFIX = "managed-by: wfpromote"
 MARKER_WORD = "wfpromote"  # every line either expression below matches holds it
 _MARKER = re.compile(
     r"^\s*managed-by:\s*wfpromote\s+owner=(?P<owner>.+?)\s+digest=(?P<digest>[0-9a-fA-F]{64})"
-    r"(?:\s+revision=(?P<revision>\d{1,18}))?\s*$")
+    r"(?:\s+revision=(?P<revision>\d{1,18}))?"
+    r"(?:\s+prior=(?P<prior>[0-9a-f]{8}(?:,[0-9a-f]{8})*))?\s*$")
 # The same marker at the end of a line that holds text before it: a service that stores
 # descriptions on one line turns our "\n\n" separator into spaces.
 _TAIL = re.compile(
     r"\s(managed-by:\s*wfpromote\s+owner=\S+\s+digest=[0-9a-fA-F]{64}"
-    r"(?:\s+revision=\d{1,18})?)\s*$")
+    r"(?:\s+revision=\d{1,18})?(?:\s+prior=[0-9a-f,]+)?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -31,10 +41,18 @@ class Marker:
     owner: str
     digest: str
     revision: int | None = None
+    prior: frozenset[str] = frozenset()    # installation keys of earlier content
 
     def line(self) -> str:
         tail = f" revision={self.revision}" if self.revision is not None else ""
+        if self.prior:
+            tail += f" prior={','.join(sorted(self.prior))}"
         return f"{PREFIX} owner={self.owner} digest={self.digest}{tail}"
+
+
+def installation_key(installation_id: str) -> str:
+    """The short key the marker records an installation by (whatever shape its id has)."""
+    return hashlib.sha256(installation_id.strip().lower().encode()).hexdigest()[:8]
 
 
 def _lines(description: str | None) -> list[str]:
@@ -60,7 +78,8 @@ def split_marker(description: str | None) -> tuple[Marker | None, str]:
     marker = None
     if match is not None:
         revision = int(match["revision"]) if match["revision"] is not None else None
-        marker = Marker(match["owner"].strip(), match["digest"].lower(), revision)
+        prior = frozenset(match["prior"].split(",")) if match["prior"] else frozenset()
+        marker = Marker(match["owner"].strip(), match["digest"].lower(), revision, prior)
     return marker, "\n".join(lines).rstrip()
 
 
@@ -75,10 +94,10 @@ def strip_marker(description: str | None) -> str:
 
 
 def with_marker(description: str | None, owner: str, digest: str,
-                revision: int | None = None) -> str:
+                revision: int | None = None, prior: Iterable[str] = ()) -> str:
     """The description to send: the user's text, a blank line, then the marker."""
     if not owner.strip() or any(ch in owner for ch in "\r\n"):
         raise ValueError(f"owner {owner!r} cannot be written into a marker")
     body = strip_marker(description).strip()
-    marker = Marker(owner.strip(), digest.lower(), revision).line()
+    marker = Marker(owner.strip(), digest.lower(), revision, frozenset(prior)).line()
     return f"{body}\n\n{marker}" if body else marker

@@ -28,7 +28,7 @@ from reconciler.plan.changes import (
 from reconciler.plan.content import same_content
 from reconciler.plan.definition_diff import definition_diffs
 from reconciler.plan.identity import Match
-from reconciler.plan.installs import plan_installs
+from reconciler.plan.installs import plan_installs, prior_installations
 from reconciler.plan.model import (
     Action,
     ActionKind,
@@ -78,14 +78,16 @@ def plan_prepared(prepared: Preparation,
                 settings.complete_scope or canonical.name(package.name) in in_scope):
             _plan_cleanup(package, draft, read)
     for match in survey.matches:
-        own = _plan_declared(match, settings, draft, read)
+        found = match.remote
+        past = history.get(found.id, ()) if found is not None else ()
+        own = _plan_declared(match, settings, draft, read, past)
         _finish_replace(match, draft, read)
         if own is not None and match.spec.install:
-            found = match.remote
-            past = history.get(found.id, ()) if found is not None else ()
             new_version = own.kind in (ActionKind.CREATE, ActionKind.REPLACE)
+            marker = read(found).marker if found is not None else None
             draft.actions.extend(plan_installs(match.spec, found, new_version, past,
-                                               settings, _origin(match.spec)))
+                                               settings, _origin(match.spec),
+                                               marker.prior if marker else frozenset()))
         if match.stale_pin is not None and match.remote is not None:
             where = f" in {match.spec.origin.file}" if match.spec.origin else ""
             draft.warnings.append(
@@ -201,7 +203,7 @@ def _origin(spec: PackageSpec) -> str | None:
 
 
 def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft,
-                   read: Readings) -> Action | None:
+                   read: Readings, history: Sequence[Installation] = ()) -> Action | None:
     """The declared package's own action (None: a conflict, reported with the others)."""
     spec, package = match.spec, match.remote
     if package is None:
@@ -218,14 +220,17 @@ def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft,
     reason = _replace_reason(spec, package, seen, owned, settings, draft)
     diffs = _field_diffs(spec, package, seen)
     if reason is not None:
-        return _add(draft, _replace(spec, package, seen, reason, diffs, settings, draft))
+        return _add(draft, _replace(spec, package, seen, reason, diffs, settings, draft,
+                                    history))
     before = _before(package, seen)
     change: Change = NoOp(before)
     patch = {d.path: d.new for d in diffs}
     if not owned:
         diffs.append(FieldDiff("ownership", marker.owner if marker else None, settings.owner))
     if diffs:
-        description = bodies.marked_description(spec, settings.owner) \
+        # The marker keeps what it records of earlier content (``prior``).
+        description = bodies.marked_description(
+            spec, settings.owner, marker.prior if owned and marker else frozenset()) \
             if "description" in patch or not owned else None
         change = Update(before, name=patch.get("name"), description=description,
                         status=patch.get("status"))
@@ -293,7 +298,8 @@ def _field_diffs(spec: PackageSpec, package: RemotePackage, seen: Reading) -> li
 
 
 def _replace(spec: PackageSpec, package: RemotePackage, seen: Reading, reason: Reason,
-             diffs: list[FieldDiff], settings: PlanSettings, draft: _Draft) -> Action:
+             diffs: list[FieldDiff], settings: PlanSettings, draft: _Draft,
+             history: Sequence[Installation] = ()) -> Action:
     marker = seen.marker
     if marker is not None and marker.digest != spec.digest():
         if marker.revision != spec.revision:
@@ -308,7 +314,10 @@ def _replace(spec: PackageSpec, package: RemotePackage, seen: Reading, reason: R
         diffs = [*object_diffs(spec, package.packageEntities), *diffs]
     if settings.capabilities.replace_with_put:
         strategy = ReplaceStrategy.PUT
-        body = bodies.put_package_body(spec, settings.owner, settings.environments)
+        # The package keeps its id (and, under 2023, its version): the marker lists the
+        # installations it already has, which hold earlier content.
+        prior = prior_installations(history) | (marker.prior if marker else frozenset())
+        body = bodies.put_package_body(spec, settings.owner, settings.environments, prior)
     else:
         strategy = ReplaceStrategy.CREATE_THEN_DISABLE
         body = bodies.package_body(spec, settings.owner, settings.environments, False)

@@ -52,11 +52,23 @@ class Preparation:
 
     @property
     def histories(self) -> frozenset[str]:
-        """IDs of the matched packages whose installation history (E8) the plan needs."""
+        """IDs of the matched packages whose installation history (E8) the plan needs: those
+        with installs, and those whose content a PUT replaces in place (the marker then lists
+        the installations of the earlier content, ``ownership.Marker.prior``). Superseded
+        versions are never read: their installs hold other content."""
         if self.survey is None:
             return frozenset()   # known once the details are fetched
+        in_place = self.settings.capabilities.replace_with_put
         return frozenset(m.remote.id for m in self.survey.matches
-                         if m.spec.install and m.remote is not None)
+                         if m.remote is not None
+                         and (m.spec.install or (in_place and self._replaced(m))))
+
+    def _replaced(self, match: Match) -> bool:
+        """Whether the declared content may replace the remote one (by marker or request)."""
+        assert match.remote is not None
+        marker = self.readings(match.remote).marker
+        return match.spec.name in self.settings.replaces or (
+            marker is not None and marker.digest != match.spec.digest())
 
     def fetched(self, details: Mapping[str, RemotePackage]) -> Preparation:
         """The same run over the listing with ``details`` (full records by id) in place of

@@ -21,10 +21,16 @@ from reconciler.domain.remote import Installation, RemotePackage
 from reconciler.plan.identity import match_packages
 from reconciler.plan.installs import last_outcome
 from reconciler.plan.model import ActionKind, Plan
+from reconciler.plan.ownership import parse_marker
 from reconciler.plan.planner import plan as make_plan
 from reconciler.run.planning import PlanOptions, environment_urls, fetch_histories, plan_settings
 
 STATUS_VERSION = "1.0"
+SHORT = 12
+
+
+def short(digest: str) -> str:
+    return digest[:SHORT]
 
 
 @dataclass(frozen=True)
@@ -36,15 +42,18 @@ class Cell:
     outcome: str | None = None
     installation_id: str | None = None
     reason: str | None = None
+    content: str | None = None       # the content digest the installation holds
 
     def data(self) -> dict[str, Any]:
         return {"state": self.state, "declared": self.declared, "version": self.version,
-                "at": self.at, "outcome": self.outcome,
+                "content": self.content, "at": self.at, "outcome": self.outcome,
                 "installation_id": self.installation_id, "reason": self.reason}
 
     def text(self) -> str:
         if self.state in ("installed", "failed", "running"):
-            version = f" v{self.version}" if self.version is not None else ""
+            # The content, not the API's version (which a 2023 PUT keeps and which reads 1
+            # for every package under current).
+            version = f" content {short(self.content)}" if self.content else ""
             when = f" {self.at}" if self.at else ""
             word = self.state if self.state != "failed" else f"failed ({self.outcome})"
             pending = " -> pending" if self.reason == "pending" else ""
@@ -95,10 +104,14 @@ def build_matrix(config: Config, specs: Sequence[PackageSpec],
         cells = {}
         for env in config.environments:
             action = installs.get((spec.name, env))
-            phase, inst = ("none", None)
+            phase, inst, marker = "none", None, None
             if package is not None:
-                phase, inst = last_outcome(histories.get(package.id, ()), package, urls[env])
+                # Installations the marker lists as prior hold earlier content: not shown.
+                marker = parse_marker(package.description)
+                phase, inst = last_outcome(histories.get(package.id, ()), package, urls[env],
+                                           marker.prior if marker else frozenset())
             shown = Cell("none", env in declared,
+                         content=marker.digest if inst and marker else None,
                          version=inst.environmentPromotionPackageVersion if inst else None,
                          at=(inst.updatedAt or inst.registeredAt) if inst else None,
                          outcome=inst.status if inst else None,

@@ -62,7 +62,7 @@ def test_the_matrix_in_three_formats(profile: str, sim_server: Callable[..., Sim
     assert "TESTING" in cells["Launch"]["production"]["reason"]
     assert cells["Offboarding"]["production"] == {
         "state": "none", "declared": False, "version": None, "at": None, "outcome": None,
-        "installation_id": None, "reason": None}
+        "installation_id": None, "reason": None, "content": None}
 
     code, text = cli(repo, capsys, "status")
     lines = text.splitlines()

@@ -91,7 +91,7 @@ def test_after_gate_and_reinstall() -> None:
     desired = with_installs("TESTING", {"environment": "production"},
                             {"environment": "preview", "after": ["production"]})
     planned = installs(desired, [])
-    assert planned["preview"].blocked == ("after production: the same version is not "
+    assert planned["preview"].blocked == ("after production: this content is not "
                                           "installed there (that install is blocked)")
     desired = with_installs("ACTIVE", {"environment": "preview"})
     pid = remote_of(desired).id

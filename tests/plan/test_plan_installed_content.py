@@ -1,0 +1,97 @@
+"""Installed means this content (issue 18, item 1), in the pure core: the marker's ``prior``
+keys, what a PUT replace writes into it, and which installations count."""
+
+from __future__ import annotations
+
+from plan_factories import LEGACY, OWNER, remote_of
+from test_plan_install_cases import ENVS, KINDS, declared, settings
+
+from reconciler.domain.remote import Installation, environment_key
+from reconciler.plan.installs import last_outcome, matching, prior_installations
+from reconciler.plan.model import ActionKind
+from reconciler.plan.ownership import installation_key, parse_marker, with_marker
+from reconciler.plan.planner import plan
+from reconciler.plan.prepare import prepare
+
+PREVIEW = environment_key(ENVS["preview"])
+
+
+def inst(ident: str, status: str = "INSTALLED", package_id: str = "p-1") -> Installation:
+    return Installation(id=ident, environmentPromotionPackageId=package_id,
+                        environmentPromotionPackageVersion=1, status=status,
+                        environment=PREVIEW, registeredAt="2026-01-01T00:00:00.000Z")
+
+
+def test_the_marker_round_trips_prior_keys_and_old_markers_read_as_before() -> None:
+    text = with_marker("Text", OWNER, "a" * 64, 3, prior={"0badc0de", "12345678"})
+    assert text.endswith(f"digest={'a' * 64} revision=3 prior=0badc0de,12345678")
+    marker = parse_marker(text)
+    assert marker is not None
+    assert (marker.revision, marker.prior) == (3, frozenset({"0badc0de", "12345678"}))
+    # a service that keeps descriptions on one line
+    marker = parse_marker(text.replace("\n\n", " "))
+    assert marker is not None and marker.prior == frozenset({"0badc0de", "12345678"})
+    old = parse_marker(with_marker("", OWNER, "b" * 64))
+    assert old is not None and old.prior == frozenset() and "prior" not in old.line()
+    # keys are a hash of the id, so counter ids sharing a prefix get distinct keys
+    assert installation_key("00000000-0000-0000-0000-000000000001") != \
+        installation_key("00000000-0000-0000-0000-000000000002")
+    assert installation_key(" ABC ") == installation_key("abc")
+    assert len(installation_key("x")) == 8
+
+
+def test_prior_installations_are_earlier_content_and_never_count() -> None:
+    history = [inst("i-old"), inst("i-pre", "PREPARING"), inst("i-fail", "FAILED")]
+    prior = prior_installations(history)
+    assert prior == {installation_key("i-old"), installation_key("i-fail")}
+    remote = remote_of(declared("ACTIVE"), id="p-1")
+    assert [i.id for i in matching(history, remote, PREVIEW)] == ["i-old", "i-fail"]
+    assert matching(history, remote, PREVIEW, prior) == []
+    assert last_outcome(history, remote, PREVIEW, prior) == ("none", None)
+    history.append(inst("i-new"))
+    assert last_outcome(history, remote, PREVIEW, prior)[1] == history[-1]
+
+
+def test_a_put_replace_records_the_installations_of_the_earlier_content() -> None:
+    old = declared("ACTIVE", {"environment": "preview"},
+                   {"environment": "production", "after": ["preview"]})
+    new = declared("ACTIVE", {"environment": "preview"},
+                   {"environment": "production", "after": ["preview"]},
+                   entities=("New Agency Onboarding", "Campaign Launch"))
+    remote = remote_of(new, digest=old.digest(), id="p-1", version=1)
+    history = [inst("i-1"), inst("i-2", "PREPARING")]
+    chosen = settings(capabilities=LEGACY, environment_kinds=KINDS)
+    assert prepare([new], [remote], chosen).histories == {"p-1"}
+    result = plan([new], [remote], chosen, {"p-1": history})
+    [replace] = [a for a in result.actions if a.kind is ActionKind.REPLACE]
+    marker = parse_marker(replace.data()["after"]["description"])
+    assert marker is not None and marker.digest == new.digest()
+    assert marker.prior == {installation_key("i-1")}
+    installs = [a for a in result.actions if a.kind is ActionKind.INSTALL]
+    assert [a.data()["after"]["content"] for a in installs] == [new.digest()] * 2
+
+    # The next plan, after the PUT: the earlier install does not count, the gate waits.
+    replaced = remote_of(new, id="p-1", version=1, owner=None,
+                         description=replace.data()["after"]["description"])
+    result = plan([new], [replaced], chosen, {"p-1": history})
+    installs = [a for a in result.actions if a.kind is ActionKind.INSTALL]
+    assert [(a.environment, a.reason.value, a.blocked) for a in installs] == [
+        ("preview", "install_requested", None), ("production", "install_requested", None)]
+    assert installs[1].data()["after"]["gates"] == ["after preview: planned"]
+    assert installs[0].data()["after"]["prior"] == [installation_key("i-1")]
+    # An install of this content completes: done, and the gate opens.
+    history.append(inst("i-3"))
+    result = plan([new], [replaced], chosen, {"p-1": history})
+    installs = [a for a in result.actions if a.kind is ActionKind.INSTALL]
+    assert [(a.environment, a.data()["after"]["gates"]) for a in installs] == [
+        ("production", ["after preview: done"])]
+
+
+def test_histories_are_read_for_a_put_replace_without_installs_only_under_put() -> None:
+    old = declared("ACTIVE")
+    new = declared("ACTIVE", entities=("Campaign Launch",))
+    remote = remote_of(new, digest=old.digest(), id="p-1", version=1)
+    assert prepare([new], [remote], settings(capabilities=LEGACY)).histories == {"p-1"}
+    assert prepare([new], [remote], settings()).histories == frozenset()
+    same = remote_of(new, id="p-1", version=1)
+    assert prepare([new], [same], settings(capabilities=LEGACY)).histories == frozenset()
