@@ -177,13 +177,26 @@ PRERUN_COLUMNS = PRERUN_ACTIONS  # the table shows every action a preview counts
 
 
 def prerun_rows(plan: Plan) -> list[tuple[str, str, list[str], str | None]]:
-    """(package, environment, counts as text per column, error) for ``plan --prerun``."""
+    """(package, environment, counts as text per column, why not available) for ``plan
+    --prerun``; an install with no pre-run has "-" in every column, never zeros."""
     rows = []
     for preview in plan.previews:
         counts = preview.counts()
-        rows.append((preview.name, preview.environment,
-                     [str(counts.get(c, 0)) for c in PRERUN_COLUMNS], preview.error))
+        cells = [str(counts.get(c, 0)) if preview.available else "-" for c in PRERUN_COLUMNS]
+        rows.append((preview.name, preview.environment, cells,
+                     None if preview.available else unavailable(preview.error)))
     return rows
+
+
+def unavailable(reason: str | None) -> str:
+    return f"not available, because {reason}"
+
+
+def prerun_summary(plan: Plan) -> str:
+    """e.g. ``3 install(s) previewed, 1 not available``."""
+    shown = sum(1 for p in plan.previews if p.available)
+    return (f"{shown} install(s) previewed, {len(plan.previews) - shown} not available "
+            "(pre-run made during apply)")
 
 
 def scope_note(plan: Plan) -> str | None:

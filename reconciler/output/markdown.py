@@ -17,6 +17,7 @@ from reconciler.output.describe import (
     details,
     headline,
     prerun_rows,
+    prerun_summary,
     scope_note,
     summary_line,
 )
@@ -150,7 +151,7 @@ def _prerun(plan: Plan) -> str:
                 if len(labels) > MAX_PRERUN_NAMES else ""
             rows.append(f"| ↳ {escape_html(action)}: {escape_html(_clip(shown, 300))}{more}"
                         " | | | | | |\n")
-    return (f"\n<details><summary>Pre-run of {len(plan.previews)} install(s)</summary>\n\n"
+    return (f"\n<details><summary>Pre-run: {escape_html(prerun_summary(plan))}</summary>\n\n"
             + head + "".join(rows) + "\n</details>\n")
 
 

@@ -26,6 +26,9 @@ def summary(plan: Plan) -> dict[str, int]:
     counts = plan.counts()
     counts["blocked"] = len(plan.blocked)
     counts["unchanged"] = sum(1 for a in plan.actions if not a.changes_remote)
+    if plan.previews:
+        counts["previewed"] = sum(1 for p in plan.previews if p.available)
+        counts["not_previewed"] = len(plan.previews) - counts["previewed"]
     return counts
 
 

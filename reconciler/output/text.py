@@ -13,8 +13,10 @@ from reconciler.output.describe import (
     details,
     headline,
     prerun_rows,
+    prerun_summary,
     scope_note,
     summary_line,
+    unavailable,
 )
 from reconciler.plan.model import ActionKind, Plan
 
@@ -33,13 +35,14 @@ def prerun_text(plan: Plan) -> list[str]:
     header = ("PACKAGE", "ENVIRONMENT", *PRERUN_COLUMNS)
     rows = [header] + [(printable(n), printable(e), *c) for n, e, c, _ in prerun_rows(plan)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    out = ["Pre-run (translation maps after `existing` and the overrides):", ""]
+    out = ["Pre-run (translation maps after `existing` and the overrides): "
+           f"{prerun_summary(plan)}", ""]
     out += ["  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip()
             for r in rows]
     for preview in plan.previews:
         where = f"{printable(preview.name)} -> {printable(preview.environment)}"
-        if preview.error:
-            out.append(f"  {where}: {printable(preview.error)}")
+        if not preview.available:
+            out.append(f"  {where}: {printable(unavailable(preview.error))}")
             continue
         for action, labels in preview.records.items():
             out.append(f"  {where} {action}: {printable(', '.join(labels))}")

@@ -217,7 +217,9 @@ class PrerunPreview:
     """``plan --prerun``: what one pending install would do, after ``existing`` and the
     overrides were applied to the pre-run's translation map. ``records`` maps each action
     (CREATE, USEEXISTING, OVERWRITING, IGNORE, or another value the service reported) to
-    the record labels ("objCode name") it applies to; ``error`` says why no map was made."""
+    the record labels ("objCode name") it applies to; ``error`` says why the preview is not
+    available (no pre-run yet, a refused map, an HTTP error): then there are no counts, never
+    a row of zeros."""
 
     name: str
     environment: str
@@ -227,6 +229,10 @@ class PrerunPreview:
     def __post_init__(self) -> None:
         object.__setattr__(self, "records", FrozenMap(self.records))
 
+    @property
+    def available(self) -> bool:
+        return self.error is None
+
     def counts(self) -> dict[str, int]:
         out = {a: 0 for a in PRERUN_ACTIONS}
         for action, labels in self.records.items():
@@ -234,7 +240,9 @@ class PrerunPreview:
         return out
 
     def data(self) -> dict[str, Any]:
-        return {"name": self.name, "environment": self.environment, "counts": self.counts(),
+        return {"name": self.name, "environment": self.environment,
+                "available": self.available,
+                "counts": self.counts() if self.available else None,
                 "records": {k: list(v) for k, v in self.records.items()},
                 "error": self.error}
 

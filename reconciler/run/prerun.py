@@ -1,8 +1,11 @@
 """``plan --prerun``: the pre-run (E6) of every pending install, shown as counts and names.
 
 The only write a plan makes: each pre-run leaves a PREPARING installation record in the
-target environment (it installs nothing). The target environment's credential is read here,
-and only for the environments a pending install goes to.
+target environment (it installs nothing). An install whose pre-run cannot be made yet (the
+package is created or replaced in this run, or its status changes in it) is not pre-run; it
+and a pre-run refused or failed are shown as *not available, because ...*, never as zeros.
+The target environment's credential is read here, and only for the environments a pending
+install goes to.
 """
 
 from __future__ import annotations
@@ -13,37 +16,61 @@ from collections.abc import Mapping, Sequence
 from reconciler.api.protocol import PromotionAPI
 from reconciler.domain.declared import PackageSpec
 from reconciler.errors import WfpromoteError
-from reconciler.plan.changes import Install
+from reconciler.plan.changes import Install, Replace, Update
 from reconciler.plan.model import Action, ActionKind, Plan, PrerunPreview
 from reconciler.plan.translation import edit_map, records_by_action
 from reconciler.redact import redact
 
 
-async def preview_one(action: Action, api: PromotionAPI) -> PrerunPreview:
-    change = action.change
-    assert isinstance(change, Install)
-    env = change.environment
+def _not_yet(action: Action, plan: Plan) -> str | None:
+    """Why the install's pre-run cannot be made before apply (None: it can)."""
     if action.package_id is None:
-        return PrerunPreview(action.name, env, error="the package is created or replaced in "
-                             "this run; its pre-run happens during apply")
+        return ("the package is created (or replaced by a new one) in this run; its pre-run "
+                "happens during apply")
+    for other in plan.actions:
+        if other.name != action.name or other.package_id != action.package_id:
+            continue
+        if isinstance(other.change, Replace):
+            return ("the package's content is replaced in this run; its pre-run happens "
+                    "during apply")
+        if isinstance(other.change, Update) and other.change.status is not None:
+            before = other.change.before.status or "?"
+            return (f"the package's status changes from {before} to {other.change.status} in "
+                    "this run; its pre-run happens during apply")
+    return None
+
+
+async def preview_one(action: Action, api: PromotionAPI) -> PrerunPreview:
+    """The pre-run of one install whose package exists and keeps its status in this run."""
+    change = action.change
+    assert isinstance(change, Install) and action.package_id is not None
+    env = change.environment
     try:
         prepared = await api.prepare_installation(action.package_id)
+    except WfpromoteError as exc:
+        return PrerunPreview(action.name, env,
+                             error=f"the pre-run failed: {redact(exc.message)}")
+    try:
         edited = edit_map(prepared.translationMap, existing=change.existing,
                           overrides=change.plain_overrides(), environment=env,
                           origin=action.origin)
     except WfpromoteError as exc:
-        return PrerunPreview(action.name, env, error=redact(exc.message))
+        return PrerunPreview(action.name, env,
+                             error=f"the map is refused: {redact(exc.message)}")
     return PrerunPreview(action.name, env, records=records_by_action(edited.translation_map))
 
 
 async def preview_installs(plan: Plan, specs: Sequence[PackageSpec],
                            clients: Mapping[str, PromotionAPI],
                            concurrency: int) -> tuple[PrerunPreview, ...]:
-    """One preview per runnable install of the plan, in plan order."""
+    """One preview per runnable install of the plan, in plan order. An install whose pre-run
+    cannot be made yet is not pre-run (no request): its preview says why."""
     installs = [a for a in plan.actions if a.kind is ActionKind.INSTALL and a.runnable]
     gate = asyncio.Semaphore(concurrency)
 
     async def one(action: Action) -> PrerunPreview:
+        if (why := _not_yet(action, plan)) is not None:
+            return PrerunPreview(action.name, action.environment or "", error=why)
         async with gate:
             # The target's client (and credential) is made here, on first use.
             return await preview_one(action, clients[action.environment or ""])

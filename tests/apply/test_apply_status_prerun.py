@@ -108,5 +108,66 @@ def test_prerun_in_the_three_renderers(profile: str,
     assert "Launch -> preview OVERWRITING: TMPL Campaign Launch" in out
     _code, out = cli(repo, capsys, "plan", "--prerun", "--reinstall", "preview",
                     "--format", "markdown")
-    assert "<details><summary>Pre-run of 1 install(s)</summary>" in out
+    assert "<details><summary>Pre-run: 1 install(s) previewed, 0 not available" in out
     assert "| Launch | preview | 1 | 0 | 2 | 0 |" in out
+
+
+@pytest.mark.parametrize("profile", ["current", "2023"])
+def test_prerun_is_not_made_where_it_cannot_be_yet_and_says_why(
+        profile: str, sim_server: Callable[..., SimulatorHandle], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 18 item 3: a status change pending in the plan (TESTING -> ACTIVE with an
+    install into production), a package not created yet, a refused map: no pre-run request,
+    no row of zeros, and the summary counts what was previewed and what was not."""
+    sim = sim_server(profile=profile)
+    repo = new_repo(tmp_path, sim)
+    repo.put("a.yaml", doc("Launch", "Campaign Launch", "TESTING", [{"environment": "preview"}]))
+    assert repo.apply()[0] == 0
+    repo.put("a.yaml",
+             doc("Launch", "Campaign Launch", "ACTIVE",
+                 [{"environment": "preview"}, {"environment": "production",
+                                               "after": ["preview"]}]),
+             doc("Fresh", "New Agency Offboarding", "ACTIVE", [{"environment": "preview"}]),
+             doc("Refused", "New Agency Onboarding", "ACTIVE", [{"environment": "sandbox"}]))
+    assert repo.apply(targets=("Refused",))[0] == 0
+    repo.put("a.yaml",
+             doc("Launch", "Campaign Launch", "ACTIVE",
+                 [{"environment": "preview"}, {"environment": "production",
+                                               "after": ["preview"]}]),
+             doc("Fresh", "New Agency Offboarding", "ACTIVE", [{"environment": "preview"}]),
+             doc("Refused", "New Agency Onboarding", "ACTIVE", [
+                 {"environment": "sandbox"},
+                 {"environment": "preview",
+                  "overrides": {"TMPL": {sid("TMPL", "New Agency Onboarding"): "OVERWRITING"}}}]))
+    prepared = [i for i in sim.state.world.installations.values() if i.status == "PREPARING"]
+    code, out = cli(repo, capsys, "plan", "--prerun", "--format", "json")
+    data = json.loads(out)
+    jsonschema.Draft202012Validator(
+        json.loads((ROOT / "schemas" / "plan.schema.json").read_text())).validate(data)
+    previews = {(p["name"], p["environment"]): p for p in data["prerun"]}
+    assert set(previews) == {("Launch", "production"), ("Fresh", "preview"),
+                             ("Refused", "preview")}
+    for preview in previews.values():
+        assert preview["available"] is False and preview["counts"] is None
+    assert "status changes from TESTING to ACTIVE" in \
+        previews[("Launch", "production")]["error"]
+    assert "created" in previews[("Fresh", "preview")]["error"]
+    assert previews[("Refused", "preview")]["error"].startswith("the map is refused: ")
+    assert (data["summary"]["previewed"], data["summary"]["not_previewed"]) == (0, 3)
+    # Only the refused map's pre-run was sent (the one that could be made).
+    now = [i for i in sim.state.world.installations.values() if i.status == "PREPARING"]
+    assert len(now) == len(prepared) + 1
+
+    code, text = cli(repo, capsys, "plan", "--prerun")
+    assert "0 install(s) previewed, 3 not available" in text
+    assert "Launch -> production: not available, because the package's status changes " \
+        "from TESTING to ACTIVE" in text
+    assert not any(line.split()[2:] == ["0", "0", "0", "0"] for line in text.splitlines()
+                   if line.strip().startswith(("Launch", "Fresh", "Refused")))
+    assert "| Launch | production | - | - | - | - |" in cli(
+        repo, capsys, "plan", "--prerun", "--format", "markdown")[1]
+    # apply performs the install the plan could not preview
+    code, out, err = repo.apply(output_format="json")
+    result = {(r["name"], r.get("environment")): r["outcome"]
+              for r in json.loads(out)["results"] if r["action"] == "install"}
+    assert result[("Launch", "production")] == "applied"
