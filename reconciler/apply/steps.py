@@ -50,7 +50,7 @@ from reconciler.plan.changes import (
 )
 from reconciler.plan.installs import matching
 from reconciler.plan.model import Action, Reason
-from reconciler.plan.translation import edit_map
+from reconciler.plan.translation import edit_map, records_by_action
 
 
 @dataclass
@@ -406,6 +406,11 @@ async def _install_prepared(action: Action, change: Install, ctx: StepContext,
     env = change.environment
     edited = edit_map(prepared.translationMap, existing=change.existing,
                       overrides=change.plain_overrides(), environment=env, origin=action.origin)
+    overwritten = records_by_action(edited.translation_map).get("OVERWRITING", ())
+    if overwritten:
+        # Named before the install request: the records it will change in the target.
+        ctx.say(f"overwriting in {env}: {', '.join(overwritten)}")
+        ctx.details.append(f"overwriting: {', '.join(overwritten)}")
     ctx.checkpoint()
     if not edited.changed:
         await api.install(prepared.id)                    # E7: the pre-run's map as it is

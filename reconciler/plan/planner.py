@@ -20,6 +20,7 @@ from reconciler.plan.changes import (
     Create,
     Delete,
     Disable,
+    Install,
     NoOp,
     RemoteState,
     Replace,
@@ -112,6 +113,8 @@ def plan_prepared(prepared: Preparation,
                       reason=settings.scope_reason or "PATHS do not cover the packages folder")
     _note_renames(survey.matches, survey.managed, draft, read)
     actions = sorted(draft.actions, key=Action.sort_key)
+    draft.warnings.extend(overwrite_notice(a) for a in
+                          safety.production_overwrites(actions, settings))
     if verdict is None or verdict.allowed:
         # --allow-empty consents to removing everything: the threshold does not ask again.
         verdict = verdict or safety.check_threshold(actions, len(survey.managed), settings)
@@ -127,6 +130,24 @@ def plan_prepared(prepared: Preparation,
         remote_fingerprints=fingerprint.compute([*survey.remote, *survey.failed],
                                                 settings.owner, touched, created, read),
         warnings=tuple(draft.warnings), scope=scope, verdict=verdict)
+
+
+def overwrite_notice(action: Action) -> str:
+    """What a plan without a pre-run can say about an install that overwrites records in
+    production: the declared intent; which records, only the pre-run knows."""
+    change = action.change
+    assert isinstance(change, Install)
+    named = sorted(f"{code} {sid}" for code, records in change.overrides.items()
+                   for sid, what in records.items() if str(what).upper() == "OVERWRITING")
+    what = []
+    if change.existing == "overwrite":
+        what.append(f"every record the pre-run matches in {change.environment} "
+                    "(existing: overwrite)")
+    if named:
+        what.append("the records named OVERWRITING: " + ", ".join(named))
+    return (f"install of {action.name!r} into production environment "
+            f"{change.environment!r} overwrites {' and '.join(what)}; `plan --prerun` lists "
+            "them by objCode and name, and apply lists them before installing")
 
 
 def _plan_cleanup(package: RemotePackage, draft: _Draft, read: Readings) -> None:

@@ -153,10 +153,12 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     timings = {"list": listed - started if listing_seconds is None else listing_seconds,
                "fetch": fetched - listed, "diff": done - fetched}
     if options.prerun:
-        from reconciler.run.prerun import preview_installs
+        from reconciler.run.prerun import preview_installs, production_overwrites
 
         previews = await preview_installs(result, specs, clients, config.concurrency)
-        result = dataclasses.replace(result, previews=previews)
+        listed_overwrites = production_overwrites(previews, settings.environment_kinds)
+        result = dataclasses.replace(result, previews=previews,
+                                     warnings=result.warnings + listed_overwrites)
         timings["prerun"] = clock.monotonic() - done
     # '/' on every platform: a plan saved on a Windows laptop applies in Linux CI.
     paths = tuple(p.replace(os.sep, "/") if os.sep != "/" else p for p in options.paths)

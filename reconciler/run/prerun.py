@@ -76,3 +76,17 @@ async def preview_installs(plan: Plan, specs: Sequence[PackageSpec],
             return await preview_one(action, clients[action.environment or ""])
 
     return tuple(await asyncio.gather(*(one(a) for a in installs)))
+
+
+def production_overwrites(previews: Sequence[PrerunPreview],
+                          kinds: Mapping[str, str | None]) -> tuple[str, ...]:
+    """One warning per previewed install into a production-kind environment that overwrites
+    records: every OVERWRITING record by objCode and name."""
+    out = []
+    for preview in previews:
+        labels = preview.records.get("OVERWRITING", ())
+        if labels and kinds.get(preview.environment) == "production":
+            out.append(f"install of {preview.name!r} into production environment "
+                       f"{preview.environment!r} overwrites {len(labels)} record(s): "
+                       + ", ".join(labels))
+    return tuple(out)

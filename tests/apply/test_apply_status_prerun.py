@@ -140,7 +140,7 @@ def test_prerun_is_not_made_where_it_cannot_be_yet_and_says_why(
                  {"environment": "preview",
                   "overrides": {"TMPL": {sid("TMPL", "New Agency Onboarding"): "OVERWRITING"}}}]))
     prepared = [i for i in sim.state.world.installations.values() if i.status == "PREPARING"]
-    code, out = cli(repo, capsys, "plan", "--prerun", "--format", "json")
+    _code, out = cli(repo, capsys, "plan", "--prerun", "--format", "json")
     data = json.loads(out)
     jsonschema.Draft202012Validator(
         json.loads((ROOT / "schemas" / "plan.schema.json").read_text())).validate(data)
@@ -158,7 +158,7 @@ def test_prerun_is_not_made_where_it_cannot_be_yet_and_says_why(
     now = [i for i in sim.state.world.installations.values() if i.status == "PREPARING"]
     assert len(now) == len(prepared) + 1
 
-    code, text = cli(repo, capsys, "plan", "--prerun")
+    _code, text = cli(repo, capsys, "plan", "--prerun")
     assert "0 install(s) previewed, 3 not available" in text
     assert "Launch -> production: not available, because the package's status changes " \
         "from TESTING to ACTIVE" in text
@@ -167,7 +167,7 @@ def test_prerun_is_not_made_where_it_cannot_be_yet_and_says_why(
     assert "| Launch | production | - | - | - | - |" in cli(
         repo, capsys, "plan", "--prerun", "--format", "markdown")[1]
     # apply performs the install the plan could not preview
-    code, out, err = repo.apply(output_format="json")
+    _code, out, _err = repo.apply(output_format="json")
     result = {(r["name"], r.get("environment")): r["outcome"]
               for r in json.loads(out)["results"] if r["action"] == "install"}
     assert result[("Launch", "production")] == "applied"
