@@ -50,7 +50,7 @@ from reconciler.plan.changes import (
 )
 from reconciler.plan.installs import matching
 from reconciler.plan.model import Action, Reason
-from reconciler.plan.translation import edit_map, records_by_action
+from reconciler.plan.translation import EditedMap, edit_map, records_by_action
 
 
 @dataclass
@@ -385,6 +385,10 @@ async def _install(action: Action, change: Install, ctx: StepContext) -> None:
             ctx.details.append(f"an earlier installation ({running}) finished")
             ctx.details.extend(record_results(finished))
             return
+    if api.capabilities.install_with_map and (change.existing == "overwrite"
+                                              or change.overrides):
+        await _install_edited(action, change, ctx, api, package_id)
+        return
     ctx.checkpoint()
     ctx.wrote = True
     prepared = await api.prepare_installation(package_id)
@@ -401,16 +405,47 @@ async def _install(action: Action, change: Install, ctx: StepContext) -> None:
         await _install_prepared(action, change, ctx, api, package_id, prepared)
 
 
+async def _install_edited(action: Action, change: Install, ctx: StepContext,
+                          api: PromotionAPI, package_id: str) -> None:
+    """An install with ``existing: overwrite`` or overrides where the API has E10 and E11:
+    the map comes from the translation-map call (E10), which leaves no installation record
+    behind (a pre-run, E6, would stay PREPARING for ever once E11 installs instead)."""
+    env = change.environment
+    tmap = await api.translation_map(package_id)
+    ctx.say(f"translation map of {env} read")
+    locks = ctx.record_locks.locks_for(env, tmap)
+    waited = any(lock.locked() for lock in locks)
+    async with contextlib.AsyncExitStack() as stack:
+        for lock in locks:
+            await stack.enter_async_context(lock)
+        if waited:  # another install changed the target meanwhile
+            tmap = await api.translation_map(package_id)
+            ctx.say(f"translation map of {env} read again")
+        edited = _edited(action, change, ctx, tmap)
+        ctx.checkpoint()
+        ctx.wrote = True
+        installation_id = await api.install_with_map(package_id, edited.translation_map,
+                                                     exclude_ids=frozenset())
+        await _await_install(change, ctx, api, installation_id)
+
+
+def _edited(action: Action, change: Install, ctx: StepContext,
+            tmap: TranslationMap) -> EditedMap:
+    """The map to install, and the records it overwrites named before the install request."""
+    env = change.environment
+    edited = edit_map(tmap, existing=change.existing, overrides=change.plain_overrides(),
+                      environment=env, origin=action.origin)
+    overwritten = records_by_action(edited.translation_map).get("OVERWRITING", ())
+    if overwritten:
+        ctx.say(f"overwriting in {env}: {', '.join(overwritten)}")
+        ctx.details.append(f"overwriting: {', '.join(overwritten)}")
+    return edited
+
+
 async def _install_prepared(action: Action, change: Install, ctx: StepContext,
                             api: PromotionAPI, package_id: str, prepared: Installation) -> None:
     env = change.environment
-    edited = edit_map(prepared.translationMap, existing=change.existing,
-                      overrides=change.plain_overrides(), environment=env, origin=action.origin)
-    overwritten = records_by_action(edited.translation_map).get("OVERWRITING", ())
-    if overwritten:
-        # Named before the install request: the records it will change in the target.
-        ctx.say(f"overwriting in {env}: {', '.join(overwritten)}")
-        ctx.details.append(f"overwriting: {', '.join(overwritten)}")
+    edited = _edited(action, change, ctx, prepared.translationMap)
     ctx.checkpoint()
     if not edited.changed:
         await api.install(prepared.id)                    # E7: the pre-run's map as it is
@@ -424,6 +459,12 @@ async def _install_prepared(action: Action, change: Install, ctx: StepContext,
     else:
         raise StepFailed(f"the API profile of {env!r} offers no way to install an edited "
                          "translation map", hint="drop the overrides and `existing: overwrite`")
+    await _await_install(change, ctx, api, installation_id)
+
+
+async def _await_install(change: Install, ctx: StepContext, api: PromotionAPI,
+                         installation_id: str) -> None:
+    env = change.environment
     ctx.say(f"installing (installation {installation_id})")
     try:
         done = await wait_for_installation(api, installation_id, clock=ctx.clock,

@@ -54,21 +54,26 @@ class Preparation:
     def histories(self) -> frozenset[str]:
         """IDs of the matched packages whose installation history (E8) the plan needs: those
         with installs, and those whose content a PUT replaces in place (the marker then lists
-        the installations of the earlier content, ``ownership.Marker.prior``). Superseded
-        versions are never read: their installs hold other content."""
+        the installations of the earlier content, ``ownership.Marker.prior``). Where a
+        replace makes a new package (``create_then_disable``), the old one's history tells
+        nothing about the new one and is not read; superseded versions are never read."""
         if self.survey is None:
             return frozenset()   # known once the details are fetched
         in_place = self.settings.capabilities.replace_with_put
         return frozenset(m.remote.id for m in self.survey.matches
-                         if m.remote is not None
-                         and (m.spec.install or (in_place and self._replaced(m))))
+                         if m.remote is not None and (
+                             (m.spec.install or self._replaced(m)) if in_place
+                             # a new package replaces it: its history tells nothing
+                             else m.spec.install and not self._replaced(m)))
 
     def _replaced(self, match: Match) -> bool:
-        """Whether the declared content may replace the remote one (by marker or request)."""
+        """Whether the declared content replaces the remote one (by marker or request)."""
         assert match.remote is not None
-        marker = self.readings(match.remote).marker
+        seen = self.readings(match.remote)
+        marker = seen.marker
         return match.spec.name in self.settings.replaces or (
-            marker is not None and marker.digest != match.spec.digest())
+            marker is not None and marker.digest != match.spec.digest()) or (
+            seen.status in ("ASSEMBLING_FAILED", "UNASSEMBLED"))
 
     def fetched(self, details: Mapping[str, RemotePackage]) -> Preparation:
         """The same run over the listing with ``details`` (full records by id) in place of

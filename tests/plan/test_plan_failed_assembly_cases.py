@@ -5,7 +5,7 @@ the safety checks still count."""
 from __future__ import annotations
 
 import pytest
-from plan_factories import pkg_id, remote_of, settings, spec
+from plan_factories import LEGACY, pkg_id, remote_of, settings, spec
 
 from reconciler.domain.declared import InstallStep
 from reconciler.plan.model import ActionKind, Reason
@@ -47,10 +47,13 @@ def test_a_failed_new_version_leaves_the_old_one_the_match() -> None:
     actions = plan([declared], [old, new], settings()).actions
     assert {(a.kind, a.package_id) for a in actions} == {(ActionKind.DELETE, new.id),
                                                          (ActionKind.REPLACE, old.id)}
-    # The history asked for is the old version's, the one the plan matches.
+    # The history asked for is the old version's, the one the plan matches, where a PUT
+    # replaces it in place; where a new package replaces it, its history is not read.
     installing = declared.model_copy(update={"install": (InstallStep(environment="preview"),)})
-    assert prepare([installing], [old, new], settings()).histories == {old.id}
-    assert prepare([installing], [new, old], settings()).histories == {old.id}
+    in_place = settings(capabilities=LEGACY)
+    assert prepare([installing], [old, new], in_place).histories == {old.id}
+    assert prepare([installing], [new, old], in_place).histories == {old.id}
+    assert prepare([installing], [old, new], settings()).histories == frozenset()
 
 
 def test_a_failed_assembly_alone_is_never_fetched_to_be_compared() -> None:
