@@ -48,6 +48,10 @@ SYMBOLS: dict[ActionKind, str] = {
 }
 
 
+SHORT_ID = 8        # characters of a package id shown in a headline
+SHORT_DIGEST = 12   # characters of a content digest shown in a headline
+
+
 def value(data: Any) -> str:
     return json.dumps(thaw(data), ensure_ascii=False, sort_keys=True)
 
@@ -65,8 +69,13 @@ def headline(action: Action) -> str:
         if change is not None:
             extra = [f"revision {_number(change.old)} -> {_number(change.new)}"]
     payload = action.change
-    if isinstance(payload, Install) and payload.version:
-        extra.append(f"v{payload.version}")
+    if isinstance(payload, Install):
+        # What identifies the content, not the API's version (1 for every package under
+        # current; kept by a 2023 PUT): the package and the content digest.
+        if action.package_id:
+            extra.append(f"package {action.package_id[:SHORT_ID]}")
+        if payload.content:
+            extra.append(f"content {payload.content[:SHORT_DIGEST]}")
     if isinstance(payload, Replace):
         extra.append(f"strategy {payload.strategy.value}")
     if isinstance(payload, Install):
