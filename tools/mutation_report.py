@@ -6,7 +6,8 @@ reason); any other survivor is a gap in the tests of the planning core, and this
 
 from __future__ import annotations
 
-import json
+import argparse
+import fnmatch
 import re
 import subprocess
 import sys
@@ -18,22 +19,38 @@ MUTMUT = Path(sys.executable).parent / "mutmut"
 LISTED = re.compile(r"`(reconciler\.[^`\s]+__mutmut_\d+)`")
 
 
-def main() -> int:
-    if not (ROOT / "mutants").is_dir():
+def statuses(root: Path) -> dict[str, str]:
+    """Every mutant of the last run in ``root`` and its status (killed, survived, ...)."""
+    results = subprocess.run([str(MUTMUT), "results", "--all", "true"], cwd=root, check=True,
+                             capture_output=True, text=True).stdout
+    return dict(line.strip().rsplit(": ", 1) for line in results.splitlines() if ": " in line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="where the run was made (default: the repository)")
+    parser.add_argument("patterns", nargs="*",
+                        help="only mutants whose names match these fnmatch patterns "
+                             "(default: all)")
+    args = parser.parse_args(argv)
+    root: Path = args.root
+    if not (root / "mutants").is_dir():
         print("no mutation run to report on: run `make mutation` first", file=sys.stderr)
         return 1
-    subprocess.run([str(MUTMUT), "export-cicd-stats"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    stats = json.loads((ROOT / "mutants" / "mutmut-cicd-stats.json").read_text())
-    results = subprocess.run([str(MUTMUT), "results"], cwd=ROOT, check=True,
-                             capture_output=True, text=True).stdout
-    alive = dict(line.strip().rsplit(": ", 1) for line in results.splitlines()
-                 if ": " in line)
+    every = statuses(root)
+    if args.patterns:
+        every = {k: v for k, v in every.items()
+                 if any(fnmatch.fnmatch(k, p) for p in args.patterns)}
+    # Not run (filtered out, or the run was cut short) is not a verdict: left out.
+    judged_all = {k: v for k, v in every.items() if v not in ("not checked", "skipped")}
+    alive = {k: v for k, v in judged_all.items() if v != "killed"}
     equivalent = set(LISTED.findall(DOC.read_text(encoding="utf-8")))
-    total, killed = stats["total"], stats["killed"]
+    total = len(judged_all)
+    killed = total - len(alive)
     judged = sorted(name for name in alive if name in equivalent)
     gaps = sorted(name for name in alive if name not in equivalent)
-    stale = sorted(equivalent - set(alive))
+    stale = sorted(n for n in equivalent - set(alive) if n in judged_all)
     score = 100.0 * killed / total if total else 0.0
     counted = total - len(judged)
     real = 100.0 * killed / counted if counted else 0.0
