@@ -31,8 +31,9 @@ async def read_matrix(config: Config, specs: Sequence[PackageSpec],
 def status_matrix(config: Config, *, allow_simulator: bool, clock: Clock) -> Matrix:
     from reconciler.desired.loader import load_packages
     from reconciler.run.clients import open_clients
+    from reconciler.run.settings import load_settings
 
-    specs = list(load_packages(config, []))
+    specs = list(load_packages(load_settings(config), []))
 
     async def run() -> Matrix:
         async with open_clients(config, allow_simulator=allow_simulator,
