@@ -62,9 +62,8 @@ def render(plan: Plan, output_format: str, options: RenderOptions | None = None)
     return RENDERERS[output_format](plan, options or RenderOptions())
 
 
-def render_matrix(matrix: Matrix, output_format: str, options: RenderOptions | None = None,
-                  ) -> str:
+def render_matrix(matrix: Matrix, output_format: str) -> str:
     """``wfpromote status``: the promotion matrix in ``output_format`` (one of FORMATS)."""
     from reconciler.output import status
 
-    return status.RENDERERS[output_format](matrix, options or RenderOptions())
+    return status.RENDERERS[output_format](matrix)

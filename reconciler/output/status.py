@@ -7,7 +7,6 @@ from collections.abc import Callable, Mapping
 
 from reconciler.console import printable
 from reconciler.output.markdown import escape_html
-from reconciler.output.renderers import RenderOptions
 from reconciler.plan.matrix import Matrix
 
 
@@ -20,11 +19,11 @@ def _rows(matrix: Matrix) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def render_json(matrix: Matrix, options: RenderOptions) -> str:
+def render_json(matrix: Matrix) -> str:
     return json.dumps(matrix.data(), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_markdown(matrix: Matrix, options: RenderOptions) -> str:
+def render_markdown(matrix: Matrix) -> str:
     header, rows = _rows(matrix)
     lines = ["### wfpromote status", "",
              "| " + " | ".join(escape_html(h) for h in header) + " |",
@@ -33,7 +32,7 @@ def render_markdown(matrix: Matrix, options: RenderOptions) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_text(matrix: Matrix, options: RenderOptions) -> str:
+def render_text(matrix: Matrix) -> str:
     header, rows = _rows(matrix)
     table = [header] + [[printable(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
@@ -43,5 +42,5 @@ def render_text(matrix: Matrix, options: RenderOptions) -> str:
     return "\n".join(out) + "\n"
 
 
-RENDERERS: Mapping[str, Callable[[Matrix, RenderOptions], str]] = {
+RENDERERS: Mapping[str, Callable[[Matrix], str]] = {
     "text": render_text, "json": render_json, "markdown": render_markdown}
