@@ -107,6 +107,13 @@ def test_existing_overwrite_updates_what_the_target_holds(
     repo.put("a.yaml", doc("Campaign Launch", "Campaign Launch", install=[
         {"environment": "preview", "existing": existing}]))
     code, _plan = plan_json(repo, capsys)
+    if profile == "2023" and existing == "overwrite":
+        # The July 2023 API has no OVERWRITING (reference 1.4): refused before any request.
+        assert code == 1
+        assert run(["--config", str(repo.config_path), "validate"]) == 1
+        assert "OVERWRITING arrived 2024-03" in capsys.readouterr().err
+        assert not repo.sim.state.world.installations
+        return
     assert code == 2
     code, out, err = repo.apply(output_format="json")
     assert code == 0, out + err
