@@ -77,6 +77,21 @@ CHILD_CODES: dict[str, tuple[str, ...]] = {
     "QUED": ("QUETGP", "QUET"),
 }
 
+# Types whose names may repeat in one environment (reference section 2.4: "templates,
+# projects, views, filters, groupings, reports, dashboards" get a second record of the same
+# name). Every other type is taken to need unique names, as groups are documented to (2.4,
+# 3.3): creating a second record of the same name fails the install.
+DUPLICATE_NAMES_ALLOWED: frozenset[str] = frozenset(
+    {"TMPL", "PROJ", "UIVW", "UIFT", "UIGB", "PTLSEC", "PTLTAB"})
+# Types the reference documents as refusing duplicate names.
+DOCUMENTED_UNIQUE_NAMES: frozenset[str] = frozenset({"GROUP"})
+
+
+def may_repeat_names(code: str) -> bool:
+    """Whether a second record of this objCode with the same name can be created."""
+    return code.upper() in DUPLICATE_NAMES_ALLOWED
+
+
 def _code_of_label() -> dict[str, str]:
     """"Report" -> PTLSEC, "Category" -> CTGY, ...: the promotable code a label names."""
     out: dict[str, str] = {}

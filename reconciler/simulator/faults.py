@@ -11,6 +11,9 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from reconciler.simulator.behaviour import ENV_NAME as BEHAVIOUR_ENV
+from reconciler.simulator.behaviour import Behaviour
+
 ENV_PREFIX = "WFPROMOTE_SIM_"
 
 
@@ -25,6 +28,8 @@ class Faults:
     seed: int = 0                 # makes the random decisions repeatable
     assembly_seconds: float | None = None  # overrides the configured assembly time
     install_seconds: float | None = None   # overrides the configured install time
+    # Where the reference is silent, which way the service answers (behaviour.py).
+    behaviour: Behaviour = field(default_factory=Behaviour)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Faults:
@@ -54,6 +59,9 @@ class Faults:
         for item in filter(None, (part.strip() for part in rates.split(","))):
             code, rate = parse_error_rate(item)
             faults.error_rates[code] = rate
+        raw = environ.get(BEHAVIOUR_ENV, "").strip()
+        if raw:
+            faults.behaviour = Behaviour.parse(raw)
         return faults
 
     def active(self) -> bool:
