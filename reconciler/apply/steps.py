@@ -39,7 +39,7 @@ from reconciler.errors import WfpromoteError
 from reconciler.plan.bodies import full_put_body, post_body
 from reconciler.plan.installs import matching
 from reconciler.plan.model import Action, ActionKind, Reason, ReplaceStrategy
-from reconciler.plan.translation import edit_map
+from reconciler.plan.translation import edit_map, ignores_a_created_record, parent_links
 
 
 @dataclass
@@ -401,9 +401,14 @@ async def _install_prepared(action: Action, ctx: StepContext, api: PromotionAPI,
                             package_id: str, prepared: Installation) -> None:
     body = action.body()
     env = action.environment or api.environment
+    overrides = body.get("overrides") or {}
+    parents = None
+    if ignores_a_created_record(prepared.translationMap, overrides):
+        # The IGNORE cascade needs the package's own parent links: one read, only then.
+        parents = parent_links((await api.get_package(package_id)).packageEntities)
     edited = edit_map(prepared.translationMap, existing=str(body.get("existing") or "use"),
-                      overrides=body.get("overrides") or {}, environment=env,
-                      origin=action.origin)
+                      overrides=overrides, environment=env, origin=action.origin,
+                      parents=parents)
     ctx.checkpoint()
     if not edited.changed:
         await api.install(prepared.id)                    # E7: the pre-run's map as it is
@@ -441,7 +446,10 @@ def record_results(installation: Installation) -> list[str]:
                 counts["failed"] += 1
             elif action == "IGNORE":
                 counts["ignored"] += 1
-            elif action == "OVERWRITING":
+            elif action == "OVERWRITING" or (action == "USEEXISTING"
+                                              and status == "INSTALLED"):
+                # a matched child of an overwritten parent is updated too (reference 2.5),
+                # whichever action the service reports for it
                 counts["overwritten"] += 1
             elif action == "USEEXISTING":
                 counts["used existing"] += 1

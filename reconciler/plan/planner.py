@@ -16,7 +16,7 @@ from reconciler.plan import bodies, canonical, fingerprint, safety
 from reconciler.plan.content import same_content
 from reconciler.plan.definition_diff import definition_diffs
 from reconciler.plan.identity import Match, match_packages
-from reconciler.plan.installs import plan_installs
+from reconciler.plan.installs import plan_installs, unique_name_warnings
 from reconciler.plan.model import (
     Action,
     ActionKind,
@@ -283,6 +283,7 @@ def _plan_installs(match: Match, made: Sequence[Action], settings: PlanSettings,
     past = history.get(package.id, ()) if package is not None else ()
     draft.actions.extend(plan_installs(spec, package, new_version, past, settings,
                                        _origin(spec)))
+    draft.warnings.extend(unique_name_warnings(spec))
 
 
 def _before(package: RemotePackage, seen: Reading) -> dict[str, object]:

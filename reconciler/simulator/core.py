@@ -67,6 +67,7 @@ class Simulator:
         self.state_path = state_path
         # Where the reference is silent, which way to answer (see behaviour.py).
         self.behaviour = Behaviour()
+        self.fail_records: frozenset[str] = frozenset()   # fault knob: these names fail
         self.generation = 0  # bumped on every change; lets the HTTP layer cache renderings
         self._lock = threading.RLock()
         self._cache: dict[str, tuple[int, Any]] = {}
@@ -141,7 +142,8 @@ class Simulator:
     def _finish_install(self, inst: Installation) -> None:
         pkg = self.world.packages.get(inst.packageId)
         target = self.world.environments[inst.environment]
-        ok = apply_map(pkg.records if pkg else [], target, inst.translationMap, self.behaviour)
+        ok = apply_map(pkg.records if pkg else [], target, inst.translationMap, self.behaviour,
+                       fail=self.fail_records)
         inst.status = "INSTALLED" if ok else "FAILED"
         inst.updatedAt = self._now()
 

@@ -18,5 +18,5 @@ def make_simulator(*, state_path: str | None, environments: dict[str, str] | Non
     sim = Simulator.open(state_path, environments=environments, clock=clock,
                          assembly_seconds=assembly_seconds, install_seconds=install_seconds)
     if faults is not None:
-        sim.behaviour = faults.behaviour
+        sim.behaviour, sim.fail_records = faults.behaviour, frozenset(faults.fail_records)
     return sim

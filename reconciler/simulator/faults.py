@@ -28,6 +28,9 @@ class Faults:
     seed: int = 0                 # makes the random decisions repeatable
     assembly_seconds: float | None = None  # overrides the configured assembly time
     install_seconds: float | None = None   # overrides the configured install time
+    # Names of records whose install fails (FAILED with a failureReason), as a bad object
+    # in the source would make it.
+    fail_records: tuple[str, ...] = ()
     # Where the reference is silent, which way the service answers (behaviour.py).
     behaviour: Behaviour = field(default_factory=Behaviour)
 
@@ -59,6 +62,9 @@ class Faults:
         for item in filter(None, (part.strip() for part in rates.split(","))):
             code, rate = parse_error_rate(item)
             faults.error_rates[code] = rate
+        names = environ.get(ENV_PREFIX + "FAIL_RECORDS", "")
+        if names.strip():
+            faults.fail_records = tuple(n.strip() for n in names.split(",") if n.strip())
         raw = environ.get(BEHAVIOUR_ENV, "").strip()
         if raw:
             faults.behaviour = Behaviour.parse(raw)

@@ -77,7 +77,8 @@ def merge_map(records: list[SourceRecord], target: Environment,
 
 
 def apply_map(records: list[SourceRecord], target: Environment,
-              tmap: TranslationMap, behaviour: Behaviour | None = None) -> bool:
+              tmap: TranslationMap, behaviour: Behaviour | None = None,
+              fail: frozenset[str] = frozenset()) -> bool:
     """Carry out the map against ``target``; fill each entry's outcome. True when none failed.
 
     Parents are handled before children, so a child can point at its parent's new record.
@@ -95,6 +96,11 @@ def apply_map(records: list[SourceRecord], target: Environment,
     for record in records:
         entry = tmap.get(record.objCode, {}).get(record.ID)
         if entry is None:
+            continue
+        if record.name in fail and str(entry.get("action", "")).upper() != "IGNORE":
+            _fail(entry, f"simulated failure of {record.objCode} {record.name!r}")
+            done[record.ID] = None
+            ok = False
             continue
         update_child = (record.parentID in overwritten
                         and str(entry.get("action", "")).upper() == "USEEXISTING")

@@ -88,7 +88,7 @@ def test_prerun_in_the_three_renderers(profile: str,
     matched = "OVERWRITING" if profile == "current" else "USEEXISTING"
     step = {"environment": "preview",
             "existing": "overwrite" if profile == "current" else "use",
-            "overrides": {"TTSK": {sid("TTSK", "Creative Brief"): "CREATE"}}}
+            "overrides": {"TTSK": {sid("TTSK", "Creative Brief"): "IGNORE"}}}
     repo.put("a.yaml", doc("Launch", "Campaign Launch", "ACTIVE", [step]))
     before = len(sim.state.world.installations)
     code, out = cli(repo, capsys, "plan")
@@ -101,10 +101,10 @@ def test_prerun_in_the_three_renderers(profile: str,
     [preview] = json.loads(out)["prerun"]
     assert preview["environment"] == "preview" and preview["error"] is None
     # existing: overwrite turns the matches into OVERWRITING; the override wins over it
-    counts = {"CREATE": 1, "USEEXISTING": 0, "OVERWRITING": 0, "IGNORE": 0, matched: 2}
+    counts = {"CREATE": 0, "USEEXISTING": 0, "OVERWRITING": 0, "IGNORE": 1, matched: 2}
     assert preview["counts"] == counts
     assert "TMPL Campaign Launch" in preview["records"][matched]
-    assert preview["records"]["CREATE"] == ["TTSK Creative Brief"]
+    assert preview["records"]["IGNORE"] == ["TTSK Creative Brief"]
 
     code, out = cli(repo, capsys, "plan", "--prerun", "--reinstall", "preview")
     assert code == 0
@@ -113,5 +113,5 @@ def test_prerun_in_the_three_renderers(profile: str,
     _code, out = cli(repo, capsys, "plan", "--prerun", "--reinstall", "preview",
                     "--format", "markdown")
     assert "<details><summary>Pre-run of 1 install(s)</summary>" in out
-    assert ("| Launch | preview | 1 | 0 | 2 | 0 |" if profile == "current"
-            else "| Launch | preview | 1 | 2 | 0 | 0 |") in out
+    assert ("| Launch | preview | 0 | 0 | 2 | 1 |" if profile == "current"
+            else "| Launch | preview | 0 | 2 | 0 | 1 |") in out
