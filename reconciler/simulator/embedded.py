@@ -62,7 +62,8 @@ def embedded_transport(config: Config, *, clock: Clock | None = None,
     try:
         faults = Faults.from_env(os.environ)
     except ValueError as exc:
-        raise ConfigError(str(exc), hint="see docs/simulator.md for the fault knobs") from None
+        raise ConfigError(str(exc), hint="see docs/simulator.md for the fault and "
+                          "behaviour knobs") from None
     sim = make_simulator(state_path=state_file(config, state_path),
                          environments=simulator_environments(config) or None, clock=clock,
                          assembly_seconds=config.simulator.assembly_seconds,

@@ -286,3 +286,30 @@ def test_parent_links_in_package_entities(mode: str, sim_server: Start,
         return
     assert links is not None
     assert links[sid("TTSK", "Creative Brief")] == sid("TMPL", "Campaign Launch")
+
+
+def test_bad_knobs_are_one_clear_message(capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.cli import run
+
+    assert run(["simulator", "serve", "--port", "0", "--behaviour", "e11_answer=xml"]) == 1
+    err = capsys.readouterr().err
+    assert "behaviour e11_answer='xml': expected one of json, text" in err
+    assert "Traceback" not in err
+    monkeypatch.setenv("WFPROMOTE_SIM_BEHAVIOUR", "nonsense")
+    assert run(["simulator", "serve", "--port", "0"]) == 1
+    assert "expected NAME=VALUE" in capsys.readouterr().err
+
+
+def test_the_embedded_simulator_reads_the_knobs(tmp_path: Any,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.desired.config import load_config
+    from reconciler.simulator.embedded import EmbeddedTransport, embedded_transport
+
+    (tmp_path / "wfpromote.yaml").write_text(
+        "api: current\nowner: o\npackages: p/\nenvironments:\n"
+        "  sandbox: {url: simulator, kind: sandbox}\n", encoding="utf-8")
+    monkeypatch.setenv("WFPROMOTE_SIM_BEHAVIOUR", "error_shape=text,e11_answer=text")
+    transport = embedded_transport(load_config(str(tmp_path / "wfpromote.yaml")))
+    assert isinstance(transport, EmbeddedTransport)
+    assert transport.simulator.behaviour == Behaviour(error_shape="text", e11_answer="text")
