@@ -62,9 +62,10 @@ PROMOTABLE_CODES: tuple[str, ...] = tuple(PROMOTABLE)
 INSTALL_ACTIONS: tuple[str, ...] = ("CREATE", "USEEXISTING", "OVERWRITING", "IGNORE")
 
 # The one parent -> children table of the translation map (reference sections 2.4 and 2.5).
-# Neither ``packageEntities`` nor the map links a child record to its parent, so rules over
-# children (the IGNORE cascade) work per objCode pair: a created parent that is ignored needs
-# every record of its child objCodes ignored too. Codes are those the service reports
+# The IGNORE cascade goes by the package's own parent links (``parentID`` in
+# ``packageEntities``); only when the service reports none does it fall back to these objCode
+# pairs: a created parent that is ignored then needs every record of its child objCodes
+# ignored too. Codes are those the service reports
 # (TTSK, TASSGN, TPRED, QUED, QUET and RRUL from the 2023 installOrder; the others by their
 # Workfront objCodes). PARAMOPT is what the simulator reports for a parameter option.
 CHILD_CODES: dict[str, tuple[str, ...]] = {

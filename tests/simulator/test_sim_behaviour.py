@@ -99,7 +99,7 @@ def test_a_refused_prerun_reads_alike_whatever_the_code_and_body(
             with pytest.raises(ApiError) as caught:
                 await production.prepare_installation(pid)
         text = str(caught.value)
-        assert f"HTTP {status}" in text or f" {status}" in text, text
+        assert f"(HTTP {status})" in text, text
         assert message in text, text     # the service's reason is quoted, whatever the shape
 
     asyncio.run(go())
