@@ -2,9 +2,10 @@
 left, against the simulator over real HTTP on 127.0.0.1, in one API profile.
 
 Steps: create and install into preview then production (behind ``after:``, with an IGNORE
-override in preview and ``existing: overwrite`` in production); rerun; ``plan --prerun``; a
-content change installed again in order; rerun; a failing install; its rerun (fails again);
-rerun once fixed. Each step is counted by request kind (E1..E11, R2) as the server saw it.
+override in preview and, under ``current``, ``existing: overwrite`` in production); rerun;
+``plan --prerun``; a content change installed again in order; rerun; a content change whose
+install fails; its rerun (fails again); the rerun once fixed. Each step is counted by
+request kind (E1..E11, R2) as the server saw it.
 
     .venv/bin/python benchmarks/lifecycle.py [--profile current|2023] [--json]
 """
@@ -89,10 +90,10 @@ class Step:
         return sum(self.requests.values())
 
 
-def _package(root: Path, *, extra_template: bool = False, failing: bool | None = None
-             ) -> list[dict[str, Any]]:
-    """The two packages; ``failing``: None (first content), True (new content whose install
-    fails), False (the same new content, installed)."""
+def _package(root: Path, *, extra_template: bool = False, failing: bool | None = None,
+             overwrite: bool = True) -> list[dict[str, Any]]:
+    """The two packages; ``failing``: None (first content), True (new content, whose install
+    the caller makes fail), False (the same new content)."""
     launch = seed_id("sandbox", "TMPL", "Campaign Launch")
     templates = [{"ID": launch, "name": "Campaign Launch"}]
     if extra_template:
@@ -104,7 +105,9 @@ def _package(root: Path, *, extra_template: bool = False, failing: bool | None =
         "install": [
             {"environment": "preview",
              "overrides": {"TTSK": {seed_id("sandbox", "TTSK", "Launch Review"): "IGNORE"}}},
-            {"environment": "production", "after": ["preview"], "existing": "overwrite"}]}
+            {"environment": "production", "after": ["preview"],
+             # the 2023 API has no OVERWRITING (reference 1.4)
+             "existing": "overwrite" if overwrite else "use"}]}
     group = seed_id("sandbox", "GROUP", "Default Group")
     collections: list[dict[str, Any]] = [{"objCode": "GROUP", "entities": [{"ID": group}]}]
     if failing is not None:   # new content: a role too
@@ -112,10 +115,7 @@ def _package(root: Path, *, extra_template: bool = False, failing: bool | None =
             {"ID": seed_id("sandbox", "ROLE", "Account Manager")}]})
     groups = {
         "name": "Groups", "description": "lifecycle", "source": "sandbox", "status": "ACTIVE",
-        "objectCollections": collections,
-        # A second "Default Group" cannot be created: that install fails.
-        "install": [{"environment": "preview",
-                     **({"overrides": {"GROUP": {group: "CREATE"}}} if failing else {})}]}
+        "objectCollections": collections, "install": [{"environment": "preview"}]}
     return [launch_kit, groups]
 
 
@@ -176,17 +176,22 @@ def lifecycle(profile: str) -> list[Step]:
     """Run the whole lifecycle in a temporary repository; the measured steps."""
     with tempfile.TemporaryDirectory() as tmp, served(profile) as (url, sim, counter):
         life = Lifecycle(Path(tmp), url, profile, sim, counter)
-        life.declare(_package(life.root))
+        overwrite = profile != "2023"
+        life.declare(_package(life.root, overwrite=overwrite))
         life.measure("create, install preview then production")
         life.measure("rerun (nothing to do)")
         life.measure("plan --prerun (nothing pending)", prerun=True)
-        life.declare(_package(life.root, extra_template=True))
+        life.declare(_package(life.root, extra_template=True, overwrite=overwrite))
         life.measure("content change, installed again in order")
         life.measure("rerun (nothing to do)")
-        life.declare(_package(life.root, extra_template=True, failing=True))
+        sim.fail_records = frozenset({"Account Manager"})   # the simulator's fault knob
+        life.declare(_package(life.root, extra_template=True, failing=True,
+                              overwrite=overwrite))
         life.measure("content change whose install fails")
         life.measure("rerun of the failing install")
-        life.declare(_package(life.root, extra_template=True, failing=False))
+        sim.fail_records = frozenset()
+        life.declare(_package(life.root, extra_template=True, failing=False,
+                              overwrite=overwrite))
         life.measure("rerun once fixed")
         return life.steps
 

@@ -18,7 +18,12 @@ from reconciler.domain.declared import PackageSpec
 from reconciler.errors import WfpromoteError
 from reconciler.plan.changes import Install, Replace, Update
 from reconciler.plan.model import Action, ActionKind, Plan, PrerunPreview
-from reconciler.plan.translation import edit_map, records_by_action
+from reconciler.plan.translation import (
+    edit_map,
+    ignores_a_created_record,
+    parent_links,
+    records_by_action,
+)
 from reconciler.redact import redact
 
 
@@ -51,9 +56,13 @@ async def preview_one(action: Action, api: PromotionAPI) -> PrerunPreview:
         return PrerunPreview(action.name, env,
                              error=f"the pre-run failed: {redact(exc.message)}")
     try:
+        overrides = change.plain_overrides()
+        parents = None
+        if ignores_a_created_record(prepared.translationMap, overrides):
+            parents = parent_links((await api.get_package(action.package_id)).packageEntities)
         edited = edit_map(prepared.translationMap, existing=change.existing,
-                          overrides=change.plain_overrides(), environment=env,
-                          origin=action.origin)
+                          overrides=overrides, environment=env, origin=action.origin,
+                          parents=parents)
     except WfpromoteError as exc:
         return PrerunPreview(action.name, env,
                              error=f"the map is refused: {redact(exc.message)}")

@@ -32,8 +32,6 @@ def package(repo: Any, status: str, *, with_group: bool) -> dict[str, Any]:
     preview: dict[str, Any] = {"environment": "preview"}
     if with_group:
         entities["GROUP"] = [{"id": GROUP, "name": "Default Group"}]
-        # A second "Default Group" cannot be created: this install fails.
-        preview["overrides"] = {"GROUP": {GROUP: "CREATE"}}
     folder = repo.root / "promotions"
     folder.mkdir(exist_ok=True)
     (folder / "launch.definition.json").write_text(json.dumps(entities), encoding="utf-8")
@@ -63,7 +61,9 @@ def test_a_gate_is_met_only_by_the_same_content_installed(
     [first] = repo.live("Launch")
     version = first.version
 
-    # New content, now ACTIVE: preview's install of it fails, production is skipped.
+    # New content, now ACTIVE: preview's install of it fails (the simulator's fault knob
+    # fails the group), production is skipped.
+    repo.sim.state.fail_records = frozenset({"Default Group"})
     repo.put("a.yaml", package(repo, "ACTIVE", with_group=True))
     code, out, err = repo.apply(output_format="json")
     assert code == 1, out + err
@@ -98,6 +98,7 @@ def test_a_gate_is_met_only_by_the_same_content_installed(
     assert not production_installs(repo)
 
     # Fixed content: preview, then production, installed in order; then nothing to do.
+    repo.sim.state.fail_records = frozenset()
     repo.put("a.yaml", package(repo, "ACTIVE", with_group=False))
     code, out, err = repo.apply(output_format="json")
     assert code == 0, out + err
