@@ -49,6 +49,7 @@ mutation: $(STAMP)
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
 	$(BIN)/python tools/mutation_report.py
+	$(BIN)/python tools/mutation_install.py --jobs $(MUTATION_JOBS)
 
 clean:
 	rm -rf $(VENV) .wfpromote build dist *.egg-info mutants

@@ -1,7 +1,8 @@
 """The second stage of `make mutation`: the install code outside the pure core.
 
-Mutates `apply/poll.py`, `domain/statuses.py` and the install and record-result paths of
-`apply/steps.py` (the functions named in INSTALL_FUNCTIONS), tested by the install tests of
+Mutates `apply/install_step.py` (the install and record-result paths of the steps),
+`apply/poll.py`, `domain/statuses.py` and the record locks of `apply/context.py` (the names in
+INSTALL_FUNCTIONS), tested by the install tests of
 `tests/apply` (over HTTP against the simulator) and `tests/plan`. It runs in a copy of the
 repository under `build/mutation-install`, whose `pyproject.toml` carries this stage's
 `[tool.mutmut]`: the first stage's planner mutants stay tested by `tests/plan` alone, which
@@ -26,16 +27,12 @@ MUTMUT = Path(sys.executable).parent / "mutmut"
 COPIED = ("reconciler", "tests", "schemas", "examples", "benchmarks", "tools", "docs",
           "README.md", "action.yml")
 
-ONLY_MUTATE = ["reconciler/apply/steps.py", "reconciler/apply/poll.py",
-               "reconciler/domain/statuses.py"]
-# The install and record-result paths of apply/steps.py (mutmut names, fnmatch patterns).
+ONLY_MUTATE = ["reconciler/apply/install_step.py", "reconciler/apply/poll.py",
+               "reconciler/domain/statuses.py", "reconciler/apply/context.py"]
+# What is run and reported (mutmut names, fnmatch patterns): of context.py, the record locks.
 INSTALL_FUNCTIONS = (
-    "reconciler.apply.steps.x__install_*",
-    "reconciler.apply.steps.x__install__*",
-    "reconciler.apply.steps.x__edited__*",
-    "reconciler.apply.steps.x__await_install__*",
-    "reconciler.apply.steps.x_record_results__*",
-    "reconciler.apply.steps.xǁRecordLocksǁ*",
+    "reconciler.apply.install_step.*",
+    "reconciler.apply.context.xǁRecordLocksǁ*",
     "reconciler.apply.poll.*",
     "reconciler.domain.statuses.*",
 )
@@ -45,7 +42,8 @@ TESTS = ["tests/plan/test_plan_install_cases.py", "tests/plan/test_plan_installs
          "tests/apply/test_apply_installed_content.py",
          "tests/apply/test_apply_production_overwrites.py",
          "tests/apply/test_apply_lifecycle_requests.py",
-         "tests/apply/test_apply_status_prerun.py", "tests/apply/test_apply_install_steps.py"]
+         "tests/apply/test_apply_status_prerun.py", "tests/apply/test_apply_install_rules.py",
+         "tests/apply/test_apply_install_steps.py"]
 
 
 def stage_config() -> str:
