@@ -21,7 +21,7 @@ Examples:
 @click.pass_context
 def status_command(ctx: click.Context, output_format: str) -> int:
     """Show the promotion matrix: each declared package by each configured environment,
-    with the installed version, when, and the outcome; "pending" where the files ask for
+    with the installed content (digest), when, and the outcome; "pending" where the files ask for
     an install the next apply would make, "blocked" (with why) where a gate is not met.
 
     Read only: lists the packages and their installation history through the listing
