@@ -291,3 +291,96 @@ def test_a_running_earlier_install_is_waited_for_and_a_failed_one_is_replaced() 
     with pytest.raises(InstallFailed):
         run_install(api, Install(environment="preview", last=last))
     assert [c[0] for c in api.calls] == ["E9", "E6", "E7", "E9"]
+
+
+def test_a_failed_install_without_failed_records_and_one_with_several() -> None:
+    clock = FakeClock()
+    with pytest.raises(InstallFailed) as bare:
+        wait(Installs("FAILED"), clock)
+    assert bare.value.message == "installation inst-9 failed (status FAILED)"
+    assert bare.value.hint == ("fix the failed records in the source (or ignore them in "
+                               "overrides), then apply again: a failed install is retried")
+    two = Installs("INSTALL_FAILED", GROUP={
+        "g1": entry("Default Group", "CREATE", "FAILED"),
+        "g2": entry("Agency Partners", "CREATE", "FAILED")})
+    with pytest.raises(InstallFailed) as several:
+        wait(two, FakeClock())
+    assert several.value.message == (
+        "installation inst-9 failed (status INSTALL_FAILED); failed records: GROUP Default "
+        "Group (g1, CREATE); GROUP Agency Partners (g2, CREATE)")
+    counted = installation("FAILED", GROUP={
+        "g1": entry("A", "CREATE", "FAILED"), "g2": entry("B", "CREATE", "FAILED"),
+        "g3": entry("C", "USEEXISTING", "REGISTERED"),
+        "g4": entry("D", "USEEXISTING", "REGISTERED")})
+    assert record_results(counted)[0] == ("records: 0 created, 2 used existing, "
+                                          "0 overwritten, 0 ignored, 2 failed")
+
+
+def test_a_stop_while_an_installation_runs_ends_the_wait() -> None:
+    from reconciler.apply.poll import Interrupted
+
+    clock = FakeClock()
+    looks = Installs("RUNNING")
+    with pytest.raises(Interrupted) as stopped:
+        wait(looks, clock, stopping=lambda: looks.reads >= 2)
+    assert stopped.value.message == "interrupted while installation inst-9 was running"
+    assert looks.reads == 2
+    api = Scripted(EDITING, final="RUNNING")
+    action = Action(name="Launch", reason=Reason.INSTALL_REQUESTED, package_id="p-1",
+                    change=Install(environment="preview"))
+    ctx = StepContext(clients={"preview": api}, default_env="preview",  # type: ignore[dict-item]
+                      clock=FakeClock(), policy=PollPolicy(first=1.0), assembly_timeout=60,
+                      install_timeout=600, known_ids=set(), group_ids={},
+                      recheck_installs=False,
+                      stopping=lambda: sum(1 for c in api.calls if c[0] == "E9") >= 1)
+    with pytest.raises(Interrupted):
+        asyncio.run(install(action, Install(environment="preview"), ctx))
+    assert [c[0] for c in api.calls] == ["E6", "E7", "E9"]
+
+
+def test_a_pre_run_map_that_edits_itself_goes_through_e11_under_current() -> None:
+    """A CREATE whose pre-run entry carries a targetId is sent with "" (reference E10 text),
+    so the map changed: under current it goes to E11, the pre-run's record excluded from
+    the history fallback."""
+    api = Scripted(EDITING)
+    api.map = lambda: {"TTSK": {"k1": TranslationEntry(  # type: ignore[method-assign]
+        name="Brief", action="CREATE", targetId="stale")}}
+    run_install(api, Install(environment="preview"))
+    assert api.calls == [("E6", "p-1"), ("E11", "p-1", (("k1", "CREATE"),), ("pre-1",)),
+                         ("E9", "inst-11")]
+
+
+def test_edited_installs_sharing_records_take_turns_and_read_the_map_again() -> None:
+    said: list[str] = []
+
+    async def both(envs: tuple[str, str]) -> list[Scripted]:
+        apis = [Scripted(EDITING), Scripted(EDITING)]
+        locks = StepContext(clients={}, default_env="preview", clock=FakeClock(),
+                            policy=PollPolicy(first=1.0), assembly_timeout=60,
+                            install_timeout=60, known_ids=set(), group_ids={}).record_locks
+
+        async def one(api: Scripted, env: str) -> None:
+            change = Install(environment=env, overrides={"TTSK": {"k1": "IGNORE"}})
+            action = Action(name="Launch", reason=Reason.INSTALL_REQUESTED, change=change,
+                            package_id="p-1")
+            ctx = StepContext(clients={env: api}, default_env=env,  # type: ignore[dict-item]
+                              clock=FakeClock(), policy=PollPolicy(first=1.0),
+                              assembly_timeout=60, install_timeout=60, known_ids=set(),
+                              group_ids={}, recheck_installs=False, say=said.append,
+                              record_locks=locks)
+            await install(action, change, ctx)
+
+        await asyncio.gather(one(apis[0], envs[0]), one(apis[1], envs[1]))
+        return apis
+
+    first, second = asyncio.run(both(("preview", "preview")))
+    assert [c[0] for c in first.calls] == ["E10", "E3", "E11", "E9"]
+    assert [c[0] for c in second.calls] == ["E10", "E10", "E3", "E11", "E9"]
+    assert said.count("translation map of preview read") == 2
+    assert said.count("translation map of preview read again") == 1
+    # into two environments: no turn to take
+    said.clear()
+    first, second = asyncio.run(both(("preview", "production")))
+    assert [c[0] for c in second.calls] == ["E10", "E3", "E11", "E9"]
+    assert "translation map of production read" in said
+    assert not [s for s in said if "again" in s]
