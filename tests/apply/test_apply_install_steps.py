@@ -384,3 +384,65 @@ def test_edited_installs_sharing_records_take_turns_and_read_the_map_again() -> 
     assert [c[0] for c in second.calls] == ["E10", "E3", "E11", "E9"]
     assert "translation map of production read" in said
     assert not [s for s in said if "again" in s]
+
+
+class Assembling:
+    """GET /packages/{id} answering a scripted sequence of statuses."""
+
+    def __init__(self, *statuses: str | None) -> None:
+        self.statuses = list(statuses)
+        self.reads = 0
+
+    async def get_package(self, package_id: str) -> RemotePackage:
+        self.reads += 1
+        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        return RemotePackage(id=package_id, status=status)
+
+
+def assemble(api: Assembling, *, timeout: float = 60.0, stopping: Any = lambda: False,
+             on_status: Any = None) -> RemotePackage:
+    from reconciler.apply.poll import wait_for_assembly
+
+    return asyncio.run(wait_for_assembly(
+        api, "p-7", clock=FakeClock(), timeout=timeout,  # type: ignore[arg-type]
+        policy=PollPolicy(first=1.0, factor=2.0, cap=4.0), stopping=stopping,
+        on_status=on_status))
+
+
+def test_waiting_for_assembly_reports_each_new_status_once() -> None:
+    seen: list[str] = []
+    done = assemble(Assembling("ASSEMBLING", "assembling", "UNASSEMBLED", "DRAFT"),
+                    on_status=seen.append)
+    assert done.status == "DRAFT" and seen == ["ASSEMBLING", "UNASSEMBLED", "DRAFT"]
+    awaited: list[str] = []
+
+    async def later(status: str) -> None:
+        awaited.append(status)
+
+    assemble(Assembling(None), on_status=later)
+    assert awaited == [""]
+    assert assemble(Assembling("TESTING")).status == "TESTING"
+
+
+def test_waiting_for_assembly_fails_times_out_and_stops_with_clear_messages() -> None:
+    from reconciler.apply.poll import AssemblyFailed, Interrupted
+
+    with pytest.raises(AssemblyFailed) as failed:
+        assemble(Assembling("ASSEMBLING", "ASSEMBLING_FAILED"))
+    assert failed.value.message == "assembly failed for package p-7"
+    with pytest.raises(WaitTimedOut) as late:
+        assemble(Assembling("ASSEMBLING"), timeout=5)
+    assert late.value.message == ("timed out waiting for assembly after 5 s (package p-7 is "
+                                  "still ASSEMBLING)")
+    assert late.value.hint == ("raise timeouts.assembly in wfpromote.yaml, or apply again "
+                               "later: the next run waits for this package")
+    api = Assembling("ASSEMBLING")
+    with pytest.raises(Interrupted) as stopped:
+        assemble(api, stopping=lambda: api.reads >= 1)
+    assert stopped.value.message == "interrupted while package p-7 was assembling"
+    assert stopped.value.hint == "run apply again: it picks up the package where it is"
+    with pytest.raises(WaitTimedOut) as install_late:
+        wait(Installs("RUNNING"), FakeClock(), timeout=3)
+    assert install_late.value.hint == ("raise timeouts.install in wfpromote.yaml; the next "
+                                       "apply looks at the installation history before "
+                                       "installing again")
