@@ -4,6 +4,7 @@ the file on disk: recognised by its content, read back, or refused with one mess
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from reconciler.plan.model import (
     DiffOp,
     FieldDiff,
     Plan,
+    PlanFlags,
     PrerunPreview,
     Reason,
     SafetyVerdict,
@@ -44,6 +46,7 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "safety": plan.verdict.data() if plan.verdict else None,
         "prerun": [p.data() for p in plan.previews],
         "timings": {k: round(v, 6) for k, v in plan.timings.items()},
+        "options": plan.flags.data(),
     }
 
 
@@ -60,6 +63,10 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
             f"reads {FORMAT_VERSION}", hint="make a new plan with this version: wfpromote plan")
     _check_schema(data)
     plan = _plan(data)
+    if data["summary"] != summary(plan):
+        raise StalePlan("not a valid saved plan: its summary does not count its actions "
+                        "(the file was edited)",
+                        hint="make a new plan: wfpromote plan --out plan.json")
     if not plan.scope.complete and any(a.reason is Reason.NOT_DECLARED for a in plan.actions):
         raise StalePlan("not a valid saved plan: it was made from part of the packages "
                         "folder, yet disables or deletes undeclared packages",
@@ -68,6 +75,38 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
 
 
 def _plan(data: dict[str, Any]) -> Plan:
+    plan = _bare_plan(data)
+    options = data.get("options")
+    flags = _flags(options) if options is not None else legacy_flags(plan)
+    return replace(plan, flags=flags)
+
+
+def _flags(item: dict[str, Any]) -> PlanFlags:
+    def texts(key: str) -> tuple[str, ...]:
+        return tuple(str(v) for v in item.get(key) or ())
+
+    return PlanFlags(targets=texts("targets"), excludes=texts("excludes"),
+                     replaces=texts("replaces"), reinstall=texts("reinstall"),
+                     adopt=bool(item.get("adopt")), allow_empty=bool(item.get("allow_empty")),
+                     force=bool(item.get("force")))
+
+
+def legacy_flags(plan: Plan) -> PlanFlags:
+    """The flags of a plan saved before format 1.5, as far as its actions and verdict show
+    them. ``--target`` and ``--exclude`` leave no trace an action could vouch for: such a
+    plan does not match a new plan of its files, and apply refuses it."""
+    verdict = plan.verdict
+    allowed = verdict.flag if verdict is not None and verdict.allowed else None
+    return PlanFlags(
+        replaces=tuple(sorted({a.name for a in plan.actions
+                               if a.reason is Reason.REPLACE_REQUESTED})),
+        reinstall=tuple(sorted({a.environment for a in plan.actions
+                                if a.reason is Reason.REINSTALL_REQUESTED and a.environment})),
+        adopt=any(a.reason is Reason.ADOPTED for a in plan.actions),
+        allow_empty=allowed == "--allow-empty", force=allowed == "--force")
+
+
+def _bare_plan(data: dict[str, Any]) -> Plan:
     return Plan(
         actions=tuple(_action(item) for item in data.get("actions", [])),
         owner=str(data["owner"]), profile=str(data["profile"]),
