@@ -345,3 +345,41 @@ def test_a_saved_plan_of_format_1_4_still_applies_when_honest(
     capsys.readouterr()
     assert run(["--config", config, "apply", "--auto-approve", str(saved)]) == 0
     assert [p.name for p in repo.sim.state.world.packages.values()] == ["Alpha"]
+
+
+def test_an_install_made_since_is_kept_only_as_its_file_declares_it(
+        sim_server: Callable[..., SimulatorHandle], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The one difference a saved plan may show: an install made since it was saved (the new
+    plan no longer holds it). Kept as declared, it is found done and not repeated; edited, it
+    is refused like any other action."""
+    repo = new_repo(tmp_path, sim_server())
+    repo.put("a.yaml", doc("Alpha", "Campaign Launch", install=[{"environment": "preview"}]))
+    assert repo.apply()[0] == 0
+    repo.put("a.yaml", doc("Alpha", "Campaign Launch", install=[
+        {"environment": "preview"}, {"environment": "sandbox"}]))
+    config = str(repo.config_path)
+    saved = tmp_path / "plan.json"
+    assert run(["--config", config, "plan", "--out", str(saved)]) == 0
+    assert repo.apply()[0] == 0          # someone installs into sandbox meanwhile
+    count = len(repo.sim.state.world.installations)
+    original = json.loads(saved.read_text(encoding="utf-8"))
+    edits: dict[str, Edit] = {
+        "existing": lambda d: action(d, "install")["after"].update(existing="overwrite"),
+        "overrides": lambda d: action(d, "install")["after"].update(
+            overrides={"TMPL": {sid("TMPL", "Campaign Launch"): "IGNORE"}}),
+        "reason": lambda d: action(d, "install").update(reason="reinstall_requested"),
+        "package id": lambda d: action(d, "install").update(package_id="0" * 32),
+    }
+    for label, edit in edits.items():
+        data = copy.deepcopy(original)
+        edit(data)
+        edited = tmp_path / "edited.json"
+        edited.write_text(json.dumps(data), encoding="utf-8")
+        capsys.readouterr()
+        assert run(["--config", config, "apply", str(edited)]) == 1, label
+        assert "does not match the plan its package files make" in capsys.readouterr().err
+        assert len(repo.sim.state.world.installations) == count, label
+    assert run(["--config", config, "apply", str(saved)]) == 0
+    assert "already installed" in capsys.readouterr().err
+    assert len(repo.sim.state.world.installations) == count
