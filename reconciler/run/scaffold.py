@@ -139,12 +139,27 @@ def workflow_text(template: str, variables: list[str]) -> str:
     return "\n".join(out) + "\n"
 
 
+_PIN = re.compile(r"(?m)^(?P<head>\s*(?:-\s+)?uses: OWNER/wfpromote@)[0-9a-f]{40}\b.*$")
+
+
+def pin_running_version(text: str, commit: str | None, version: str) -> str:
+    """Pin ``uses: OWNER/wfpromote@SHA`` to the running wfpromote's own commit when it is
+    known (the template's pin, a tested release, otherwise)."""
+    if not commit:
+        return text
+    return _PIN.sub(lambda m: f"{m['head']}{commit} # {version}", text)
+
+
 def workflows(environments: list[Environment]) -> dict[Path, str]:
     """The three workflow files, relative to the repository root."""
+    from reconciler.version import commit, version
+
     real = [e.variable for e in environments if e.url != "simulator"]
-    return {WORKFLOWS / name: workflow_text(_workflow_template(name),
-                                            real[:1] if which == "first" else real)
-            for name, which in WORKFLOW_FILES.items()}
+    running = commit()
+    return {WORKFLOWS / name: pin_running_version(
+        workflow_text(_workflow_template(name), real[:1] if which == "first" else real),
+        running, version())
+        for name, which in WORKFLOW_FILES.items()}
 
 
 def _workflow_template(name: str) -> str:
