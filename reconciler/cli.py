@@ -100,7 +100,8 @@ class _Cli(click.Group):
               callback=lambda ctx, param, value: _print_version(ctx, value),
               help="Show the version and, when known, the git commit, then exit.")
 @click.option("--config", "config_path", metavar="FILE", envvar="WFPROMOTE_CONFIG",
-              help="Configuration file (default: ./wfpromote.yaml).")
+              help="Configuration file (default: ./wfpromote.yaml, else the one in the "
+                   "nearest parent folder up to the git repository's root).")
 @click.option("--allow-simulator", is_flag=True, envvar="WFPROMOTE_ALLOW_SIMULATOR",
               help="Allow environments served by the embedded simulator when CI=true.")
 @click.option("--color/--no-color", default=None,
