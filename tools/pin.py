@@ -22,7 +22,7 @@ FILES = ("README.md", ".pre-commit-hooks.yaml", "examples/gitlab/.gitlab-ci.yml"
 # `uses: OWNER/wfpromote@SHA # VERSION`, `.../wfpromote@SHA"`, `.../archive/SHA.tar.gz`,
 # pre-commit's `rev: SHA`.
 PIN = re.compile(r"(?:OWNER/wfpromote(?:@|/archive/)|\brev: )(?P<sha>[0-9a-f]{40})")
-USES = re.compile(r"(OWNER/wfpromote@[0-9a-f]{40}) # \S+")
+USES = re.compile(r"(OWNER/wfpromote@[0-9a-f]{40}) # [\w.]+")
 
 
 def pins(root: Path = ROOT) -> dict[str, set[str]]:

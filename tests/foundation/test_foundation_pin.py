@@ -72,7 +72,7 @@ def test_the_pin_is_the_latest_release_of_this_branch(pinned: str) -> None:
     assert released == __version__ == changelog_versions()[0], (
         f"the pin is release {released}, but this is {__version__}: pin the release commit "
         "of this version with tools/pin.py (docs/releasing.md)")
-    uses = re.findall(r"OWNER/wfpromote@[0-9a-f]{40} # (\S+)",
+    uses = re.findall(r"OWNER/wfpromote@[0-9a-f]{40} # ([\w.]+)",
                       "".join((ROOT / n).read_text(encoding="utf-8") for n in pins.FILES
                               if (ROOT / n).is_file()))
     assert uses and set(uses) == {released}, "the '# VERSION' after each uses: line"
