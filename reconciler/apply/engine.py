@@ -22,6 +22,7 @@ from reconciler.apply.report import ActionResult, ApplyReport, Outcome
 from reconciler.apply.steps import RecordLocks, StepContext, run_action
 from reconciler.clock import Clock, RealClock
 from reconciler.errors import WfpromoteError
+from reconciler.plan.changes import Install
 from reconciler.plan.model import Action, ActionKind, Plan
 from reconciler.redact import redact
 
@@ -128,8 +129,8 @@ class ApplyEngine:
                     if action.blocked is not None:
                         results[index] = self._block(action)
                         continue
-                    if action.kind is ActionKind.INSTALL and failed_envs:
-                        gates = set(action.body().get("after") or ())
+                    if isinstance(action.change, Install) and failed_envs:
+                        gates = set(action.change.after)
                         if gates & failed_envs:
                             reason = (f"skipped: the install into {sorted(gates & failed_envs)[0]} "
                                       "it waits for did not complete")

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from reconciler.budget import COMMENT_BUDGET
 from reconciler.commands.common import global_options
 
 EPILOG = """\b
@@ -20,7 +21,8 @@ Examples:
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="How to print the plan on stdout.")
-@click.option("--markdown-budget", type=click.IntRange(min=1024), default=65_000,
+@click.option("--markdown-budget", type=click.IntRange(min=1024),
+              default=COMMENT_BUDGET,
               show_default=True, metavar="BYTES",
               help="Largest Markdown output in UTF-8 bytes.")
 @click.pass_context

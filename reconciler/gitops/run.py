@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from reconciler import __version__
+from reconciler.budget import utf8_size
 from reconciler.clock import Clock, RealClock
 from reconciler.errors import WfpromoteError
 from reconciler.gitops.context import (
@@ -29,7 +30,6 @@ from reconciler.gitops.markdown import (
     fit,
     header,
     marker,
-    size,
 )
 from reconciler.gitops.provider import ReadOnlyToken, ReviewProvider
 from reconciler.gitops.sticky import Outcome, sync_drift_issue, upsert_comment
@@ -167,8 +167,8 @@ def compose(request: CommentRequest, document: Document, context: Context, budge
     top = (marker("drift" if request.drift else "plan", request.key) + "\n"
            if with_marker else "") + refusal + header(request.target) + intro
     bottom = _footer(context)
-    room = budget - size(top) - size(bottom)
-    body = document.render(room + size(refusal), pointer)
+    room = budget - utf8_size(top) - utf8_size(bottom)
+    body = document.render(room + utf8_size(refusal), pointer)
     if refusal and refusal in body:  # said once, at the top
         body = body.replace(refusal, "", 1)
     return redact(top + body + bottom)

@@ -11,16 +11,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from reconciler.budget import COMMENT_BUDGET
 from reconciler.plan.model import Plan
-
-# Kept equal to output.markdown.DEFAULT_BUDGET (UTF-8 bytes; a test checks), without importing it.
-DEFAULT_MARKDOWN_BUDGET = 65_000
 
 
 @dataclass(frozen=True)
 class RenderOptions:
     color: bool = False                              # ANSI colour (text only)
-    markdown_budget: int = DEFAULT_MARKDOWN_BUDGET   # UTF-8 bytes (Markdown only)
+    markdown_budget: int = COMMENT_BUDGET           # UTF-8 bytes (Markdown only)
 
 
 Renderer = Callable[[Plan, RenderOptions], str]

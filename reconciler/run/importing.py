@@ -34,6 +34,7 @@ from reconciler.domain.objcodes import PROMOTABLE_CODES
 from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
 from reconciler.plan import canonical
+from reconciler.plan.changes import Update
 from reconciler.plan.model import ActionKind, Reason
 from reconciler.plan.object_diff import served_objects, top_level
 from reconciler.plan.ownership import Marker, parse_marker
@@ -368,16 +369,17 @@ async def _adopt(config: Config, clients: Mapping[str, PromotionAPI], paths: lis
         if action.kind is ActionKind.NOOP:
             managed += 1
             continue
-        only_marker = (action.kind is ActionKind.UPDATE and action.reason is Reason.ADOPTED
+        change = action.change
+        only_marker = (isinstance(change, Update) and action.reason is Reason.ADOPTED
                        and [d.path for d in action.diffs] == ["ownership"])
-        if not only_marker or action.package_id is None:
+        if not isinstance(change, Update) or not only_marker or action.package_id is None:
             outcome.refused.append(
                 f"not adopted {action.name!r}: its plan is {action.kind.value} "
                 f"({action.reason.value}), not only the ownership marker; run wfpromote plan "
                 "--adopt to see why")
             continue
         api = clients.get(action.source_env or "") or clients[config.listing_environment()]
-        await api.patch_package(action.package_id, action.body())
+        await api.patch_package(action.package_id, change.fields())
         adopted += 1
         stdout.write(redact(f"  ~ {printable(action.name)}  adopted (owner {config.owner})\n"))
     note = f"; {managed} already carried this owner's marker" if managed else ""

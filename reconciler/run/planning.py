@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -19,8 +20,8 @@ from reconciler.clock import Clock, RealClock
 from reconciler.domain.declared import Config, PackageSpec
 from reconciler.domain.remote import Installation, RemotePackage
 from reconciler.plan.model import Plan
-from reconciler.plan.planner import needs_detail, needs_history, plan
-from reconciler.plan.readings import Readings
+from reconciler.plan.planner import plan_prepared
+from reconciler.plan.prepare import prepare
 from reconciler.plan.settings import PlanSettings
 
 log = logging.getLogger(__name__)
@@ -70,11 +71,18 @@ def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
         reinstall=frozenset(options.reinstall))
 
 
-async def fetch_details(api: PromotionAPI, remote: Sequence[RemotePackage], ids: set[str],
-                        concurrency: int) -> list[RemotePackage]:
+async def fetch_details(api: PromotionAPI, remote: Sequence[RemotePackage],
+                        ids: AbstractSet[str], concurrency: int) -> list[RemotePackage]:
     """The listing with the packages named by ``ids`` replaced by their full records."""
+    fetched = await fetch_records(api, ids, concurrency)
+    return [fetched.get(p.id, p) for p in remote]
+
+
+async def fetch_records(api: PromotionAPI, ids: AbstractSet[str],
+                        concurrency: int) -> dict[str, RemotePackage]:
+    """The full record of each package in ``ids``, by id, concurrently."""
     if not ids:
-        return list(remote)
+        return {}
     gate = asyncio.Semaphore(concurrency)
 
     async def one(package_id: str) -> RemotePackage:
@@ -82,11 +90,10 @@ async def fetch_details(api: PromotionAPI, remote: Sequence[RemotePackage], ids:
             return await api.get_package(package_id)
 
     order = sorted(ids)
-    fetched = dict(zip(order, await asyncio.gather(*(one(i) for i in order)), strict=True))
-    return [fetched.get(p.id, p) for p in remote]
+    return dict(zip(order, await asyncio.gather(*(one(i) for i in order)), strict=True))
 
 
-async def fetch_histories(api: PromotionAPI, ids: set[str],
+async def fetch_histories(api: PromotionAPI, ids: AbstractSet[str],
                           concurrency: int) -> dict[str, list[Installation]]:
     """The installation history (E8) of each package in ``ids``, concurrently. One listing
     per package covers every environment, so the listing environment's client reads it."""
@@ -129,16 +136,19 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     started = clock.monotonic()
     remote = list(listing) if listing is not None else await api.list_packages()
     listed = clock.monotonic()
-    readings = Readings()  # each package's marker, status, ... read once for the three calls
-    wanted = needs_detail(specs, remote, settings, readings)
-    if wanted:
-        log.info("fetching %d package(s) the listing cannot decide about", len(wanted))
-    history_ids = needs_history(specs, remote, settings, readings)
+    prepared = prepare(specs, remote, settings)   # selection and matching, once
+    if prepared.details:
+        log.info("fetching %d package(s) the listing cannot decide about",
+                 len(prepared.details))
     details, histories = await asyncio.gather(
-        fetch_details(api, remote, wanted, config.concurrency),
-        fetch_histories(api, history_ids, config.concurrency))
+        fetch_records(api, prepared.details, config.concurrency),
+        fetch_histories(api, prepared.histories, config.concurrency))
+    prepared = prepared.fetched(details)
+    if missing := prepared.histories - histories.keys():
+        # A fetched record changed a match (the listing alone could not tell them apart).
+        histories.update(await fetch_histories(api, missing, config.concurrency))
     fetched = clock.monotonic()
-    result = plan(specs, details, settings, histories, readings)
+    result = plan_prepared(prepared, histories)
     done = clock.monotonic()
     timings = {"list": listed - started if listing_seconds is None else listing_seconds,
                "fetch": fetched - listed, "diff": done - fetched}

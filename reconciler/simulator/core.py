@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import copy
 import threading
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from uuid import uuid4
 
 from reconciler.clock import Clock, RealClock
 from reconciler.domain.statuses import PACKAGE_STATUSES
@@ -29,6 +29,7 @@ from reconciler.simulator.installs import (
 )
 from reconciler.simulator.state import (
     Environment,
+    IdFactory,
     Installation,
     Package,
     World,
@@ -56,8 +57,10 @@ class Simulator:
 
     def __init__(self, world: World | None = None, *, environments: dict[str, str] | None = None,
                  clock: Clock | None = None, assembly_seconds: float = 0.0,
-                 install_seconds: float = 0.0, state_path: str | None = None) -> None:
-        self.world = world or new_world(environments)
+                 install_seconds: float = 0.0, state_path: str | None = None,
+                 ids: IdFactory | None = None) -> None:
+        self.ids: IdFactory = ids or uuid4
+        self.world = world or new_world(environments, self.ids)
         if environments:
             add_missing_environments(self.world, environments)
         self.clock: Clock = clock or RealClock()
@@ -138,7 +141,7 @@ class Simulator:
     def _finish_install(self, inst: Installation) -> None:
         pkg = self.world.packages.get(inst.packageId)
         target = self.world.environments[inst.environment]
-        ok = apply_map(pkg.records if pkg else [], target, inst.translationMap)
+        ok = apply_map(pkg.records if pkg else [], target, inst.translationMap, ids=self.ids)
         inst.status = "INSTALLED" if ok else "FAILED"
         inst.updatedAt = self._now()
 
@@ -190,7 +193,7 @@ class Simulator:
             source_env = self.resolve_source(body.get("source"), env)
             description = body.get("description")
             pkg = Package(
-                id=str(uuid.uuid4()), name=name, description=_text(description),
+                id=str(self.ids()), name=name, description=_text(description),
                 source=str(body.get("source") or source_env), source_env=source_env,
                 status="ASSEMBLING", createdAt=self._now(), createdById=self.world.userId,
                 customerId=self.world.customerId, objectCollections=collections,
@@ -341,7 +344,7 @@ class Simulator:
     def _new_installation(self, pkg: Package, env: Environment, label: str,
                           tmap: TranslationMap, status: str) -> Installation:
         inst = Installation(
-            id=str(uuid.uuid4()), packageId=pkg.id, packageVersion=pkg.version,
+            id=str(self.ids()), packageId=pkg.id, packageVersion=pkg.version,
             environment=env.name, environment_label=label, userId=self.world.userId,
             customerId=self.world.customerId, status=status, registeredAt=self._now(),
             updatedAt=None, translationMap=tmap)

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from reconciler.simulator.seed import SourceRecord
-from reconciler.simulator.state import Environment
+from reconciler.simulator.state import Environment, IdFactory
 
 # Types whose names must be unique in an environment: creating a second one fails.
 UNIQUE_NAME_TYPES = frozenset({"GROUP"})
@@ -64,7 +64,7 @@ def merge_map(records: list[SourceRecord], target: Environment,
 
 
 def apply_map(records: list[SourceRecord], target: Environment,
-              tmap: TranslationMap) -> bool:
+              tmap: TranslationMap, *, ids: IdFactory = uuid.uuid4) -> bool:
     """Carry out the map against ``target``; fill each entry's outcome. True when none failed.
 
     Parents are handled before children, so a child can point at its parent's new record.
@@ -83,7 +83,7 @@ def apply_map(records: list[SourceRecord], target: Environment,
                 and str(entry.get("action", "")).upper() == "USEEXISTING"):
             entry = dict(entry, action="OVERWRITING")
             tmap[record.objCode][record.ID] = entry
-        done[record.ID] = _apply_entry(record, entry, target, by_id, done)
+        done[record.ID] = _apply_entry(record, entry, target, by_id, done, ids=ids)
         if (str(entry.get("action", "")).upper() == "OVERWRITING"
                 and entry.get("installationStatus") != "FAILED"):
             overwritten.add(record.ID)
@@ -103,7 +103,7 @@ def _fail(entry: dict[str, Any], reason: str) -> None:
 
 def _apply_entry(record: SourceRecord, entry: dict[str, Any], target: Environment,
                  by_id: dict[str, SourceRecord],
-                 done: dict[str, str | None]) -> str | None:
+                 done: dict[str, str | None], *, ids: IdFactory) -> str | None:
     action = str(entry.get("action", "")).upper()
     target_id = str(entry.get("targetId") or "")
     if action == "IGNORE":
@@ -126,13 +126,14 @@ def _apply_entry(record: SourceRecord, entry: dict[str, Any], target: Environmen
             entry["installationStatus"] = "REGISTERED"
         return found.ID
     if action in ("CREATE", "CREATEWITHALTNAME"):
-        return _create(record, entry, target, by_id, done)
+        return _create(record, entry, target, by_id, done, ids=ids)
     _fail(entry, f"unknown action {action!r}")
     return None
 
 
 def _create(record: SourceRecord, entry: dict[str, Any], target: Environment,
-            by_id: dict[str, SourceRecord], done: dict[str, str | None]) -> str | None:
+            by_id: dict[str, SourceRecord], done: dict[str, str | None], *,
+            ids: IdFactory) -> str | None:
     parent_target: str | None = None
     if record.parentID and record.parentID in by_id:
         parent = by_id[record.parentID]
@@ -145,7 +146,7 @@ def _create(record: SourceRecord, entry: dict[str, Any], target: Environment,
         _fail(entry, f"a {record.objCode} named {record.name!r} already exists in "
                      f"{target.name}; names of this type must be unique")
         return None
-    new_id = uuid.uuid4().hex
+    new_id = ids().hex
     target.records[new_id] = SourceRecord(record.objCode, new_id, record.name,
                                           record.description, parent_target)
     entry["installationStatus"] = "INSTALLED"

@@ -133,7 +133,8 @@ def test_plan_apply_plan_converges_for_every_action(repo: Repo, capsys, canary) 
                      ("Agency Performance Dashboard", ActionKind.INSTALL)]
     expected = ReplaceStrategy.PUT if repo.profile == "2023" else \
         ReplaceStrategy.CREATE_THEN_DISABLE
-    assert {a.strategy for a in plan.changes if a.kind is ActionKind.REPLACE} == {expected}
+    replaces = [a for a in plan.changes if a.kind is ActionKind.REPLACE]
+    assert {a.data()["strategy"] for a in replaces} == {expected}
     assert "  -/+ Agency Performance Dashboard  replace (content_changed" in out
     apply_saved(repo)
     code, out = cli(repo, capsys, canary)

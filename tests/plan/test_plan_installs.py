@@ -65,7 +65,7 @@ def test_preparing_never_counts_and_a_failure_is_retried() -> None:
     assert "production" not in planned   # one success is enough: never repeated
     failed = installs(desired, [inst("acme.preview.workfront.com", "INSTALL_FAILED", pid)])
     assert failed["preview"].reason is Reason.INSTALL_FAILED
-    assert failed["production"].body()["gates"] == ["after preview: planned"]
+    assert failed["production"].data()["after"]["gates"] == ["after preview: planned"]
 
 
 def test_another_version_or_package_does_not_count() -> None:
