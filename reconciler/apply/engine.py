@@ -16,10 +16,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reconciler.api.protocol import PromotionAPI
+from reconciler.apply.context import RecordLocks, StepContext
 from reconciler.apply.poll import Interrupted, PollPolicy
 from reconciler.apply.progress import Progress, RecordingProgress
 from reconciler.apply.report import ActionResult, ApplyReport, Outcome
-from reconciler.apply.steps import RecordLocks, StepContext, run_action
+from reconciler.apply.steps import run_action
 from reconciler.clock import Clock, RealClock
 from reconciler.errors import WfpromoteError
 from reconciler.plan.changes import Install

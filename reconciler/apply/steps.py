@@ -5,36 +5,26 @@ update:  PATCH the changed fields (after waiting if the package is still assembl
 replace: PUT (then wait if it re-assembles), or create the new package, wait for it and set
          its status, and only then disable the old one.
 disable: PATCH status DISABLED.  delete: DELETE.
-install: (a look at the history), pre-run, ``existing`` and overrides applied to the map,
-         install (E7 unchanged, E11 or the 2023 E7 edited), wait, per-record results.
+install: see ``apply.install_step``. ``apply.context.StepContext`` is what they share.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import assert_never
 
 from reconciler.api.protocol import PromotionAPI
+from reconciler.apply.context import StepContext
 from reconciler.apply.idempotent import create_once
+from reconciler.apply.install_step import install
 from reconciler.apply.poll import (
     ASSEMBLING,
     ASSEMBLY_FAILED,
     AssemblyFailed,
-    InstallFailed,
-    Interrupted,
-    PollPolicy,
     StepFailed,
     assembly_failed,
-    failed_records,
     wait_for_assembly,
-    wait_for_installation,
 )
-from reconciler.clock import Clock
-from reconciler.domain.remote import Installation, RemotePackage, TranslationMap
-from reconciler.domain.statuses import installation_phase
+from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
 from reconciler.plan.changes import (
     DISABLED,
@@ -48,44 +38,7 @@ from reconciler.plan.changes import (
     ReplaceStrategy,
     Update,
 )
-from reconciler.plan.installs import matching
-from reconciler.plan.model import Action, Reason
-from reconciler.plan.translation import edit_map
-
-
-@dataclass
-class StepContext:
-    """What the steps of one action need; one per action."""
-
-    clients: Mapping[str, PromotionAPI]
-    default_env: str
-    clock: Clock
-    policy: PollPolicy
-    assembly_timeout: float
-    install_timeout: float
-    known_ids: set[str]                       # ids that existed before the run or were made
-    group_ids: dict[str, str]                 # package name -> id made earlier in this group
-    stopping: Callable[[], bool] = lambda: False
-    say: Callable[[str], None] = lambda text: None
-    wrote: bool = False                       # a write request was sent for this action
-    package_id: str | None = None             # the id the action ended up touching
-    record_locks: RecordLocks = field(default_factory=lambda: RecordLocks())
-    recheck_installs: bool = True             # look at the history before installing
-    details: list[str] = field(default_factory=list)   # per-record results, for the report
-
-    def api_for(self, action: Action) -> PromotionAPI:
-        env = action.environment or action.source_env or self.default_env
-        try:
-            return self.clients[env]
-        except KeyError:
-            raise StepFailed(f"no client for environment {env!r}",
-                             hint="the environment must be declared in wfpromote.yaml") from None
-
-    def checkpoint(self) -> None:
-        """Called before each write: once a stop is requested, nothing new is written."""
-        if self.stopping():
-            raise Interrupted("interrupted before this step was started",
-                              hint="run apply again to finish the remaining changes")
+from reconciler.plan.model import Action
 
 
 async def run_action(action: Action, ctx: StepContext) -> None:
@@ -102,7 +55,7 @@ async def run_action(action: Action, ctx: StepContext) -> None:
         case Delete():
             await _delete(action, ctx)
         case Install() as change:
-            await _install(action, change, ctx)
+            await install(action, change, ctx)
         case NoOp():
             pass
         case _ as never:
@@ -203,7 +156,7 @@ async def _set_status(api: PromotionAPI, package: RemotePackage, desired: str | 
 
 async def _update(action: Action, change: Update, ctx: StepContext) -> None:
     api = ctx.api_for(action)
-    package_id = _require_id(action, ctx)
+    package_id = ctx.require_id(action)
     fields = change.fields()
     if change.before.status_upper in ASSEMBLING:
         # Left assembling by an earlier run (or by the UI): PATCH must wait for the end.
@@ -224,7 +177,7 @@ async def _update(action: Action, change: Update, ctx: StepContext) -> None:
 
 async def _disable(action: Action, change: Disable, ctx: StepContext) -> None:
     api = ctx.api_for(action)
-    package_id = _require_id(action, ctx)
+    package_id = ctx.require_id(action)
     if change.successor_id:
         await _await_successor(api, change.successor_id, package_id, ctx)
     if change.before.status_upper == "ASSEMBLING":
@@ -264,7 +217,7 @@ async def _await_successor(api: PromotionAPI, successor_id: str, old_id: str,
 
 async def _delete(action: Action, ctx: StepContext) -> None:
     api = ctx.api_for(action)
-    package_id = _require_id(action, ctx)
+    package_id = ctx.require_id(action)
     ctx.checkpoint()
     ctx.wrote = True
     await api.delete_package(package_id)
@@ -276,7 +229,7 @@ async def _delete(action: Action, ctx: StepContext) -> None:
 
 async def _replace(action: Action, change: Replace, ctx: StepContext) -> None:
     api = ctx.api_for(action)
-    old_id = _require_id(action, ctx)
+    old_id = ctx.require_id(action)
     body = change.body
     old_status = change.before.status_upper
     settled: RemotePackage | None = None
@@ -330,132 +283,3 @@ async def _reassemble_with_patch(api: PromotionAPI, package_id: str, change: Rep
     package = await api.patch_package(package_id, change.body.reassemble())
     ctx.say("re-assembling (PATCH objectCollections)")
     return package
-
-
-# --- install ---------------------------------------------------------------------------
-
-
-class RecordLocks:
-    """Installs into one environment that share records run one after the other.
-
-    The reference says to pre-run again when the target changed after a pre-run: two
-    packages holding the same record, installed at once into one environment, would both
-    plan to CREATE it. Each install locks (environment, objCode, source ID) of every record
-    of its pre-run, in one sorted order (no deadlock); an install that had to wait pre-runs
-    again. Installs of disjoint packages run concurrently.
-    """
-
-    def __init__(self) -> None:
-        self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
-
-    def locks_for(self, env: str, tmap: TranslationMap) -> list[asyncio.Lock]:
-        keys = sorted((env, code, sid) for code, records in tmap.items() for sid in records)
-        return [self._locks.setdefault(key, asyncio.Lock()) for key in keys]
-
-
-async def _install(action: Action, change: Install, ctx: StepContext) -> None:
-    api = ctx.api_for(action)   # the target environment's client: its credential is read now
-    package_id = ctx.group_ids.get(action.name) or _require_id(action, ctx)
-    ctx.package_id = package_id
-    env = change.environment
-    if ctx.recheck_installs and action.reason in (Reason.INSTALL_REQUESTED,
-                                                  Reason.INSTALL_FAILED):
-        # A saved plan may be older than an install made since: never repeat a completed one.
-        history = await api.list_installations(package_id)
-        done = [i for i in matching(history, RemotePackage(id=package_id), api.environment_key)
-                if installation_phase(i.status) == "succeeded"]
-        if done:
-            ctx.say(f"already installed in {env} (installation {done[-1].id})")
-            ctx.details.append(f"already installed (installation {done[-1].id})")
-            return
-    running = change.last.installation_id if change.last else ""
-    if running and change.last and installation_phase(str(change.last.status or "")) \
-            == "running":
-        # An earlier install (one that timed out, say) is still under way: starting another
-        # would race it. Wait for it; only a failure leads to a new install.
-        ctx.say(f"waiting for installation {running}, still running in {env}")
-        try:
-            finished = await wait_for_installation(api, running, clock=ctx.clock,
-                                                   timeout=ctx.install_timeout,
-                                                   policy=ctx.policy, stopping=ctx.stopping)
-        except InstallFailed:
-            ctx.say(f"installation {running} failed; installing again")
-        else:
-            ctx.details.append(f"an earlier installation ({running}) finished")
-            ctx.details.extend(record_results(finished))
-            return
-    ctx.checkpoint()
-    ctx.wrote = True
-    prepared = await api.prepare_installation(package_id)
-    ctx.say(f"pre-run in {env} (installation {prepared.id})")
-    locks = ctx.record_locks.locks_for(env, prepared.translationMap)
-    waited = any(lock.locked() for lock in locks)
-    async with contextlib.AsyncExitStack() as stack:
-        for lock in locks:
-            await stack.enter_async_context(lock)
-        if waited:  # another install changed the target meanwhile
-            ctx.checkpoint()
-            prepared = await api.prepare_installation(package_id)
-            ctx.say(f"pre-run again in {env} (installation {prepared.id})")
-        await _install_prepared(action, change, ctx, api, package_id, prepared)
-
-
-async def _install_prepared(action: Action, change: Install, ctx: StepContext,
-                            api: PromotionAPI, package_id: str, prepared: Installation) -> None:
-    env = change.environment
-    edited = edit_map(prepared.translationMap, existing=change.existing,
-                      overrides=change.plain_overrides(), environment=env, origin=action.origin)
-    ctx.checkpoint()
-    if not edited.changed:
-        await api.install(prepared.id)                    # E7: the pre-run's map as it is
-        installation_id = prepared.id
-    elif api.capabilities.install_with_map:
-        installation_id = await api.install_with_map(     # E11: the edited map
-            package_id, edited.translation_map, exclude_ids=frozenset({prepared.id}))
-    elif api.capabilities.map_in_prerun_install:
-        await api.install(prepared.id, edited.translation_map)   # 2023: E7 took a map
-        installation_id = prepared.id
-    else:
-        raise StepFailed(f"the API profile of {env!r} offers no way to install an edited "
-                         "translation map", hint="drop the overrides and `existing: overwrite`")
-    ctx.say(f"installing (installation {installation_id})")
-    try:
-        done = await wait_for_installation(api, installation_id, clock=ctx.clock,
-                                           timeout=ctx.install_timeout, policy=ctx.policy,
-                                           stopping=ctx.stopping)
-    except InstallFailed as exc:
-        if exc.installation is not None:
-            ctx.details.extend(record_results(exc.installation))
-        raise
-    ctx.details.extend(record_results(done))
-    ctx.say(f"installed in {env}")
-
-
-def record_results(installation: Installation) -> list[str]:
-    """Per-record outcome counts: created, used existing, overwritten, ignored, failed."""
-    counts = {"created": 0, "used existing": 0, "overwritten": 0, "ignored": 0, "failed": 0}
-    for records in installation.translationMap.values():
-        for entry in records.values():
-            status = (entry.installationStatus or "").upper()
-            action = entry.action.upper()
-            if status == "FAILED":
-                counts["failed"] += 1
-            elif action == "IGNORE":
-                counts["ignored"] += 1
-            elif action == "OVERWRITING":
-                counts["overwritten"] += 1
-            elif action == "USEEXISTING":
-                counts["used existing"] += 1
-            else:
-                counts["created"] += 1
-    line = ", ".join(f"{n} {what}" for what, n in counts.items())
-    return [f"records: {line}", *(f"failed: {r}" for r in failed_records(installation))]
-
-
-def _require_id(action: Action, ctx: StepContext) -> str:
-    package_id = action.package_id or ctx.group_ids.get(action.name)
-    if not package_id:
-        raise StepFailed(f"{action.kind.value} of {action.name!r} has no package id",
-                         hint="plan again")
-    ctx.package_id = package_id
-    return package_id

@@ -165,7 +165,7 @@ def _configured_state(ctx: click.Context) -> str:
     config = _config_if_any(ctx)
     if config is None:
         return DEFAULT_STATE
-    from reconciler.simulator.embedded import state_file
+    from reconciler.run.settings import state_file
 
     return state_file(config)
 
