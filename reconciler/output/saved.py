@@ -46,7 +46,6 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "safety": plan.verdict.data() if plan.verdict else None,
         "prerun": [p.data() for p in plan.previews],
         "timings": {k: round(v, 6) for k, v in plan.timings.items()},
-        "options": plan.flags.data(),
     }
 
 
@@ -76,28 +75,29 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
 
 def _plan(data: dict[str, Any]) -> Plan:
     plan = _bare_plan(data)
-    options = data.get("options")
-    flags = _flags(options) if options is not None else legacy_flags(plan)
-    return replace(plan, flags=flags)
+    return replace(plan, flags=saved_flags(plan))
 
 
-def _flags(item: dict[str, Any]) -> PlanFlags:
-    def texts(key: str) -> tuple[str, ...]:
-        return tuple(str(v) for v in item.get(key) or ())
+def saved_flags(plan: Plan) -> PlanFlags:
+    """The flags a saved plan was made with, as far as they shaped it, read from the plan
+    itself: ``--replace``, ``--adopt`` and ``--reinstall`` from the reasons of its actions,
+    ``--force`` and ``--allow-empty`` from a verdict they allowed, ``--target`` and
+    ``--exclude`` from the selection warning the planner writes for them. A flag that left no
+    trace did not change the plan. Apply makes the plan again with these and compares: a
+    wrong guess (an edited plan) can only make the two differ, and the plan is refused."""
+    from reconciler.plan.selection import parse_warning
 
-    return PlanFlags(targets=texts("targets"), excludes=texts("excludes"),
-                     replaces=texts("replaces"), reinstall=texts("reinstall"),
-                     adopt=bool(item.get("adopt")), allow_empty=bool(item.get("allow_empty")),
-                     force=bool(item.get("force")))
-
-
-def legacy_flags(plan: Plan) -> PlanFlags:
-    """The flags of a plan saved before format 1.5, as far as its actions and verdict show
-    them. ``--target`` and ``--exclude`` leave no trace an action could vouch for: such a
-    plan does not match a new plan of its files, and apply refuses it."""
     verdict = plan.verdict
     allowed = verdict.flag if verdict is not None and verdict.allowed else None
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    for warning in plan.warnings:
+        found = parse_warning(warning)
+        if found is not None:
+            targets, excludes = found
+            break
     return PlanFlags(
+        targets=targets, excludes=excludes,
         replaces=tuple(sorted({a.name for a in plan.actions
                                if a.reason is Reason.REPLACE_REQUESTED})),
         reinstall=tuple(sorted({a.environment for a in plan.actions

@@ -1,11 +1,11 @@
 """Binding a saved plan to what it will do.
 
 A saved plan is a text file: anyone can edit it between ``plan --out`` and ``apply``. Before a
-saved plan is applied, the same plan is made again from the declared files, the remote and the
-flags the saved plan records (``fresh``); :func:`bind` compares the two and says where they
-differ. Apply refuses a saved plan that differs anywhere, and runs the fresh plan's actions:
-every body, description and marker it writes comes from the declared files, never from the
-text of the saved plan.
+saved plan is applied, the same plan is made again from the declared files, the remote and
+the flags the saved plan shows it was made with (``fresh``); :func:`bind` compares the two
+and says where they differ. Apply refuses a saved plan that differs anywhere, and runs the
+fresh plan's actions: every body, description and marker it writes comes from the declared
+files, never from the text of the saved plan.
 
 One difference is allowed: an install the saved plan holds that has been made since (so the
 fresh plan has no action for it). It is kept, checked against the declared ``install:`` entry,

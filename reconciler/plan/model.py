@@ -31,9 +31,8 @@ __all__ = ["Action", "ActionKind", "Change", "Create", "Delete", "Disable", "Ins
 
 # 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read);
 # 1.3: the reason "revision_raised"; 1.4: install actions, "blocked" actions and "prerun"
-# previews; 1.5: "options", the flags the plan was made with (apply plans again with them and
-# refuses a saved plan that does not match: docs/apply.md#saved-plans-and-staleness)
-FORMAT_VERSION = "1.5"
+# previews
+FORMAT_VERSION = "1.4"
 
 
 # Deterministic execution/display order of kinds; within a kind, by package name.
@@ -214,8 +213,9 @@ class SafetyVerdict:
 class PlanFlags:
     """The command-line choices a plan was made with (``--target``, ``--exclude``,
     ``--replace``, ``--reinstall``, ``--adopt``, ``--allow-empty``, ``--force``). A saved plan
-    keeps them so that apply can make the same plan again from the declared files and refuse
-    a saved plan that differs from it (an edited one)."""
+    is read back with them (``output.saved.saved_flags``: from its actions, verdict and
+    selection warning) so that apply can make the same plan again from the declared files
+    and refuse a saved plan that differs from it (an edited one)."""
 
     targets: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
@@ -224,11 +224,6 @@ class PlanFlags:
     adopt: bool = False
     allow_empty: bool = False
     force: bool = False
-
-    def data(self) -> dict[str, Any]:
-        return {"targets": list(self.targets), "excludes": list(self.excludes),
-                "replaces": list(self.replaces), "reinstall": list(self.reinstall),
-                "adopt": self.adopt, "allow_empty": self.allow_empty, "force": self.force}
 
 
 PRERUN_ACTIONS = INSTALL_ACTIONS  # a pre-run counts the translation-map actions
@@ -275,7 +270,8 @@ class Plan:
     verdict: SafetyVerdict | None = None                 # None: no safety rule tripped
     # plan --prerun: what each pending install would do, per package and environment
     previews: tuple[PrerunPreview, ...] = ()
-    flags: PlanFlags = field(default_factory=PlanFlags)  # the flags it was made with
+    # the flags it was made with (not part of what the plan is: equal plans may differ here)
+    flags: PlanFlags = field(default_factory=PlanFlags, compare=False)
 
     @property
     def refused(self) -> bool:

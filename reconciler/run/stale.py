@@ -60,7 +60,7 @@ async def check_bound(plan: Plan, config: Config, clients: Mapping[str, Promotio
                       specs: Sequence[PackageSpec], clock: Clock,
                       listing: Sequence[RemotePackage] | None = None) -> Plan:
     """The plan to run for the saved ``plan``: the same plan made again from ``specs`` (and
-    ``listing``, when the caller has just read it) with the flags the saved plan records.
+    ``listing``, when the caller has just read it) with the flags the saved plan was made with.
     Raise EditedPlan when the two differ anywhere."""
     from reconciler.plan.binding import bind
     from reconciler.run.planning import build_plan, options_of

@@ -210,7 +210,8 @@ def _paths(d: dict[str, Any]) -> None:
 
 
 def _targets(d: dict[str, Any]) -> None:
-    d["options"]["targets"] = ["Alpha"]
+    d["warnings"] = ["partial plan: only packages matching 'Alpha' are considered; every "
+                     "other package is left as it is"]
 
 
 def _scope(d: dict[str, Any]) -> None:
@@ -248,7 +249,7 @@ EDITS: dict[str, Edit] = {
     "owner": _owner,
     "API profile": _profile,
     "paths": _paths,
-    "options: --target added": _targets,
+    "a --target selection added (its warning)": _targets,
 }
 
 
@@ -270,7 +271,7 @@ def test_every_edit_of_a_saved_plan_is_refused_and_nothing_is_written(
     saved = tmp_path / "plan.json"
     assert run(["--config", config, "plan", "--out", str(saved)]) == 0
     original = json.loads(saved.read_text(encoding="utf-8"))
-    assert original["format_version"] == "1.5" and original["safety"] is None
+    assert original["format_version"] == "1.4" and original["safety"] is None
     kinds = sorted(a["action"] for a in original["actions"])
     assert kinds == ["create", "disable", "install", "no-op", "replace", "update"], kinds
     capsys.readouterr()
@@ -330,21 +331,40 @@ def test_the_issue_case_an_edited_entity_id_is_refused_with_one_clear_message(
     assert repo.sim.state.world.packages == {}
 
 
-def test_a_saved_plan_of_format_1_4_still_applies_when_honest(
+def test_plans_made_with_flags_are_made_again_with_them_and_apply(
         sim_server: Callable[..., SimulatorHandle], tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
+    """The flags a plan was made with are read back from the plan (the selection warning,
+    the reasons, the verdict): --target, --exclude, --replace and --force plans apply."""
     repo = new_repo(tmp_path, sim_server())
     repo.put("a.yaml", doc("Alpha", "Campaign Launch"))
+    repo.put("b.yaml", doc("Bravo", "New Agency Onboarding"))
+    repo.put("c.yaml", doc("Charlie", "New Agency Offboarding"))
     config = str(repo.config_path)
     saved = tmp_path / "plan.json"
-    assert run(["--config", config, "plan", "--out", str(saved)]) == 0
-    data = json.loads(saved.read_text(encoding="utf-8"))
-    data["format_version"] = "1.4"
-    del data["options"]
-    saved.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+    def names() -> list[str]:
+        return sorted(p.name for p in repo.sim.state.world.packages.values()
+                      if p.status != "DISABLED")
+
+    assert run(["--config", config, "plan", "--target", "A*", "--target", "Bravo",
+                "--exclude", "Bravo", "--out", str(saved)]) == 0
     capsys.readouterr()
-    assert run(["--config", config, "apply", "--auto-approve", str(saved)]) == 0
-    assert [p.name for p in repo.sim.state.world.packages.values()] == ["Alpha"]
+    assert run(["--config", config, "apply", str(saved)]) == 0
+    assert names() == ["Alpha"]
+    assert run(["--config", config, "apply", "--auto-approve"]) == 0
+    (repo.root / "promotions" / "a.yaml").unlink()   # disable 2 of 3: needs --force
+    (repo.root / "promotions" / "b.yaml").unlink()
+    assert run(["--config", config, "plan", "--force", "--out", str(saved)]) == 0
+    assert json.loads(saved.read_text(encoding="utf-8"))["safety"]["status"] == "allowed"
+    capsys.readouterr()
+    assert run(["--config", config, "apply", str(saved)]) == 0, capsys.readouterr().err
+    assert names() == ["Charlie"]
+    assert run(["--config", config, "plan", "--replace", "Charlie", "--out", str(saved)]) == 0
+    assert "replace_requested" in saved.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert run(["--config", config, "apply", str(saved)]) == 0, capsys.readouterr().err
+    assert names() == ["Charlie"]
 
 
 def test_an_install_made_since_is_kept_only_as_its_file_declares_it(
@@ -368,7 +388,7 @@ def test_an_install_made_since_is_kept_only_as_its_file_declares_it(
         "existing": lambda d: action(d, "install")["after"].update(existing="overwrite"),
         "overrides": lambda d: action(d, "install")["after"].update(
             overrides={"TMPL": {sid("TMPL", "Campaign Launch"): "IGNORE"}}),
-        "reason": lambda d: action(d, "install").update(reason="reinstall_requested"),
+        "reason": lambda d: action(d, "install").update(reason="new_version"),
         "package id": lambda d: action(d, "install").update(package_id="0" * 32),
     }
     for label, edit in edits.items():
