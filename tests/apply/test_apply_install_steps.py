@@ -446,3 +446,110 @@ def test_waiting_for_assembly_fails_times_out_and_stops_with_clear_messages() ->
     assert install_late.value.hint == ("raise timeouts.install in wfpromote.yaml; the next "
                                        "apply looks at the installation history before "
                                        "installing again")
+
+
+def test_what_an_install_says_and_records_on_each_path() -> None:
+    said: list[str] = []
+    ctx = run_install(Scripted(EDITING), Install(environment="preview"), said=said)
+    assert said == ["pre-run in preview (installation pre-1)",
+                    "installing (installation pre-1)", "installed in preview"]
+    assert (ctx.package_id, ctx.wrote) == ("p-1", True)
+    done = Installation(id="old-1", environmentPromotionPackageId="p-1", status="INSTALLED",
+                        environment="acme.preview.workfront.com")
+    said.clear()
+    ctx = run_install(Scripted(EDITING, history=[done]), Install(environment="preview"),
+                      recheck=True, said=said)
+    assert said == ["already installed in preview (installation old-1)"]
+    assert (ctx.package_id, ctx.wrote) == ("p-1", False)
+    said.clear()
+    with pytest.raises(InstallFailed):
+        run_install(Scripted(EDITING, final="FAILED"),
+                    Install(environment="preview", last=LastInstall("run-1", "RUNNING")),
+                    said=said)
+    assert said[:3] == ["waiting for installation run-1, still running in preview",
+                        "installation run-1 failed; installing again",
+                        "pre-run in preview (installation pre-1)"]
+
+
+def test_an_earlier_install_is_waited_for_only_while_it_runs() -> None:
+    for status in ("FAILED", None, "PREPARING", ""):
+        api = Scripted(EDITING)
+        run_install(api, Install(environment="preview", last=LastInstall("old-1", status)))
+        assert [c[0] for c in api.calls] == ["E6", "E7", "E9"], status
+    from reconciler.apply.poll import Interrupted
+
+    api = Scripted(EDITING, final="RUNNING")
+    change = Install(environment="preview", last=LastInstall("run-1", "RUNNING"))
+    action = Action(name="Launch", reason=Reason.INSTALL_FAILED, change=change,
+                    package_id="p-1")
+    ctx = StepContext(clients={"preview": api}, default_env="preview",  # type: ignore[dict-item]
+                      clock=FakeClock(), policy=PollPolicy(first=1.0), assembly_timeout=60,
+                      install_timeout=600, known_ids=set(), group_ids={},
+                      recheck_installs=False, stopping=lambda: len(api.calls) >= 2)
+    with pytest.raises(Interrupted):
+        asyncio.run(install(action, change, ctx))
+    assert api.calls == [("E9", "run-1"), ("E9", "run-1")]
+
+
+def test_the_package_made_earlier_in_the_group_is_the_one_installed() -> None:
+    api = Scripted(EDITING)
+    change = Install(environment="preview")
+    action = Action(name="Launch", reason=Reason.NEW_VERSION, change=change)
+    ctx = StepContext(clients={"preview": api}, default_env="preview",  # type: ignore[dict-item]
+                      clock=FakeClock(), policy=PollPolicy(first=1.0), assembly_timeout=60,
+                      install_timeout=60, known_ids=set(), group_ids={"Launch": "p-new"})
+    asyncio.run(install(action, change, ctx))
+    assert api.calls[0] == ("E6", "p-new") and ctx.package_id == "p-new"
+
+
+def test_a_refused_map_names_its_environment_and_overwrites_are_listed_in_full() -> None:
+    from reconciler.plan.translation import MapRefused
+
+    with pytest.raises(MapRefused) as refused:
+        run_install(Scripted(EDITING), Install(environment="preview",
+                                               overrides={"TMPL": {"nope": "IGNORE"}}))
+    assert refused.value.message.startswith("install into 'preview': override(s) name ")
+    api = Scripted(EDITING)
+    api.map = lambda: {"TMPL": {  # type: ignore[method-assign]
+        "t1": TranslationEntry(name="Launch", action="USEEXISTING", targetId="x1"),
+        "t2": TranslationEntry(name="Review", action="USEEXISTING", targetId="x2")}}
+    said: list[str] = []
+    ctx = run_install(api, Install(environment="preview", existing="overwrite"), said=said)
+    assert "overwriting in preview: TMPL Launch, TMPL Review" in said
+    assert ctx.details[-1] == "overwriting: TMPL Launch, TMPL Review"
+
+
+def test_pre_runs_sharing_records_take_turns_only_within_one_environment() -> None:
+    said: list[str] = []
+
+    async def both(envs: tuple[str, str], edited: bool) -> list[Scripted]:
+        apis = [Scripted(EDITING), Scripted(EDITING)]
+        locks = StepContext(clients={}, default_env="preview", clock=FakeClock(),
+                            policy=PollPolicy(first=1.0), assembly_timeout=60,
+                            install_timeout=60, known_ids=set(), group_ids={}).record_locks
+
+        async def one(api: Scripted, env: str, pid: str) -> None:
+            overrides = {"TTSK": {"k1": "IGNORE"}} if edited else {}
+            change = Install(environment=env, overrides=overrides)
+            action = Action(name="Launch", reason=Reason.INSTALL_REQUESTED, change=change,
+                            package_id=pid)
+            ctx = StepContext(clients={env: api}, default_env=env,  # type: ignore[dict-item]
+                              clock=FakeClock(), policy=PollPolicy(first=1.0),
+                              assembly_timeout=60, install_timeout=60, known_ids=set(),
+                              group_ids={}, recheck_installs=False, say=said.append,
+                              record_locks=locks)
+            await install(action, change, ctx)
+
+        await asyncio.gather(one(apis[0], envs[0], "p-1"), one(apis[1], envs[1], "p-2"))
+        return apis
+
+    _first, second = asyncio.run(both(("preview", "preview"), edited=False))
+    assert [c[:2] for c in second.calls] == [("E6", "p-2"), ("E6", "p-2"), ("E7", "pre-1"),
+                                             ("E9", "pre-1")]
+    assert "pre-run again in preview (installation pre-1)" in said
+    said.clear()
+    _first, second = asyncio.run(both(("preview", "production"), edited=False))
+    assert [c[0] for c in second.calls] == ["E6", "E7", "E9"]
+    assert not [s for s in said if "again" in s]
+    _first, second = asyncio.run(both(("preview", "preview"), edited=True))
+    assert [c[:2] for c in second.calls][:3] == [("E10", "p-2"), ("E10", "p-2"), ("E3", "p-2")]
