@@ -274,10 +274,9 @@ class Install:
         after = {"environment": self.environment, "step": self.step, "existing": self.existing,
                  "version": self.version, "overrides": thaw(self.overrides),
                  "after": list(self.after), "gates": list(self.gates)}
-        if self.content is not None:
-            after["content"] = self.content
-        if self.prior:
-            after["prior"] = sorted(self.prior)
+        # ``content`` and ``prior`` stay out of the document: saved plans keep a format the
+        # pinned release reads, and apply of a saved plan runs the plan made again, which
+        # has them.
         return {"before": self.last.data() if self.last else None, "after": after,
                 "environment": self.environment, "blocked": self.blocked}
 
@@ -309,9 +308,7 @@ def change_from_data(item: Mapping[str, Any]) -> Change:
                        overrides=FrozenMap(after.get("overrides") or {}),
                        after=tuple(str(e) for e in after.get("after") or ()),
                        gates=tuple(str(g) for g in after.get("gates") or ()),
-                       last=LastInstall.from_data(before), blocked=item.get("blocked"),
-                       content=after.get("content"),
-                       prior=frozenset(str(k) for k in after.get("prior") or ()))
+                       last=LastInstall.from_data(before), blocked=item.get("blocked"))
     remote = RemoteState.from_data(before)
     if kind is ActionKind.DELETE:
         return Delete(remote)

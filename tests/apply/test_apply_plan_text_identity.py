@@ -47,9 +47,12 @@ def test_bodies_count_their_records_and_installs_name_their_content(
     assert repo.apply()[0] == 0
 
     declare(repo, "Campaign Brief Form", "Agency Intake Form")
-    data = json.loads(plan_text(repo, capsys, "--format", "json"))
-    [install] = [a for a in data["actions"] if a["action"] == "install"]
-    digest = install["after"]["content"]
+    from reconciler.desired.config import load_config
+    from reconciler.desired.loader import load_packages
+    from reconciler.run.settings import load_settings
+
+    [spec] = load_packages(load_settings(load_config(str(repo.config_path))), [])
+    digest = spec.digest()
     text = plan_text(repo, capsys)
     if profile == "2023":
         assert "packageEntities: 3 record(s) in 2 objCode(s), written with PUT" in text

@@ -79,8 +79,7 @@ def test_a_planned_install_carries_its_body_the_installation_it_follows_and_its_
         "before": {"installation_id": "i-sb", "status": "FAILED", "version": 1,
                    "at": "2026-01-01T00:00:00.000Z"},   # no updatedAt: when it was registered
         "after": {"environment": "sandbox", "step": 0, "existing": "use", "version": 1,
-                  "overrides": {}, "after": [], "gates": [],
-                  "content": desired.digest()},
+                  "overrides": {}, "after": [], "gates": []},
         "diffs": [], "source_env": "sandbox", "environment": "sandbox",
         "origin": "packages/agency.yaml:4"}
     assert planned["preview"].data() == {
@@ -89,16 +88,14 @@ def test_a_planned_install_carries_its_body_the_installation_it_follows_and_its_
         "before": {"installation_id": "i-pv", "status": "INSTALL_FAILED", "version": 1,
                    "at": "2026-01-02T00:05:00.000Z"},   # updatedAt wins over registeredAt
         "after": {"environment": "preview", "step": 1, "existing": "overwrite", "version": 1,
-                  "overrides": {"TMPL": {"a" * 32: "IGNORE"}}, "after": [], "gates": [],
-                  "content": desired.digest()},
+                  "overrides": {"TMPL": {"a" * 32: "IGNORE"}}, "after": [], "gates": []},
         "diffs": [], "source_env": "sandbox", "environment": "preview",
         "origin": "packages/agency.yaml:4"}
     assert planned["production"].data() == {
         "action": "install", "name": NAME, "reason": "install_requested",
         "package_id": remote.id, "before": None,
         "after": {"environment": "production", "step": 2, "existing": "use", "version": 1,
-                  "overrides": {}, "after": ["preview"], "gates": ["after preview: planned"],
-                  "content": desired.digest()},
+                  "overrides": {}, "after": ["preview"], "gates": ["after preview: planned"]},
         "diffs": [], "source_env": "sandbox", "environment": "production",
         "origin": "packages/agency.yaml:4"}
 
