@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
                  if any(fnmatch.fnmatch(k, p) for p in args.patterns)}
     # Not run (filtered out, or the run was cut short) is not a verdict: left out.
     judged_all = {k: v for k, v in every.items() if v not in ("not checked", "skipped")}
-    alive = {k: v for k, v in judged_all.items() if v != "killed"}
+    # A mutant that makes the tests hang past mutmut's timeout was told apart: killed.
+    alive = {k: v for k, v in judged_all.items() if v not in ("killed", "timeout")}
     equivalent = set(LISTED.findall(DOC.read_text(encoding="utf-8")))
     total = len(judged_all)
     killed = total - len(alive)
