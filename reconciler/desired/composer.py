@@ -1,12 +1,12 @@
-"""The ruamel side of reading YAML: text composed into nodes, nodes built into plain values.
+"""Reading YAML with ruamel: text composed into nodes, nodes built into plain values.
 
-``sources`` asks for this when the plain reader (``plainyaml``) steps aside, and when a
-document needs the positions of its values. The C parser composes when installed (one
-composer class for every file); ruamel's pure-Python parser composes when it is not, for
-documents that might nest deeper than the C parser's stack allows, and to word every syntax
-error (its messages are the reported ones). The builder turns nodes into plain Python data
-while enforcing the limits (nodes after alias expansion, depth, tags, duplicate keys,
-surrogates), recording each value's position when asked.
+``sources`` reads every YAML text (and every JSON text, for positions and limits) through
+this, and again when a document needs the positions of its values. The C parser composes
+when installed (one composer class for every file); ruamel's pure-Python parser composes when
+it is not, for documents that might nest deeper than the C parser's stack allows, and to word
+every syntax error (its messages are the reported ones). The builder turns nodes into plain
+Python data while enforcing the limits (nodes after alias expansion, depth, tags, duplicate
+keys, surrogates), recording each value's position when asked.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import re
 import warnings
 from typing import Any
 
-from reconciler.desired import plainyaml
-from reconciler.desired.sources import (
+from reconciler.desired.positions import (
     DEPTH_HINT,
     MAX_DEPTH,
     MAX_NODES,
@@ -33,7 +32,9 @@ from reconciler.errors import Location
 log = logging.getLogger(__name__)
 
 _CORE = "tag:yaml.org,2002:"
-_ALLOWED_TAGS = plainyaml.ALLOWED_TAGS
+# The plain YAML types; timestamps are kept as the text written (every field is a string).
+_ALLOWED_TAGS = frozenset(_CORE + t for t in (
+    "str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge"))
 # "\ud800" escapes decode to half of a UTF-16 pair, which no UTF-8 output can carry.
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -348,4 +349,33 @@ class Builder:
         return out
 
 
-_scalar = plainyaml.scalar
+# Integers with a base prefix, signed or not, as ruamel's resolver writes them (YAML 1.2 has
+# only unsigned 0o and 0x; ruamel adds 0b and signs: `+0b11` is the integer 3, as ruamel's
+# own constructor reads it).
+_PREFIXED = tuple(sign + base for sign in ("", "+", "-") for base in ("0x", "0o", "0b"))
+
+
+def _scalar(tag: str, text: str) -> Any:
+    """The Python value of a scalar with a core tag."""
+    kind = tag[len(_CORE):]
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return text.lower() == "true"
+    if kind == "int":
+        digits = text.replace("_", "")
+        try:
+            if digits.lower().startswith(_PREFIXED):
+                return int(digits, 0)
+            return int(digits, 10)
+        except ValueError:
+            return text
+    if kind == "float":
+        low = text.lower().lstrip("+")
+        if low in (".inf", "-.inf", ".nan"):
+            return float(low.replace(".", ""))
+        try:
+            return float(text.replace("_", ""))
+        except ValueError:
+            return text
+    return text  # str, and timestamps kept as written (every field here is a string)
