@@ -58,8 +58,9 @@ def compose(text: str, shown: str) -> list[Any]:
             warnings.simplefilter("ignore")
             return list(_parser(fast=False).compose_all(text))
     except RecursionError:
-        raise SourceError(f"document nested deeper than {MAX_DEPTH} levels",
-                          hint=DEPTH_HINT, location=Location(shown)) from None
+        raise too_deep(text, shown) or SourceError(
+            f"document nested deeper than {MAX_DEPTH} levels", hint=DEPTH_HINT,
+            location=Location(shown)) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
@@ -78,6 +79,52 @@ def compose(text: str, shown: str) -> list[Any]:
     except YAMLError as exc:
         raise SourceError(f"YAML error: {type(exc).__name__}", location=Location(shown)) \
             from None
+
+
+def too_deep(text: str, shown: str) -> SourceError | None:
+    """The error for the first value of ``text`` nested deeper than MAX_DEPTH, at its line and
+    column (where the builder would report it), or None if there is none before the end or
+    the first syntax error.
+
+    For a document too deep to compose (the composer recurses per level): the parser's events
+    come one at a time, and counting the collections they open needs no recursion.
+    """
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.events import (
+        CollectionEndEvent,
+        CollectionStartEvent,
+        MappingStartEvent,
+        NodeEvent,
+    )
+
+    # One entry per open collection: -1 for a list, else how many keys and values of the
+    # mapping came so far (an even count: the next node is a key, which has no depth limit).
+    open_: list[int] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for event in _parser(fast=False).parse(text):
+                if isinstance(event, CollectionEndEvent):
+                    open_.pop()
+                    continue
+                if not isinstance(event, NodeEvent):
+                    continue
+                key = bool(open_) and open_[-1] >= 0 and open_[-1] % 2 == 0
+                if open_ and open_[-1] >= 0:
+                    open_[-1] += 1
+                if not key and len(open_) > MAX_DEPTH:
+                    mark = event.start_mark
+                    return SourceError(f"document nested deeper than {MAX_DEPTH} levels",
+                                       hint=DEPTH_HINT,
+                                       location=Location(shown, mark.line + 1,
+                                                         mark.column + 1))
+                if isinstance(event, CollectionStartEvent):
+                    if key:
+                        return None  # a list or mapping as a key: refused by the builder
+                    open_.append(0 if isinstance(event, MappingStartEvent) else -1)
+    except (YAMLError, RecursionError):
+        return None
+    return None
 
 
 _GENERIC_HINT = "check the indentation (spaces, not tabs), quotes, brackets and ':' near here"

@@ -209,9 +209,9 @@ def parse_json(text: str, shown: str) -> Document:
                           hint="JSON allows no comments, trailing commas, single quotes or "
                                "NaN; a .json file holds one document",
                           location=Location(shown, exc.lineno, exc.colno)) from None
-    except RecursionError:
-        raise SourceError("JSON nested too deeply", hint=DEPTH_HINT,
-                          location=Location(shown)) from None
+    except RecursionError:  # JSON is YAML: the value too deep, at its line and column
+        raise composer.too_deep(text, shown) or SourceError(
+            "JSON nested too deeply", hint=DEPTH_HINT, location=Location(shown)) from None
     # JSON is YAML 1.2: composing it again gives positions, duplicate keys and the limits.
     try:
         return parse_yaml(text, shown)[0]
