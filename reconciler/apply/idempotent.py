@@ -19,6 +19,7 @@ from reconciler.clock import Clock
 from reconciler.domain.remote import RemotePackage
 from reconciler.domain.statuses import text_or_empty
 from reconciler.errors import ApiError, AuthError
+from reconciler.plan import canonical
 from reconciler.plan.ownership import parse_marker
 
 log = logging.getLogger("reconciler.apply")
@@ -71,8 +72,9 @@ async def find_created(api: PromotionAPI, body: dict[str, Any], *, started: floa
     """The package a lost POST of ``body`` created, if it exists (the newest if several)."""
     wanted = parse_marker(body.get("description"))
     known = {i.lower() for i in known_ids}
+    name = canonical.name(body.get("name"))  # as the service may store it (NFC, trimmed)
     matches = [p for p in await api.list_packages()
-               if p.name == body.get("name") and not p.deleted and p.id.lower() not in known
+               if canonical.name(p.name) == name and not p.deleted and p.id.lower() not in known
                and _same_owner_content(p, body, wanted)
                and not _created_before(p, started - CLOCK_SKEW)]
     if not matches:

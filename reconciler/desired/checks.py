@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from reconciler.desired.sources import Document
 from reconciler.domain.declared import Config, PackageSpec
 from reconciler.errors import Problem
+from reconciler.plan import canonical
 from reconciler.suggest import did_you_mean
 
 Declared = tuple[PackageSpec, Document]
@@ -30,23 +31,33 @@ def _where(doc: Document) -> str:
 
 
 def _duplicates(declared: Sequence[Declared]) -> list[Problem]:
-    """Names (and pinned ids) identify packages, so each may be declared once."""
+    """Names (and pinned ids) identify packages, so each may be declared once.
+
+    Names are compared as the planner matches them (``canonical.name``: NFC-normalised,
+    trimmed): two spellings of one name would both match the same remote package."""
     problems = []
     for field in ("name", "id"):
-        first: dict[str, Document] = {}
+        first: dict[str, tuple[str, Document]] = {}
         for spec, doc in declared:
             value = getattr(spec, field)
             if value is None:
                 continue
-            key = value.lower() if field == "id" else value
-            if key in first:
-                problems.append(Problem(
-                    f"package {field} '{value}' is declared twice: at {_where(first[key])} "
-                    f"and at {_where(doc)}", doc.location((field,)),
-                    "give each package its own name" if field == "name" else
-                    "a remote package can be pinned by one declaration only"))
-            else:
-                first[key] = doc
+            key = value.lower() if field == "id" else canonical.name(value)
+            if key not in first:
+                first[key] = (value, doc)
+                continue
+            earlier, where = first[key]
+            message = (f"package {field} '{value}' is declared twice: at {_where(where)} "
+                       f"and at {_where(doc)}")
+            hint = ("give each package its own name" if field == "name" else
+                    "a remote package can be pinned by one declaration only")
+            if field == "name" and earlier != value:
+                message += (f" (written {earlier!a} and {value!a}: the same name "
+                            "once Unicode-normalised (NFC) and trimmed)")
+                hint = ("give each package its own name; names that differ only in how a "
+                        "character is composed (é as one character, or e and a combining "
+                        "accent) or in surrounding blanks are one name")
+            problems.append(Problem(message, doc.location((field,)), hint))
     return problems
 
 

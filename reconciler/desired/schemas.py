@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -74,6 +75,8 @@ _KEYS_HINTS = {
     "auth": "use exactly one of apikey_env, session_env, bearer_env, oauth or refresh",
     "environments": "declare at least one, e.g. sandbox: {url: simulator, kind: sandbox}",
 }
+_DIGITS = re.compile(r"[^0-9]")
+_WHOLE = re.compile(r"[-+]?[0-9][0-9_]*")
 _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string",
                "integer": "an integer", "number": "a number", "boolean": "true or false",
                "null": "null"}
@@ -190,6 +193,12 @@ def _type_hint(wanted: str, value: Any) -> str | None:
         return "give it a value, or leave the key out"
     if wanted in ("string", "integer", "number") and isinstance(value, (list, dict)):
         return "write a single value here, not a list or mapping"
+    if wanted in ("integer", "number") and isinstance(value, str) \
+            and (digits := len(_DIGITS.sub("", value))) > sys.get_int_max_str_digits() \
+            and _WHOLE.fullmatch(value):
+        # A whole number too long for Python to read: the YAML reader kept it as text.
+        return (f"a number of {digits} digits is too long to read (at most "
+                f"{sys.get_int_max_str_digits()}); write a smaller number")
     if wanted in ("integer", "number") and isinstance(value, (str, bool, float)):
         return "write a plain number, without quotes" if wanted == "number" or \
             not isinstance(value, float) else "write a whole number"
@@ -264,8 +273,11 @@ def _explain(error: ValidationError, doc: Document, echo: bool) -> list[Problem]
                         _PATTERN_HINTS.get(str(expected)))]
     if kind in ("minLength", "maxLength"):
         bound = "at least" if kind == "minLength" else "at most"
-        hint = ("the Workfront UI refuses package names shorter than 5 characters"
-                if path == ("name",) else None)
+        hint = (None if path != ("name",) else
+                "the Workfront UI refuses package names shorter than 5 characters"
+                if kind == "minLength" else
+                "shorten the name: a package name is one line in plans and pull-request "
+                "comments (the bound is in docs/file-formats.md)")
         return [Problem(f"{_words(path)} must be {bound} {expected} characters long", where,
                         hint or ("give it a value, or leave the key out" if expected == 1
                                  else None))]

@@ -7,6 +7,7 @@ never surface as a diff.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from reconciler.domain.statuses import status_name, text_or_empty
@@ -44,7 +45,12 @@ def status(value: object) -> str | None:
 
 
 def name(value: object) -> str:
-    return text_or_empty(value).strip()
+    """Surrounding blanks trimmed and Unicode NFC-normalised: "é" written as one character or
+    as "e" and a combining accent is one name, as a person (and a service comparing text)
+    reads it. Every name comparison (declared with declared, declared with remote) goes
+    through here."""
+    text = text_or_empty(value).strip()
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def url(value: object) -> str:

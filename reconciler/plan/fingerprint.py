@@ -2,8 +2,13 @@
 
 A fingerprint is a sha256 over the normalised comparable fields of one remote package. A plan
 keeps one per remote package it touches and per package of the listing's managed set, and
-one per created name (``name:<name>``, over the live packages carrying that name, so a
-package appearing under that name makes the plan stale too).
+one per *name it matched by* (``name:<name>``, over the ids of the live packages carrying
+that name): each name it creates and the name of each live package it touches. Which remote
+package a declared file is, and whether that is clear at all, depends on every live package
+under its name, so a package appearing under such a name (a hand-made twin of an owned
+package the plan leaves alone, issue 19) makes the plan stale, and so does a change to any
+package already carrying it (each gets its own fingerprint: its status decides which of
+several is the live version).
 """
 
 from __future__ import annotations
@@ -74,15 +79,21 @@ def compute(remote: Sequence[RemotePackage], owner: str, touched_ids: Iterable[s
     readings = Readings() if readings is None else readings
     wanted = {i.lower() for i in touched_ids}
     out: dict[str, str] = {}
+    names = {canonical.name(name) for name in created_names}
     for package in remote:
         key, seen = package.id.lower(), readings(package)
         if key in wanted or (not package.deleted and seen.owner == owner):
             out[key] = package_fingerprint(package, seen)
-    created = list(created_names)
-    if created:  # a plan that creates nothing needs no index of names
+            if key in wanted and not package.deleted:
+                names.add(seen.name)
+    if names:  # a plan that matches nothing by name needs no index of names
         by_name = _ids_by_name(remote)
-        for name in created:
+        by_id = {p.id.lower(): p for p in remote if not p.deleted}
+        for name in names:
             out[NAME_PREFIX + name] = name_fingerprint(by_name, name)
+            for key in by_name.get(name, ()):
+                if key not in out:  # a package under the name the plan does not touch
+                    out[key] = package_fingerprint(by_id[key], readings(by_id[key]))
     return dict(sorted(out.items()))
 
 

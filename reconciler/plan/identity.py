@@ -92,6 +92,10 @@ def _choose(spec: PackageSpec, candidates: list[RemotePackage], owner: str,
                   if (m := read(c).marker) and m.owner == owner
                   and m.digest == digest]
     if len(chosen) == 1:
+        if read(chosen[0]).owner != owner and any(read(c).owner == owner for c in candidates):
+            # Ours is disabled and the live one is someone else's (made by hand under our
+            # name): taking it would adopt or replace their package. Ours is pinned instead.
+            raise _ambiguous(spec, candidates, owner, read)
         rest = tuple(c for c in candidates if c is not chosen[0])
         return Match(spec, chosen[0], rest)
     if len(active) > 1 and (resumed := _interrupted_replace(spec, active, owner, read)) \
@@ -104,10 +108,38 @@ def _choose(spec: PackageSpec, candidates: list[RemotePackage], owner: str,
         # Only our own retired versions, none with this content (replaced, then pruned, now
         # declared again with new content): they stay as they are and a new one is made.
         return Match(spec, None, tuple(candidates))
-    ids = ", ".join(sorted(c.id for c in (chosen or candidates)))
-    raise WfpromoteError(
-        f"package {spec.name!r}{_where(spec)} matches several remote packages by name: {ids}",
-        hint="pin the one to manage with `id: <uuid>` in the package file")
+    raise _ambiguous(spec, chosen or candidates, owner, read)
+
+
+def _ambiguous(spec: PackageSpec, candidates: list[RemotePackage], owner: str,
+               read: Readings) -> WfpromoteError:
+    """The error for a name several live packages carry: which one is ours, and the line
+    that says so (an ``id:`` pin: pinned, the package is matched by id and the others under
+    its name are left alone)."""
+    where = f"to {spec.origin.file}" if spec.origin is not None else "to the package file"
+    ours = [c for c in candidates if (m := read(c).marker) is not None and m.owner == owner]
+    if len(ours) == 1:
+        others = sorted(c.id for c in candidates if c is not ours[0])
+        verb = "is" if len(others) == 1 else "are"
+        return WfpromoteError(
+            f"package {spec.name!r}{_where(spec)} matches several remote packages by name: "
+            f"{ours[0].id} is managed by owner {owner!r}, {', '.join(others)} {verb} not "
+            "(made by hand or by another tool)",
+            hint=f"pin the managed one: add `id: {ours[0].id}` {where}; the other "
+                 "packages of that name are then left alone (or rename them in Workfront)")
+    shown = ", ".join(f"{c.id} ({_whose(c, owner, read)})"
+                      for c in sorted(candidates, key=lambda c: c.id))
+    return WfpromoteError(
+        f"package {spec.name!r}{_where(spec)} matches several remote packages by name: {shown}",
+        hint=f"pin the one to manage: add `id: <one of these ids>` {where}; the others are "
+             "then left alone (or rename them in Workfront)")
+
+
+def _whose(package: RemotePackage, owner: str, read: Readings) -> str:
+    reading = read(package)
+    whose = ("managed by this owner" if reading.owner == owner else
+             f"owner {reading.owner!r}" if reading.owner else "no owner marker")
+    return f"{whose}, {reading.status_name or 'status not listed'}"
 
 
 def _interrupted_replace(spec: PackageSpec, active: list[RemotePackage], owner: str,

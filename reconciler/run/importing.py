@@ -159,8 +159,15 @@ async def _drafts(api: PromotionAPI, config: Config, packages: Sequence[RemotePa
     for package in packages:
         by_name.setdefault(canonical.name(package.name), []).append(package)
     drafts = []
+    longest = _longest_name()
     for package in packages:
-        label = f"{package.name!r} ({package.id})"
+        label = f"{_short(package.name)!r} ({package.id})"
+        if len(package.name) > longest:
+            outcome.refused.append(
+                f"not imported {label}: its name has {len(package.name)} characters and a "
+                f"package file allows at most {longest} (docs/file-formats.md); shorten it in "
+                "Workfront, then import again")
+            continue
         status = canonical.status(package.status)
         if status == "DISABLED" and not request.include_all:
             outcome.skipped.append(f"skipped {label}: DISABLED (--all imports it too)")
@@ -208,6 +215,17 @@ async def _drafts(api: PromotionAPI, config: Config, packages: Sequence[RemotePa
                                    f"{marker.owner!r}; --adopt takes it over")
         drafts.append(Draft(package, doc, definition))
     return drafts
+
+
+def _longest_name() -> int:
+    """The schema's bound on a package name: a longer one could not be written to a file."""
+    from reconciler.desired.schemas import load_schema
+
+    return int(load_schema("package")["properties"]["name"]["maxLength"])
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= 80 else name[:77] + "..."
 
 
 MAX_UNSURE = 12  # objects that may be sub-objects: up to 2**12 digests are tried

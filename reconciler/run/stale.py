@@ -2,8 +2,9 @@
 
 Before a saved plan is applied, the remote is listed again and the declared files are read
 again. Any moved fingerprint (a touched package changed, a managed package appeared, a package
-appeared under a name the plan creates) or a different declared-files digest makes the plan
-stale, and nothing is written.
+appeared under a name the plan creates or matched a package by, even one it leaves alone:
+``plan.fingerprint``) or a different declared-files digest makes the plan stale, and nothing
+is written.
 """
 
 from __future__ import annotations

@@ -247,3 +247,19 @@ def test_a_lost_file_of_a_managed_package_is_recovered_exactly(
     assert "definition:" not in text      # by reference, as it was declared, in both profiles
     code, out, _ = repo.cli(capsys, "plan", "--detailed-exitcode")
     assert code == 0 and "No changes." in out, out
+
+
+def test_a_package_whose_name_is_too_long_for_a_file_is_refused_alone(
+        repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    ids = hand_made(repo.handle)
+    long_name = "Agency " + "x" * 300
+    repo.handle.state.create_package({
+        "name": long_name, "source": repo.handle.url("sandbox"),
+        "objectCollections": [{"objCode": "TMPL", "entities": [
+            {"ID": seed_id("sandbox", "TMPL", "Campaign Launch")}]}]}, "sandbox")
+    code, out, err = repo.cli(capsys, "import")
+    assert code == 1
+    assert "has 307 characters and a package file allows at most 255" in err
+    assert "x" * 100 not in out + err and "Traceback" not in err
+    assert "3 package file(s) written" in out   # the others are imported all the same
+    assert len(ids) == 4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 
 from apply_fakes import FakeAPI, body, create, plan_of
 
@@ -70,3 +71,13 @@ def test_lookup_ignores_packages_created_long_before_the_attempt() -> None:
     found = asyncio.run(find_created(api, body("Agency Onboarding"), started=clock.now(),
                                      known_ids=set()))
     assert found is None
+
+
+def test_lookup_finds_the_package_under_the_name_as_the_service_normalised_it() -> None:
+    # Sent in NFD ("e" and a combining accent), stored by the service in NFC: still ours.
+    name = unicodedata.normalize("NFD", "Café Onboarding")
+    api = FakeAPI(FakeClock())
+    mine = api.seed(unicodedata.normalize("NFC", name) + " ",
+                    description=body(name)["description"])
+    found = asyncio.run(find_created(api, body(name), started=api.clock.now(), known_ids=set()))
+    assert found is not None and found.id == mine

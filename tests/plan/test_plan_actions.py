@@ -260,9 +260,10 @@ def test_order_is_deterministic() -> None:
                             (ActionKind.DISABLE, "z", Reason.NOT_DECLARED)]
 
 
-def test_fingerprints_cover_touched_managed_and_created_names() -> None:
+def test_fingerprints_cover_touched_managed_and_the_names_matched_by() -> None:
     a, b = spec("Declared"), spec("New")
     remote = [remote_of(a), remote_of(spec("Gone")), remote_of(spec("Foreign"), owner="x")]
     p = plan([a, b], remote, settings(desired_digest="d" * 64))
-    assert set(p.remote_fingerprints) == {pkg_id("Declared"), pkg_id("Gone"), "name:New"}
+    assert set(p.remote_fingerprints) == {pkg_id("Declared"), pkg_id("Gone"), "name:New",
+                                          "name:Declared", "name:Gone"}
     assert p.desired_digest == "d" * 64

@@ -181,10 +181,44 @@ def test_retired_versions_not_all_ours_stay_ambiguous(owner: str | None) -> None
     ours, theirs = _version("ours", OLD_CONTENT), _version("theirs", OLD_CONTENT, owner=owner)
     with pytest.raises(WfpromoteError) as info:
         match_packages([declared], [ours, theirs], OWNER)
-    ids = ", ".join(sorted((ours.id, theirs.id)))
     assert info.value.message == (
-        f"package 'Risk Register' matches several remote packages by name: {ids}")
-    assert info.value.hint == "pin the one to manage with `id: <uuid>` in the package file"
+        f"package 'Risk Register' matches several remote packages by name: {ours.id} is "
+        f"managed by owner {OWNER!r}, {theirs.id} is not (made by hand or by another tool)")
+    assert info.value.hint == (f"pin the managed one: add `id: {ours.id}` to the package "
+                               "file; the other packages of that name are then left alone (or "
+                               "rename them in Workfront)")
+
+
+def test_a_hand_made_twin_of_an_owned_package_names_the_pin_and_the_file() -> None:
+    declared = spec("Risk Register", status="ACTIVE", entities=OLD_CONTENT).model_copy(
+        update={"origin": SourceRef(file="promotions/risk.yaml", line=3)})
+    ours = _version("ours", OLD_CONTENT, status="ACTIVE")
+    twins = [_version(n, OLD_CONTENT, status="DRAFT", owner=None) for n in ("t1", "t2")]
+    with pytest.raises(WfpromoteError) as info:
+        match_packages([declared], [twins[0], ours, twins[1]], OWNER)
+    others = ", ".join(sorted(t.id for t in twins))
+    assert info.value.message == (
+        "package 'Risk Register' (declared at promotions/risk.yaml:3) matches several remote "
+        f"packages by name: {ours.id} is managed by owner {OWNER!r}, {others} are not (made "
+        "by hand or by another tool)")
+    assert f"add `id: {ours.id}` to promotions/risk.yaml" in (info.value.hint or "")
+    # Following the hint: the pin matches ours, and the twins are left alone.
+    pinned = declared.model_copy(update={"id": ours.id})
+    p = plan([pinned], [twins[0], ours, twins[1]], settings())
+    assert _ids(p) == [(ActionKind.NOOP, ours.id)]
+
+
+def test_several_candidates_none_clearly_ours_are_described_one_by_one() -> None:
+    declared = spec("Risk Register", status="ACTIVE", entities=NEW_CONTENT)
+    mine = [_version(n, OLD_CONTENT, status="ACTIVE") for n in ("m1", "m2")]
+    foreign = _version("foreign", OLD_CONTENT, status="TESTING", owner="other-team")
+    with pytest.raises(WfpromoteError) as info:
+        match_packages([declared], [*mine, foreign], OWNER)
+    message = info.value.message
+    for package in mine:
+        assert f"{package.id} (managed by this owner, ACTIVE)" in message
+    assert f"{foreign.id} (owner 'other-team', TESTING)" in message
+    assert "`id: <one of these ids>`" in (info.value.hint or "")
 
 
 def test_two_retired_versions_with_the_declared_content_stay_ambiguous() -> None:
@@ -200,7 +234,8 @@ def test_ambiguity_lists_only_the_live_versions() -> None:
     retired = _version("retired", OLD_CONTENT)
     with pytest.raises(WfpromoteError) as info:
         match_packages([declared], [retired, *live], OWNER)
-    assert info.value.message.endswith(": " + ", ".join(sorted(p.id for p in live)))
+    assert all(p.id in info.value.message for p in live)
+    assert retired.id not in info.value.message
 
 
 def test_an_unfinished_replace_keeps_an_older_retired_version_under_prune_delete() -> None:
@@ -214,3 +249,18 @@ def test_an_unfinished_replace_keeps_an_older_retired_version_under_prune_delete
     assert sorted(_ids(p)) == sorted([(ActionKind.NOOP, new.id), (ActionKind.DISABLE, old.id)])
     disable = next(a for a in p.actions if a.kind is ActionKind.DISABLE)
     assert disable.reason is Reason.SUPERSEDED
+
+
+@pytest.mark.parametrize("adopt", [False, True])
+def test_a_live_hand_made_twin_of_our_disabled_package_is_not_taken(adopt: bool) -> None:
+    # Before: the twin was the match, and the hint said "pass --adopt", which replaced it.
+    declared = spec("Risk Register", status="DISABLED", entities=OLD_CONTENT)
+    ours = _version("ours", OLD_CONTENT)  # DISABLED, with our marker
+    twin = _version("twin", OLD_CONTENT, status="ACTIVE", owner=None)
+    with pytest.raises(WfpromoteError) as info:
+        plan([declared], [ours, twin], settings(adopt=adopt))
+    assert f"{ours.id} is managed by owner {OWNER!r}, {twin.id} is not" in info.value.message
+    assert f"`id: {ours.id}`" in (info.value.hint or "")
+    pinned = declared.model_copy(update={"id": ours.id})
+    assert _ids(plan([pinned], [ours, twin], settings(adopt=adopt))) == [
+        (ActionKind.NOOP, ours.id)]
