@@ -115,7 +115,8 @@ def definition_diffs(declared: Mapping[str, Any] | None, served: Mapping[str, An
 
 def _compare(old: Records, new: Records, excluded: list[str]) -> list[FieldDiff]:
     from deepdiff import DeepDiff
-    from deepdiff.helper import CannotCompare
+    from deepdiff.helper import CannotCompare, notpresent
+    from deepdiff.model import SubscriptableIterableRelationship
     from deepdiff.operator import BaseOperator
 
     def pair_by_id(x: Any, y: Any, level: Any = None) -> bool:
@@ -123,8 +124,11 @@ def _compare(old: Records, new: Records, excluded: list[str]) -> list[FieldDiff]
             raise CannotCompare() from None
         return _ident(x) == _ident(y)
 
-    class Reordered(BaseOperator):
-        """A list of the same items in another order: one change of the whole list."""
+    class PlainLists(BaseOperator):
+        """Lists that are not lists of records. The same items in another order are one
+        change of the whole list. Items holding lists are matched here, each to an equal
+        item of the other side: DeepDiff's hashes (``ignore_order``) do not see the order
+        inside them. Lists of plain values are left to DeepDiff's ``ignore_order``."""
 
         def match(self, level: Any) -> bool:
             return isinstance(level.t1, list) and isinstance(level.t2, list) and \
@@ -132,10 +136,29 @@ def _compare(old: Records, new: Records, excluded: list[str]) -> list[FieldDiff]
 
         def give_up_diffing(self, level: Any, diff_instance: Any) -> bool:
             hashes1, hashes2 = _hashes(level.t1), _hashes(level.t2)
-            if sorted(hashes1) != sorted(hashes2):
-                return False  # items only one side holds: DeepDiff finds them
-            if hashes1 != hashes2:
+            if hashes1 == hashes2:
+                return True  # equal lists (1.0 is 1)
+            # An item is matched only by one of its own type (1 and 1.0 are two items).
+            hashes1 = [f"{type(x).__name__}:{h}" for x, h in zip(level.t1, hashes1, strict=True)]
+            hashes2 = [f"{type(x).__name__}:{h}" for x, h in zip(level.t2, hashes2, strict=True)]
+            if sorted(hashes1) == sorted(hashes2):
                 diff_instance.custom_report_result("reordered", level)
+                return True
+            if not any(isinstance(item, (list, dict)) for item in (*level.t1, *level.t2)):
+                return False  # plain values: DeepDiff finds the items one side holds
+            unmatched = dict(enumerate(hashes2))
+            for index, hashed in enumerate(hashes1):
+                match = next((j for j, other in unmatched.items() if other == hashed), None)
+                if match is None:
+                    removed = level.branch_deeper(level.t1[index], notpresent,
+                                                  SubscriptableIterableRelationship, index)
+                    diff_instance.custom_report_result("iterable_item_removed", removed)
+                else:
+                    del unmatched[match]
+            for index in unmatched:
+                added = level.branch_deeper(notpresent, level.t2[index],
+                                            SubscriptableIterableRelationship, index, index)
+                diff_instance.custom_report_result("iterable_item_added", added)
             return True
 
         def normalize_value_for_hashing(self, parent: Any, obj: Any) -> Any:
@@ -145,8 +168,8 @@ def _compare(old: Records, new: Records, excluded: list[str]) -> list[FieldDiff]
         old, new, view="tree", exclude_paths=excluded, report_repetition=True,
         ignore_order_func=lambda level: not (_record_list(level.t1) and
                                              _record_list(level.t2)),
-        iterable_compare_func=pair_by_id, cutoff_distance_for_pairs=0,
-        custom_operators=[Reordered()], threshold_to_diff_deeper=0)
+        iterable_compare_func=pair_by_id, cutoff_intersection_for_pairs=0,
+        custom_operators=[PlainLists()], threshold_to_diff_deeper=0)
     out: list[FieldDiff] = []
     for report, levels in diff.tree.items():
         for level in levels:
@@ -160,11 +183,12 @@ def _number(value: Any) -> Any:
 
 
 def _hashes(items: list[Any]) -> list[str]:
-    """DeepHash's hash of each item, whole floats hashed as integers."""
+    """DeepHash's hash of each item, the order and repeats inside them counted, whole floats as
+    integers."""
     from deepdiff import DeepHash
 
     normal = [_numbers(item) for item in items]
-    hashed = DeepHash(normal)
+    hashed = DeepHash(normal, ignore_iterable_order=False, ignore_repetition=False)
     return [hashed[item] for item in normal]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import definition_diff_reference
 import object_diff_reference
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.domain.declared import PackageSpec
@@ -44,6 +44,14 @@ def _shown(diffs: list[Any]) -> list[tuple[str, Any, str, str]]:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 @given(ENTITIES, ENTITIES, st.booleans())
+@example({"P": [{"id": "b" * 32, "g": [["x", "y"]]}]},  # the order inside an item counts
+         {"P": [{"id": "b" * 32, "g": [["y", "x"]]}]}, True)
+@example({"P": [{"id": "b" * 32, "g": ["x", "x", "y"]}]},  # repeated items are counted
+         {"P": [{"id": "b" * 32, "g": ["x", "z"]}]}, True)
+@example({"P": [{"id": "b" * 32, "g": [0, []]}]},  # 0 and 0.0: equal, yet two items
+         {"P": [{"id": "b" * 32, "g": [0.0]}]}, True)
+@example({"P": [{"id": "b" * 32, "g": ["x", 1]}]},  # (pairing numbers divided by zero)
+         {"P": [{"id": "b" * 32, "g": ["x", 0]}]}, True)
 def test_definition_diffs_are_the_references(declared: Any, served: Any,
                                              compare_fields: bool) -> None:
     assert _shown(definition_diffs(declared, served, compare_fields=compare_fields)) == \
