@@ -8,8 +8,10 @@ service adds or leaves out never appear as changes.
 
 The comparison itself is DeepDiff's (imported only when a changed package is planned):
 records keyed by objCode and id, fields one side lacks excluded by path, lists of records
-inside a record paired by id (``iterable_compare_func``), other lists compared as multisets
-(``ignore_order``, repetitions counted). What it reports is turned into field diffs:
+inside a record paired by id (``iterable_compare_func``), lists of plain values compared as
+multisets (``ignore_order``, repetitions counted), and a custom operator for what DeepDiff's
+hashes cannot tell (a list reordered; items that hold lists, whose inner order its
+``ignore_order`` hashes ignore). What it reports is turned into field diffs:
 
 - objects: keys added, removed, or changed;
 - lists of records with an id: records matched by id, then added, removed or changed
