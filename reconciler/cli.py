@@ -160,9 +160,24 @@ def main(argv: list[str] | None = None) -> None:
     """
     import gc
 
+    without_httpx_cli()
     gc.set_threshold(200_000, 20, 100)
     code = run(argv)
     fast_exit(code)
+
+
+def without_httpx_cli() -> None:
+    """Keep httpx from importing its own command-line client in this process.
+
+    ``import httpx`` runs ``from ._main import main``, and ``httpx._main`` imports rich and
+    pygments whenever they are installed (they come with ``httpx[cli]`` and with many other
+    tools): about 25 ms of start-up that no run of wfpromote uses. ``None`` in ``sys.modules``
+    is the import system's documented way to make an import fail at once; httpx then takes its
+    own path for an install without the ``cli`` extra (``httpx.main`` says to install it).
+    Only the process entry points call this (``main``, ``action.main``), never an import of
+    ``reconciler``, so a program that imports wfpromote keeps httpx whole.
+    """
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 def fast_exit(code: int) -> None:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import httpx
 
-from reconciler.api.transport import excerpt, safe_url
+from reconciler.api.transport import excerpt
 from reconciler.clock import Clock, RealClock
 from reconciler.domain.declared import AuthConfig
 from reconciler.errors import AuthError
-from reconciler.redact import register
+from reconciler.redact import register, safe_url
 
 # Renew a token this long before the service says it expires (or a tenth of its life when
 # that is shorter), so a request never leaves with a token that dies on the way.

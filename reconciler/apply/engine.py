@@ -16,12 +16,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reconciler.api.protocol import PromotionAPI
+from reconciler.apply.context import RecordLocks, StepContext
 from reconciler.apply.poll import Interrupted, PollPolicy
 from reconciler.apply.progress import Progress, RecordingProgress
 from reconciler.apply.report import ActionResult, ApplyReport, Outcome
-from reconciler.apply.steps import RecordLocks, StepContext, run_action
+from reconciler.apply.steps import run_action
 from reconciler.clock import Clock, RealClock
 from reconciler.errors import WfpromoteError
+from reconciler.plan.changes import Install
 from reconciler.plan.model import Action, ActionKind, Plan
 from reconciler.redact import redact
 
@@ -128,8 +130,8 @@ class ApplyEngine:
                     if action.blocked is not None:
                         results[index] = self._block(action)
                         continue
-                    if action.kind is ActionKind.INSTALL and failed_envs:
-                        gates = set(action.body().get("after") or ())
+                    if isinstance(action.change, Install) and failed_envs:
+                        gates = set(action.change.after)
                         if gates & failed_envs:
                             reason = (f"skipped: the install into {sorted(gates & failed_envs)[0]} "
                                       "it waits for did not complete")

@@ -5,100 +5,78 @@ update:  PATCH the changed fields (after waiting if the package is still assembl
 replace: PUT (then wait if it re-assembles), or create the new package, wait for it and set
          its status, and only then disable the old one.
 disable: PATCH status DISABLED.  delete: DELETE.
-install: (a look at the history), pre-run, ``existing`` and overrides applied to the map,
-         install (E7 unchanged, E11 or the 2023 E7 edited), wait, per-record results.
+install: see ``apply.install_step``. ``apply.context.StepContext`` is what they share.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import assert_never
 
 from reconciler.api.protocol import PromotionAPI
+from reconciler.apply.context import StepContext
 from reconciler.apply.idempotent import create_once
+from reconciler.apply.install_step import install
 from reconciler.apply.poll import (
     ASSEMBLING,
     ASSEMBLY_FAILED,
     AssemblyFailed,
-    InstallFailed,
-    Interrupted,
-    PollPolicy,
     StepFailed,
     assembly_failed,
-    failed_records,
     wait_for_assembly,
-    wait_for_installation,
 )
-from reconciler.clock import Clock
-from reconciler.domain.remote import Installation, RemotePackage, TranslationMap
-from reconciler.domain.statuses import installation_phase
+from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
-from reconciler.plan.bodies import full_put_body, post_body
-from reconciler.plan.installs import matching
-from reconciler.plan.model import Action, ActionKind, Reason, ReplaceStrategy
-from reconciler.plan.translation import edit_map
-
-
-@dataclass
-class StepContext:
-    """What the steps of one action need; one per action."""
-
-    clients: Mapping[str, PromotionAPI]
-    default_env: str
-    clock: Clock
-    policy: PollPolicy
-    assembly_timeout: float
-    install_timeout: float
-    known_ids: set[str]                       # ids that existed before the run or were made
-    group_ids: dict[str, str]                 # package name -> id made earlier in this group
-    stopping: Callable[[], bool] = lambda: False
-    say: Callable[[str], None] = lambda text: None
-    wrote: bool = False                       # a write request was sent for this action
-    package_id: str | None = None             # the id the action ended up touching
-    record_locks: RecordLocks = field(default_factory=lambda: RecordLocks())
-    recheck_installs: bool = True             # look at the history before installing
-    details: list[str] = field(default_factory=list)   # per-record results, for the report
-
-    def api_for(self, action: Action) -> PromotionAPI:
-        env = action.environment if action.kind is ActionKind.INSTALL else action.source_env
-        env = env or self.default_env
-        try:
-            return self.clients[env]
-        except KeyError:
-            raise StepFailed(f"no client for environment {env!r}",
-                             hint="the environment must be declared in wfpromote.yaml") from None
-
-    def checkpoint(self) -> None:
-        """Called before each write: once a stop is requested, nothing new is written."""
-        if self.stopping():
-            raise Interrupted("interrupted before this step was started",
-                              hint="run apply again to finish the remaining changes")
+from reconciler.plan.changes import (
+    DISABLED,
+    Create,
+    Delete,
+    Disable,
+    Install,
+    NoOp,
+    PackageBody,
+    Replace,
+    ReplaceStrategy,
+    Update,
+)
+from reconciler.plan.model import Action
 
 
 async def run_action(action: Action, ctx: StepContext) -> None:
-    handler = _HANDLERS[action.kind]
-    await handler(action, ctx)
+    """The requests of ``action``, chosen by the type of its change."""
+    match action.change:
+        case Create() as change:
+            await _create(action, change, ctx)
+        case Update() as change:
+            await _update(action, change, ctx)
+        case Replace() as change:
+            await _replace(action, change, ctx)
+        case Disable() as change:
+            await _disable(action, change, ctx)
+        case Delete():
+            await _delete(action, ctx)
+        case Install() as change:
+            await install(action, change, ctx)
+        case NoOp():
+            pass
+        case _ as never:
+            assert_never(never)
 
 
 # --- create ----------------------------------------------------------------------------
 
 
-async def _create(action: Action, ctx: StepContext) -> None:
-    package = await _create_and_settle(action, ctx.api_for(action), ctx)
+async def _create(action: Action, change: Create, ctx: StepContext) -> None:
+    package = await _create_and_settle(action.name, change.body, ctx.api_for(action), ctx)
     ctx.group_ids[action.name] = package.id
 
 
-async def _create_and_settle(action: Action, api: PromotionAPI,
+async def _create_and_settle(name: str, body: PackageBody, api: PromotionAPI,
                              ctx: StepContext) -> RemotePackage:
     """POST (idempotently), wait for assembly, write a definition by value, set the status."""
-    after = action.body()
-    by_value = "packageEntities" in after and api.capabilities.replace_with_put
+    by_value = body.definition is not None and api.capabilities.replace_with_put
     ctx.checkpoint()
     ctx.wrote = True
-    package = await create_once(api, post_body(after), clock=ctx.clock,
+    package = await create_once(api, body.post(), clock=ctx.clock,
                                 known_ids=ctx.known_ids,
                                 on_recovered=lambda p: ctx.say(f"found after lost answer "
                                                                f"(id {p.id})"))
@@ -109,13 +87,14 @@ async def _create_and_settle(action: Action, api: PromotionAPI,
         package = await _settle(api, package, ctx)
         if by_value:
             ctx.checkpoint()
-            package = await api.replace_package(package.id, _put_body(after, package))
+            # PUT replaces every editable field: the status stays (set later by PATCH).
+            put = body.put(version=package.version, status=package.status or "DRAFT")
+            package = await api.replace_package(package.id, put)
             ctx.say("definition written (PUT)")
             package = await _settle(api, package, ctx)
     except AssemblyFailed as exc:
         raise await _remove_failed(api, exc, ctx) from None
-    desired = action.desired_status or after.get("desired_status")
-    return await _set_status(api, package, desired, ctx)
+    return await _set_status(api, package, body.desired_status, ctx)
 
 
 async def _remove_failed(api: PromotionAPI, exc: AssemblyFailed,
@@ -134,11 +113,6 @@ async def _remove_failed(api: PromotionAPI, exc: AssemblyFailed,
     ctx.say(f"assembly failed; deleted the failed package {exc.package_id}")
     return StepFailed(f"assembly failed; {what}; the failed package {exc.package_id} was "
                       "deleted", hint=exc.hint)
-
-
-def _put_body(after: dict[str, Any], package: RemotePackage) -> dict[str, Any]:
-    """PUT replaces every editable field: keep the current status (set later by PATCH)."""
-    return full_put_body({k: v for k, v in after.items() if k != "status"}, package)
 
 
 async def _settle(api: PromotionAPI, package: RemotePackage,
@@ -180,13 +154,11 @@ async def _set_status(api: PromotionAPI, package: RemotePackage, desired: str | 
 # --- update / disable / delete -----------------------------------------------------------
 
 
-async def _update(action: Action, ctx: StepContext) -> None:
+async def _update(action: Action, change: Update, ctx: StepContext) -> None:
     api = ctx.api_for(action)
-    package_id = _require_id(action, ctx)
-    fields = action.body()
-    before_status = str((action.before or {}).get("status") or "").upper()
-    settled: RemotePackage | None = None
-    if before_status in ASSEMBLING:
+    package_id = ctx.require_id(action)
+    fields = change.fields()
+    if change.before.status_upper in ASSEMBLING:
         # Left assembling by an earlier run (or by the UI): PATCH must wait for the end.
         ctx.say("waiting for the earlier assembly")
         settled = await wait_for_assembly(api, package_id, clock=ctx.clock,
@@ -195,31 +167,20 @@ async def _update(action: Action, ctx: StepContext) -> None:
         ctx.say(f"assembled ({settled.status or 'settled'})")
         if str(fields.get("status") or "").upper() == (settled.status or "").upper():
             fields.pop("status")  # the plan compared ASSEMBLING with DRAFT: nothing to do
-    status = fields.pop("status", None) if "objectCollections" in fields else None
     if fields:
         ctx.checkpoint()
         ctx.wrote = True
         package = await api.patch_package(package_id, fields)
         ctx.say("patched " + ", ".join(sorted(fields)))
-        package = await _settle(api, package, ctx)
-    elif status or action.desired_status:
-        package = settled or await api.get_package(package_id)
-    else:
-        return
-    await _set_status(api, package, status or _desired(action, fields), ctx)
+        await _settle(api, package, ctx)
 
 
-def _desired(action: Action, fields: dict[str, Any]) -> str | None:
-    # The status was already part of the PATCH when fields carried it.
-    return None if "status" in fields else action.desired_status
-
-
-async def _disable(action: Action, ctx: StepContext) -> None:
+async def _disable(action: Action, change: Disable, ctx: StepContext) -> None:
     api = ctx.api_for(action)
-    package_id = _require_id(action, ctx)
-    if action.successor_id:
-        await _await_successor(api, action.successor_id, package_id, ctx)
-    if str((action.before or {}).get("status") or "").upper() == "ASSEMBLING":
+    package_id = ctx.require_id(action)
+    if change.successor_id:
+        await _await_successor(api, change.successor_id, package_id, ctx)
+    if change.before.status_upper == "ASSEMBLING":
         # No status change while it assembles (left so by an earlier run; not UNASSEMBLED,
         # which never ends on its own).
         try:
@@ -232,7 +193,7 @@ async def _disable(action: Action, ctx: StepContext) -> None:
             return
     ctx.checkpoint()
     ctx.wrote = True
-    await api.patch_package(package_id, action.body() or {"status": "DISABLED"})
+    await api.patch_package(package_id, dict(DISABLED))
     ctx.say("DISABLED")
 
 
@@ -256,7 +217,7 @@ async def _await_successor(api: PromotionAPI, successor_id: str, old_id: str,
 
 async def _delete(action: Action, ctx: StepContext) -> None:
     api = ctx.api_for(action)
-    package_id = _require_id(action, ctx)
+    package_id = ctx.require_id(action)
     ctx.checkpoint()
     ctx.wrote = True
     await api.delete_package(package_id)
@@ -266,12 +227,11 @@ async def _delete(action: Action, ctx: StepContext) -> None:
 # --- replace ---------------------------------------------------------------------------
 
 
-async def _replace(action: Action, ctx: StepContext) -> None:
+async def _replace(action: Action, change: Replace, ctx: StepContext) -> None:
     api = ctx.api_for(action)
-    old_id = _require_id(action, ctx)
-    strategy = action.strategy or (ReplaceStrategy.PUT if api.capabilities.replace_with_put
-                                   else ReplaceStrategy.CREATE_THEN_DISABLE)
-    old_status = str((action.before or {}).get("status") or "").upper()
+    old_id = ctx.require_id(action)
+    body = change.body
+    old_status = change.before.status_upper
     settled: RemotePackage | None = None
     if old_status == "ASSEMBLING":  # UNASSEMBLED never ends on its own
         # Left assembling by an earlier run: neither a PUT nor a status change is accepted
@@ -280,26 +240,25 @@ async def _replace(action: Action, ctx: StepContext) -> None:
             settled = await _earlier_assembly(api, old_id, ctx)
         except AssemblyFailed:
             old_status = ASSEMBLY_FAILED
-    if strategy is ReplaceStrategy.PUT:
-        after = action.body()
-        desired = action.desired_status or after.get("status")
-        if "packageEntities" in after or not api.capabilities.reassemble_with_patch:
+    if change.strategy is ReplaceStrategy.PUT:
+        if body.definition is not None or not api.capabilities.reassemble_with_patch:
             # R2 is a full replacement and wants the package's current `version` (just read
             # when the wait above ended).
             current = settled or await api.get_package(old_id)
             ctx.checkpoint()
             ctx.wrote = True
-            package = await api.replace_package(old_id, full_put_body(after, current))
+            put = body.put(version=current.version, status=body.status)
+            package = await api.replace_package(old_id, put)
             ctx.say("replaced (PUT)")
         else:
-            package = await _reassemble_with_patch(api, old_id, action, after, ctx)
+            package = await _reassemble_with_patch(api, old_id, change, ctx)
         package = await _settle(api, package, ctx)
-        await _set_status(api, package, desired, ctx)
+        await _set_status(api, package, body.status, ctx)
         ctx.group_ids[action.name] = old_id
         return
     # New first, old last: if the new package fails, the old one keeps serving.
     ctx.known_ids.add(old_id)
-    new = await _create_and_settle(action, api, ctx)
+    new = await _create_and_settle(action.name, body, api, ctx)
     ctx.group_ids[action.name] = new.id
     ctx.checkpoint()
     if old_status == ASSEMBLY_FAILED:
@@ -312,164 +271,15 @@ async def _replace(action: Action, ctx: StepContext) -> None:
     ctx.say(f"old package {old_id} DISABLED")
 
 
-async def _reassemble_with_patch(api: PromotionAPI, package_id: str, action: Action,
-                                 after: dict[str, Any], ctx: StepContext) -> RemotePackage:
+async def _reassemble_with_patch(api: PromotionAPI, package_id: str, change: Replace,
+                                 ctx: StepContext) -> RemotePackage:
     """Content by reference under a profile whose PUT needs a full definition: the
     documented way to re-assemble is a PATCH with objectCollections, from DRAFT."""
-    status = str((action.before or {}).get("status") or "").upper()
     ctx.checkpoint()
     ctx.wrote = True
-    if status in ("TESTING", "ACTIVE"):
+    if change.before.status_upper in ("TESTING", "ACTIVE"):
         await api.patch_package(package_id, {"status": "DRAFT"})
         ctx.say("status DRAFT (to re-assemble)")
-    keys = ("name", "description", "source", "objectCollections")
-    fields: dict[str, Any] = {k: after[k] for k in keys if k in after}
-    package = await api.patch_package(package_id, fields)
+    package = await api.patch_package(package_id, change.body.reassemble())
     ctx.say("re-assembling (PATCH objectCollections)")
     return package
-
-
-# --- install ---------------------------------------------------------------------------
-
-
-class RecordLocks:
-    """Installs into one environment that share records run one after the other.
-
-    The reference says to pre-run again when the target changed after a pre-run: two
-    packages holding the same record, installed at once into one environment, would both
-    plan to CREATE it. Each install locks (environment, objCode, source ID) of every record
-    of its pre-run, in one sorted order (no deadlock); an install that had to wait pre-runs
-    again. Installs of disjoint packages run concurrently.
-    """
-
-    def __init__(self) -> None:
-        self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
-
-    def locks_for(self, env: str, tmap: TranslationMap) -> list[asyncio.Lock]:
-        keys = sorted((env, code, sid) for code, records in tmap.items() for sid in records)
-        return [self._locks.setdefault(key, asyncio.Lock()) for key in keys]
-
-
-async def _install(action: Action, ctx: StepContext) -> None:
-    api = ctx.api_for(action)   # the target environment's client: its credential is read now
-    package_id = ctx.group_ids.get(action.name) or _require_id(action, ctx)
-    ctx.package_id = package_id
-    env = action.environment or api.environment
-    if ctx.recheck_installs and action.reason in (Reason.INSTALL_REQUESTED,
-                                                  Reason.INSTALL_FAILED):
-        # A saved plan may be older than an install made since: never repeat a completed one.
-        history = await api.list_installations(package_id)
-        done = [i for i in matching(history, RemotePackage(id=package_id), api.environment_key)
-                if installation_phase(i.status) == "succeeded"]
-        if done:
-            ctx.say(f"already installed in {env} (installation {done[-1].id})")
-            ctx.details.append(f"already installed (installation {done[-1].id})")
-            return
-    last = action.before or {}
-    running = str(last.get("installation_id") or "")
-    if running and installation_phase(str(last.get("status") or "")) == "running":
-        # An earlier install (one that timed out, say) is still under way: starting another
-        # would race it. Wait for it; only a failure leads to a new install.
-        ctx.say(f"waiting for installation {running}, still running in {env}")
-        try:
-            finished = await wait_for_installation(api, running, clock=ctx.clock,
-                                                   timeout=ctx.install_timeout,
-                                                   policy=ctx.policy, stopping=ctx.stopping)
-        except InstallFailed:
-            ctx.say(f"installation {running} failed; installing again")
-        else:
-            ctx.details.append(f"an earlier installation ({running}) finished")
-            ctx.details.extend(record_results(finished))
-            return
-    ctx.checkpoint()
-    ctx.wrote = True
-    prepared = await api.prepare_installation(package_id)
-    ctx.say(f"pre-run in {env} (installation {prepared.id})")
-    locks = ctx.record_locks.locks_for(env, prepared.translationMap)
-    waited = any(lock.locked() for lock in locks)
-    async with contextlib.AsyncExitStack() as stack:
-        for lock in locks:
-            await stack.enter_async_context(lock)
-        if waited:  # another install changed the target meanwhile
-            ctx.checkpoint()
-            prepared = await api.prepare_installation(package_id)
-            ctx.say(f"pre-run again in {env} (installation {prepared.id})")
-        await _install_prepared(action, ctx, api, package_id, prepared)
-
-
-async def _install_prepared(action: Action, ctx: StepContext, api: PromotionAPI,
-                            package_id: str, prepared: Installation) -> None:
-    body = action.body()
-    env = action.environment or api.environment
-    edited = edit_map(prepared.translationMap, existing=str(body.get("existing") or "use"),
-                      overrides=body.get("overrides") or {}, environment=env,
-                      origin=action.origin)
-    ctx.checkpoint()
-    if not edited.changed:
-        await api.install(prepared.id)                    # E7: the pre-run's map as it is
-        installation_id = prepared.id
-    elif api.capabilities.install_with_map:
-        installation_id = await api.install_with_map(     # E11: the edited map
-            package_id, edited.translation_map, exclude_ids=frozenset({prepared.id}))
-    elif api.capabilities.map_in_prerun_install:
-        await api.install(prepared.id, edited.translation_map)   # 2023: E7 took a map
-        installation_id = prepared.id
-    else:
-        raise StepFailed(f"the API profile of {env!r} offers no way to install an edited "
-                         "translation map", hint="drop the overrides and `existing: overwrite`")
-    ctx.say(f"installing (installation {installation_id})")
-    try:
-        done = await wait_for_installation(api, installation_id, clock=ctx.clock,
-                                           timeout=ctx.install_timeout, policy=ctx.policy,
-                                           stopping=ctx.stopping)
-    except InstallFailed as exc:
-        if exc.installation is not None:
-            ctx.details.extend(record_results(exc.installation))
-        raise
-    ctx.details.extend(record_results(done))
-    ctx.say(f"installed in {env}")
-
-
-def record_results(installation: Installation) -> list[str]:
-    """Per-record outcome counts: created, used existing, overwritten, ignored, failed."""
-    counts = {"created": 0, "used existing": 0, "overwritten": 0, "ignored": 0, "failed": 0}
-    for records in installation.translationMap.values():
-        for entry in records.values():
-            status = (entry.installationStatus or "").upper()
-            action = entry.action.upper()
-            if status == "FAILED":
-                counts["failed"] += 1
-            elif action == "IGNORE":
-                counts["ignored"] += 1
-            elif action == "OVERWRITING":
-                counts["overwritten"] += 1
-            elif action == "USEEXISTING":
-                counts["used existing"] += 1
-            else:
-                counts["created"] += 1
-    line = ", ".join(f"{n} {what}" for what, n in counts.items())
-    return [f"records: {line}", *(f"failed: {r}" for r in failed_records(installation))]
-
-
-async def _noop(action: Action, ctx: StepContext) -> None:
-    return None
-
-
-def _require_id(action: Action, ctx: StepContext) -> str:
-    package_id = action.package_id or ctx.group_ids.get(action.name)
-    if not package_id:
-        raise StepFailed(f"{action.kind.value} of {action.name!r} has no package id",
-                         hint="plan again")
-    ctx.package_id = package_id
-    return package_id
-
-
-_HANDLERS = {
-    ActionKind.CREATE: _create,
-    ActionKind.UPDATE: _update,
-    ActionKind.REPLACE: _replace,
-    ActionKind.DISABLE: _disable,
-    ActionKind.DELETE: _delete,
-    ActionKind.INSTALL: _install,
-    ActionKind.NOOP: _noop,
-}

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from reconciler import __version__
+from reconciler.budget import utf8_size
 from reconciler.clock import Clock, RealClock
 from reconciler.errors import WfpromoteError
 from reconciler.gitops.context import Context, Overrides, resolve
@@ -23,7 +24,6 @@ from reconciler.gitops.markdown import (
     fit,
     header,
     marker,
-    size,
 )
 from reconciler.gitops.provider import ReadOnlyToken, ReviewProvider
 from reconciler.gitops.sticky import Outcome, sync_drift_issue, upsert_comment
@@ -159,7 +159,7 @@ def compose(request: CommentRequest, document: Document, context: Context, budge
     top = (marker("drift" if request.drift else "plan", request.key) + "\n"
            if with_marker else "") + header(request.target) + intro
     bottom = _footer(context)
-    room = budget - size(top) - size(bottom)
+    room = budget - utf8_size(top) - utf8_size(bottom)
     return redact(top + document.render(room, pointer) + bottom)
 
 

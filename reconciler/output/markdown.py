@@ -9,8 +9,8 @@ the characters that could close a fence or open a tag.
 
 from __future__ import annotations
 
-from reconciler.output.saved import summary
-from reconciler.plan.describe import (
+from reconciler.budget import COMMENT_BUDGET, utf8_size
+from reconciler.output.describe import (
     PRERUN_COLUMNS,
     SYMBOLS,
     Detail,
@@ -20,9 +20,9 @@ from reconciler.plan.describe import (
     scope_note,
     summary_line,
 )
+from reconciler.output.saved import summary
 from reconciler.plan.model import Action, Plan
 
-DEFAULT_BUDGET = 65_000
 MIN_BUDGET = 1_024
 MAX_SECTION_LINES = 60
 MAX_LINE_CHARS = 400
@@ -41,10 +41,6 @@ def escape_html(text: str) -> str:
 
 def escape_code(text: str) -> str:
     return "".join(_CODE.get(ch, ch) for ch in text)
-
-
-def _size(text: str) -> int:
-    return len(text.encode("utf-8"))
 
 
 def _clip(text: str, limit: int) -> str:
@@ -100,7 +96,7 @@ def _header(plan: Plan, budget: int) -> str:
     shown = 0
     for warning in warnings:
         line = f"> **Warning:** {escape_html(_clip(warning, 300))}\n"
-        if _size(head + line) > budget // 4:
+        if utf8_size(head + line) > budget // 4:
             break
         head += line
         shown += 1
@@ -109,24 +105,24 @@ def _header(plan: Plan, budget: int) -> str:
     return head + ("\n" if warnings else "")
 
 
-def render_markdown(plan: Plan, *, budget: int = DEFAULT_BUDGET,
+def render_markdown(plan: Plan, *, budget: int = COMMENT_BUDGET,
                     full_plan_hint: str = DEFAULT_FULL_PLAN_HINT) -> str:
     if budget < MIN_BUDGET:
         raise ValueError(f"a Markdown budget below {MIN_BUDGET} bytes cannot hold a summary")
     header = _header(plan, budget)
     footer = _prerun(plan) + f"\n**{summary_line(plan)}**\n"
     sections = [_section(action) for action in plan.changes]
-    if _size(header) + sum(map(_size, sections)) + _size(footer) <= budget:
+    if utf8_size(header) + sum(map(utf8_size, sections)) + utf8_size(footer) <= budget:
         return header + "".join(sections) + footer
     hint = escape_html(_clip(full_plan_hint, 200))
-    note_room = _size(_note(len(sections), len(sections), hint))
-    room = budget - _size(header) - _size(footer) - note_room
+    note_room = utf8_size(_note(len(sections), len(sections), hint))
+    room = budget - utf8_size(header) - utf8_size(footer) - note_room
     kept: list[str] = []
     for section in sections:
-        if _size(section) > room:
+        if utf8_size(section) > room:
             break
         kept.append(section)
-        room -= _size(section)
+        room -= utf8_size(section)
     note = _note(len(sections) - len(kept), len(sections), hint)
     return header + "".join(kept) + note + footer
 

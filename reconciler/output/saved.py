@@ -8,16 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import Location, StalePlan, WfpromoteError
+from reconciler.plan.changes import change_from_data
 from reconciler.plan.model import (
     FORMAT_VERSION,
     Action,
-    ActionKind,
     DiffOp,
     FieldDiff,
     Plan,
     PrerunPreview,
     Reason,
-    ReplaceStrategy,
     SafetyVerdict,
     Scope,
 )
@@ -112,17 +111,13 @@ def _check_schema(data: dict[str, Any]) -> None:
 
 
 def _action(item: dict[str, Any]) -> Action:
-    strategy = item.get("strategy")
     return Action(
-        kind=ActionKind(item["action"]), name=str(item["name"]), reason=Reason(item["reason"]),
-        package_id=item.get("package_id"), after=item.get("after"), before=item.get("before"),
+        name=str(item["name"]), reason=Reason(item["reason"]), change=change_from_data(item),
+        package_id=item.get("package_id"),
         diffs=tuple(FieldDiff(d["path"], d.get("old"), d.get("new"),
                               DiffOp(d["op"]) if d.get("op") else None)
                     for d in item.get("diffs", [])),
-        strategy=ReplaceStrategy(strategy) if strategy else None,
-        source_env=item.get("source_env"), environment=item.get("environment"),
-        desired_status=item.get("desired_status"), origin=item.get("origin"),
-        blocked=item.get("blocked"), successor_id=item.get("successor_id"))
+        source_env=item.get("source_env"), origin=item.get("origin"))
 
 
 PLAN_MARK = '"format_version"'

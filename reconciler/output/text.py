@@ -7,7 +7,7 @@ a PATCH of the status), ``-`` delete, ``>`` install. Colour only when the caller
 from __future__ import annotations
 
 from reconciler.console import printable
-from reconciler.plan.describe import (
+from reconciler.output.describe import (
     PRERUN_COLUMNS,
     SYMBOLS,
     details,

@@ -1,23 +1,17 @@
-"""Request bodies the plan carries in ``Action.after``.
-
-For create and create-then-disable replaces, ``after`` holds the POST body (``POST_KEYS``)
-plus, when needed, ``desired_status`` (PATCHed once assembly ends) and ``packageEntities``
-(a definition written with PUT after the create, under a profile that has PUT). For a PUT
-replace it holds the PUT body; for an update, only the fields to PATCH.
-"""
+"""The package bodies creates and replaces carry (``changes.PackageBody``), made from a
+declared package: the marker in the description, the source environment's URL, the content
+by reference (``objectCollections``) and, when declared by value, the definition."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from reconciler.domain.declared import PackageSpec
-from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
+from reconciler.plan.changes import PackageBody
 from reconciler.plan.ownership import with_marker
-
-POST_KEYS = ("name", "description", "source", "objectCollections")
-PUT_KEYS = ("name", "description", "source", "status", "objectCollections", "packageEntities")
 
 
 def source_url(spec: PackageSpec, environments: Mapping[str, str]) -> str:
@@ -57,50 +51,21 @@ def object_collections(spec: PackageSpec) -> list[dict[str, Any]]:
     return collections
 
 
-def create_body(spec: PackageSpec, owner: str, environments: Mapping[str, str],
-                put_definition: bool) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": spec.name,
-        "description": marked_description(spec, owner),
-        "source": source_url(spec, environments),
-        "objectCollections": object_collections(spec),
-    }
-    if spec.status.value != "DRAFT":
-        body["desired_status"] = spec.status.value
-    if spec.definition is not None and put_definition:
-        body["packageEntities"] = spec.definition_content or {}
-    return body
+def package_body(spec: PackageSpec, owner: str, environments: Mapping[str, str],
+                 with_definition: bool) -> PackageBody:
+    """What a create or a replace of ``spec`` sends. ``with_definition``: a definition
+    declared by value is written with PUT (profiles that have it); without it, its records
+    go by reference in ``objectCollections``. A PUT replace sends the one or the other."""
+    by_value = spec.definition is not None and with_definition
+    definition = (spec.definition_content or {}) if by_value else None
+    return PackageBody(name=spec.name, description=marked_description(spec, owner),
+                       source=source_url(spec, environments), status=spec.status.value,
+                       collections=tuple(object_collections(spec)), definition=definition)
 
 
-def put_body(spec: PackageSpec, owner: str, environments: Mapping[str, str]) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": spec.name,
-        "description": marked_description(spec, owner),
-        "source": source_url(spec, environments),
-        "status": spec.status.value,
-    }
-    if spec.definition is not None:
-        body["packageEntities"] = spec.definition_content or {}
-    else:
-        body["objectCollections"] = object_collections(spec)
-    return body
-
-
-def post_body(after: Mapping[str, Any]) -> dict[str, Any]:
-    """The POST /packages body out of a create action's ``after`` (for the apply engine)."""
-    return {k: after[k] for k in POST_KEYS if k in after}
-
-
-def full_put_body(after: Mapping[str, Any], current: RemotePackage) -> dict[str, Any]:
-    """The PUT /packages/{id} body (R2): a full replacement, so every editable field the
-    reference lists is sent: ``name``, ``description``, ``source``, ``status`` (the
-    planned one, else the package's own) and ``version`` as the package reports it now,
-    with the content (``packageEntities``, or ``objectCollections`` by reference)."""
-    out = {k: after[k] for k in PUT_KEYS if k in after}
-    if "packageEntities" in out:
-        out.pop("objectCollections", None)
-    out.setdefault("status", current.status or "DRAFT")
-    out.setdefault("description", current.description or "")
-    if current.version is not None:
-        out["version"] = current.version
-    return out
+def put_package_body(spec: PackageSpec, owner: str,
+                     environments: Mapping[str, str]) -> PackageBody:
+    """What a PUT replace of ``spec`` sends: its definition, or else its records by
+    reference."""
+    body = package_body(spec, owner, environments, True)
+    return replace(body, collections=None) if body.definition is not None else body

@@ -8,13 +8,14 @@ never surface as a diff.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from reconciler.domain.statuses import status_name, text_or_empty
 from reconciler.plan.ownership import MARKER_WORD, Marker, split_marker, strip_marker
 
 # While a package assembles it is on its way to DRAFT; compare it as that.
-_TRANSIENT_AS = {"ASSEMBLING": "DRAFT"}
+_TRANSIENT_AS: Mapping[str | None, str] = {"ASSEMBLING": "DRAFT"}
 
 
 def description(value: object) -> str:
@@ -40,8 +41,8 @@ def _tidy(text: str) -> str:
 
 
 def status(value: object) -> str | None:
-    text = status_name(text_or_empty(value) or None)
-    return _TRANSIENT_AS.get(text, text) if text else None
+    text = status_name(text_or_empty(value) or None)   # None, or a non-empty name
+    return _TRANSIENT_AS.get(text, text)
 
 
 def name(value: object) -> str:

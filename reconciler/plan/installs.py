@@ -21,10 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from reconciler.domain.declared import PackageSpec
+from reconciler.domain.objcodes import may_repeat_names
 from reconciler.domain.remote import Installation, RemotePackage, environment_key
 from reconciler.domain.statuses import installation_phase
+from reconciler.plan.changes import Install, LastInstall
 from reconciler.plan.model import Action, ActionKind, Reason
 from reconciler.plan.settings import PlanSettings
+from reconciler.plan.values import FrozenMap
 
 INSTALLABLE_KINDS: dict[str, frozenset[str]] = {
     "TESTING": frozenset({"sandbox", "preview"}),
@@ -91,15 +94,14 @@ def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version:
     for step_index, step in enumerate(spec.install):
         env = step.environment
         url = settings.environments.get(env, env)
-        before: dict[str, object] | None = None
+        last: LastInstall | None = None
         if new_version or package is None:
             reason = Reason.NEW_VERSION
         else:
             phase, inst = last_outcome(history, package, url)
             if inst is not None:
-                before = {"installation_id": inst.id, "status": inst.status,
-                          "version": inst.environmentPromotionPackageVersion,
-                          "at": inst.updatedAt or inst.registeredAt}
+                last = LastInstall(inst.id, inst.status, inst.environmentPromotionPackageVersion,
+                                   inst.updatedAt or inst.registeredAt)
             if env in settings.reinstall:
                 reason = Reason.REINSTALL_REQUESTED
             elif phase == "succeeded":
@@ -119,15 +121,31 @@ def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version:
                            + (" (that install is blocked)" if state == "blocked" else ""))
         states[env] = "blocked" if blocked else "planned"
         version = None if new_version or package is None else package.version
-        after = {"environment": env, "step": step_index, "existing": step.existing,
-                 "version": version,
-                 "overrides": {code: dict(records) for code, records in step.overrides.items()},
-                 "after": list(step.after), "gates": gates}
+        change = Install(
+            environment=env, step=step_index, existing=step.existing, version=version,
+            overrides=FrozenMap({code: dict(records) for code, records in step.overrides.items()}),
+            after=tuple(step.after), gates=tuple(gates), last=last, blocked=blocked)
         out.append(Action(
-            kind=ActionKind.INSTALL, name=spec.name, reason=reason,
+            name=spec.name, reason=reason, change=change,
             package_id=None if new_version or package is None else package.id,
-            after=after, before=before, environment=env, source_env=spec.source,
-            origin=origin, blocked=blocked))
+            source_env=spec.source, origin=origin))
+    return out
+
+
+def unique_name_warnings(spec: PackageSpec) -> list[str]:
+    """A loud word for each CREATE override on a type whose names must be unique (reference
+    2.4, 3.3): if the pre-run finds the record in the target (USEEXISTING), the install would
+    fail on the duplicate name, so apply refuses it before the install request."""
+    out = []
+    for step in spec.install:
+        for code, records in sorted(step.overrides.items()):
+            for source_id, action in sorted(records.items()):
+                if action == "CREATE" and not may_repeat_names(code):
+                    out.append(
+                        f"package {spec.name!r}, install into {step.environment!r}: override "
+                        f"CREATE of {code} {source_id}, a type whose names must be unique in "
+                        "the target; if the pre-run finds it there (USEEXISTING) the install "
+                        "is refused before it is sent (`plan --prerun` tells)")
     return out
 
 

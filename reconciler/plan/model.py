@@ -8,26 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum, StrEnum
+from enum import StrEnum
 from typing import Any
 
 from reconciler.domain.objcodes import INSTALL_ACTIONS
+from reconciler.plan.changes import (
+    ActionKind,
+    Change,
+    Create,
+    Delete,
+    Disable,
+    Install,
+    NoOp,
+    Replace,
+    ReplaceStrategy,
+    Update,
+)
 from reconciler.plan.values import FrozenMap, freeze, thaw
+
+__all__ = ["Action", "ActionKind", "Change", "Create", "Delete", "Disable", "Install", "NoOp",
+           "Replace", "ReplaceStrategy", "Update"]
 
 # 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read);
 # 1.3: the reason "revision_raised"; 1.4: install actions, "blocked" actions and "prerun"
 # previews
 FORMAT_VERSION = "1.4"
-
-
-class ActionKind(StrEnum):
-    CREATE = "create"
-    UPDATE = "update"
-    REPLACE = "replace"
-    DISABLE = "disable"
-    DELETE = "delete"
-    INSTALL = "install"
-    NOOP = "no-op"
 
 
 # Deterministic execution/display order of kinds; within a kind, by package name.
@@ -56,11 +61,6 @@ class Reason(StrEnum):
     REINSTALL_REQUESTED = "reinstall_requested"      # install: --reinstall ENV
     ADOPTED = "adopted"                              # update: --adopt writes our marker
     UP_TO_DATE = "up_to_date"                        # no-op
-
-
-class ReplaceStrategy(StrEnum):
-    PUT = "put"                                      # PUT /packages/{id} (profile 2023)
-    CREATE_THEN_DISABLE = "create_then_disable"      # new package, wait, then disable old
 
 
 class DiffOp(StrEnum):
@@ -99,46 +99,40 @@ class FieldDiff:
 
 @dataclass(frozen=True)
 class Action:
-    kind: ActionKind
+    """One change to one package: which (``name``, ``package_id``), why (``reason``, the
+    ``diffs`` shown) and what is done (``change``, typed by kind)."""
+
     name: str                                  # package name (desired, or remote for prune)
     reason: Reason
+    change: Change
     package_id: str | None = None              # remote id the action touches, if any
-    # The full request body to send for create/replace (description carries the marker);
-    # for update, only the fields to PATCH; for disable, {"status": "DISABLED"}. Frozen.
-    after: Mapping[str, Any] | None = None
-    before: Mapping[str, Any] | None = None    # the remote package as compared (no marker)
     diffs: tuple[FieldDiff, ...] = ()
-    strategy: ReplaceStrategy | None = None    # replace only
     source_env: str | None = None              # environment whose host creates/writes it
-    environment: str | None = None             # install only: target environment
-    desired_status: str | None = None          # status to PATCH after assembly, if not DRAFT
     origin: str | None = None                  # "file:line" of the declaration
-    # Disable of a superseded version: the id of its successor, whose assembly must end well
-    # before the old version is touched (if the successor fails, the old one is left alone).
-    successor_id: str | None = None
-    # Install only: why a gate is not met. A blocked action is shown, never executed, and
-    # does not fail the rest of the plan.
-    blocked: str | None = None
 
-    def __post_init__(self) -> None:
-        if self.after is not None and not isinstance(self.after, FrozenMap):
-            object.__setattr__(self, "after", FrozenMap(self.after))
-        if self.before is not None and not isinstance(self.before, FrozenMap):
-            object.__setattr__(self, "before", FrozenMap(self.before))
+    @property
+    def kind(self) -> ActionKind:
+        return self.change.kind
+
+    @property
+    def environment(self) -> str | None:
+        """Install only: the target environment."""
+        return self.change.environment if isinstance(self.change, Install) else None
+
+    @property
+    def blocked(self) -> str | None:
+        """Install only: why a gate is not met. A blocked action is shown, never executed,
+        and does not fail the rest of the plan."""
+        return self.change.blocked if isinstance(self.change, Install) else None
 
     def sort_key(self) -> tuple[int, str, int, str, str]:
         """The one order of a plan: by kind, then package name, then (installs) the position
         in the package's install list (gate order), environment and id. Deletes of failed
         assemblies come first: they never block the rest of their chain."""
-        step = self.after.get("step", 0) if self.kind is ActionKind.INSTALL and self.after \
-            else 0
+        step = self.change.step if isinstance(self.change, Install) else 0
         order = -1 if self.kind is ActionKind.DELETE and self.reason is Reason.ASSEMBLY_FAILED \
             else KIND_ORDER[self.kind]
-        return (order, self.name, int(step), self.environment or "", self.package_id or "")
-
-    def body(self) -> dict[str, Any]:
-        """``after`` as a plain dict, ready to send (empty when there is none)."""
-        return thaw(self.after) if self.after is not None else {}
+        return (order, self.name, step, self.environment or "", self.package_id or "")
 
     @property
     def changes_remote(self) -> bool:
@@ -150,18 +144,18 @@ class Action:
         return self.changes_remote and self.blocked is None
 
     def data(self) -> dict[str, Any]:
+        """The action in the saved-plan document (format 1.4 layout)."""
+        written = self.change.document()
         out: dict[str, Any] = {
             "action": self.kind.value, "name": self.name, "reason": self.reason.value,
-            "package_id": self.package_id,
-            "before": thaw(self.before) if self.before is not None else None,
-            "after": thaw(self.after) if self.after is not None else None,
-            "diffs": [d.data() for d in self.diffs],
+            "package_id": self.package_id, "before": written.pop("before"),
+            "after": written.pop("after"), "diffs": [d.data() for d in self.diffs],
         }
+        written.update(source_env=self.source_env, origin=self.origin)
         for key in ("strategy", "source_env", "environment", "desired_status", "origin",
                     "blocked", "successor_id"):
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = value.value if isinstance(value, Enum) else value
+            if written.get(key) is not None:
+                out[key] = written[key]
         return out
 
 

@@ -1,7 +1,9 @@
 """The pure planning core: declared packages + a remote snapshot + settings in, a Plan out.
 
 No HTTP, no files, no click: everything it needs is in its arguments, so it is fast and
-testable. The pipeline (``reconciler.run.planning``) does the I/O around it.
+testable. One run is two steps: ``prepare.prepare`` selects and matches once and says what
+to fetch; ``plan_prepared`` makes the plan over what was fetched. The pipeline
+(``reconciler.run.planning``) does the I/O between them.
 """
 
 from __future__ import annotations
@@ -11,12 +13,22 @@ from dataclasses import dataclass, field
 
 from reconciler.domain.declared import PackageSpec
 from reconciler.domain.remote import Installation, RemotePackage
-from reconciler.errors import UnsafePlan, WfpromoteError
+from reconciler.errors import UnsafePlan
 from reconciler.plan import bodies, canonical, fingerprint, safety
+from reconciler.plan.changes import (
+    Change,
+    Create,
+    Delete,
+    Disable,
+    NoOp,
+    RemoteState,
+    Replace,
+    Update,
+)
 from reconciler.plan.content import same_content
 from reconciler.plan.definition_diff import definition_diffs
-from reconciler.plan.identity import Match, match_packages
-from reconciler.plan.installs import plan_installs
+from reconciler.plan.identity import Match
+from reconciler.plan.installs import plan_installs, unique_name_warnings
 from reconciler.plan.model import (
     Action,
     ActionKind,
@@ -29,10 +41,9 @@ from reconciler.plan.model import (
 )
 from reconciler.plan.object_diff import object_diffs
 from reconciler.plan.ownership import Marker
+from reconciler.plan.prepare import Preparation, prepare
 from reconciler.plan.readings import Reading, Readings
-from reconciler.plan.selection import Selection
 from reconciler.plan.settings import PlanSettings
-from reconciler.suggest import did_you_mean
 
 
 @dataclass
@@ -46,33 +57,36 @@ class _Draft:
 
 def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
          settings: PlanSettings,
-         installations: Mapping[str, Sequence[Installation]] | None = None,
-         readings: Readings | None = None) -> Plan:
-    """``installations`` is the history (E8) per remote package ID, fetched for the packages
-    that declare installs; a package missing from it has no installs yet. ``readings``: the
-    caller's, when it has read the same packages (``needs_detail``) just before."""
-    read = Readings() if readings is None else readings
+         installations: Mapping[str, Sequence[Installation]] | None = None) -> Plan:
+    """The plan of ``desired`` against ``remote`` taken as complete records (nothing is
+    fetched): :func:`~reconciler.plan.prepare.prepare`, then :func:`plan_prepared`."""
+    return plan_prepared(prepare(desired, remote, settings), installations)
+
+
+def plan_prepared(prepared: Preparation,
+                  installations: Mapping[str, Sequence[Installation]] | None = None) -> Plan:
+    """The plan of a prepared run. ``installations`` is the history (E8) per remote package
+    ID, fetched for ``prepared.histories``; a package missing from it has no installs yet."""
+    survey, settings, read = prepared.surveyed(), prepared.settings, prepared.readings
     history = installations or {}
-    failed = failed_assemblies(desired, remote, settings.owner, read)
-    remote = [r for r in remote if r.id not in failed]
-    managed = [r for r in remote if not r.deleted and read(r).owner == settings.owner]
-    verdict = safety.check_not_empty(len(desired), len(managed), settings)
-    selection = Selection(settings.targets, settings.excludes)
-    _check_replace_names(desired, selection, settings.replaces)
-    matches = match_packages([s for s in desired if selection.includes(s.name)], remote,
-                             settings.owner, read)
+    verdict = safety.check_not_empty(len(prepared.desired), len(survey.managed), settings)
     draft = _Draft()
-    in_scope = {canonical.name(s.name) for s in desired}
-    for package in failed.values():
+    in_scope = {canonical.name(s.name) for s in prepared.desired}
+    for package in survey.failed:
         # Within the run's scope: the whole folder, or a name the given PATHS declare.
-        if selection.includes(package.name) and (
+        if package.id in prepared.selected and (
                 settings.complete_scope or canonical.name(package.name) in in_scope):
             _plan_cleanup(package, draft, read)
-    for match in matches:
-        count = len(draft.actions)
-        _plan_declared(match, settings, draft, read)
+    for match in survey.matches:
+        own = _plan_declared(match, settings, draft, read)
         _finish_replace(match, draft, read)
-        _plan_installs(match, draft.actions[count:], settings, history, draft)
+        if own is not None and match.spec.install:
+            found = match.remote
+            past = history.get(found.id, ()) if found is not None else ()
+            new_version = own.kind in (ActionKind.CREATE, ActionKind.REPLACE)
+            draft.actions.extend(plan_installs(match.spec, found, new_version, past,
+                                               settings, _origin(match.spec)))
+            draft.warnings.extend(unique_name_warnings(match.spec))
         if match.stale_pin is not None and match.remote is not None:
             where = f" in {match.spec.origin.file}" if match.spec.origin else ""
             draft.warnings.append(
@@ -84,9 +98,9 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
             "remote packages with a declared name are not managed by owner "
             f"{settings.owner!r}: " + "; ".join(draft.conflicts),
             hint="pass --adopt to take them over, or rename the declared packages")
-    claimed = {r.id for m in matches
+    claimed = {r.id for m in survey.matches
                for r in ((m.remote,) if m.remote else ()) + m.superseded + m.leftovers}
-    unclaimed = [p for p in managed if p.id not in claimed and selection.includes(p.name)]
+    unclaimed = [p for p in survey.managed if p.id not in claimed and p.id in prepared.selected]
     scope = Scope()
     if settings.complete_scope:
         for package in unclaimed:
@@ -95,37 +109,23 @@ def plan(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
         # Declared elsewhere or not at all: this run cannot tell, so it leaves them alone.
         scope = Scope(complete=False, out_of_scope=len(unclaimed),
                       reason=settings.scope_reason or "PATHS do not cover the packages folder")
-    _note_renames(matches, managed, draft, read)
+    _note_renames(survey.matches, survey.managed, draft, read)
     actions = sorted(draft.actions, key=Action.sort_key)
     if verdict is None or verdict.allowed:
         # --allow-empty consents to removing everything: the threshold does not ask again.
-        verdict = verdict or safety.check_threshold(actions, len(managed), settings)
-    if (warning := selection.warning()) is not None:
-        draft.warnings[:0] = [warning, *selection.unmatched(
-            [s.name for s in desired] + [r.name for r in managed])]
+        verdict = verdict or safety.check_threshold(actions, len(survey.managed), settings)
+    if (warning := prepared.selection.warning()) is not None:
+        draft.warnings[:0] = [warning, *prepared.selection.unmatched(
+            [s.name for s in prepared.desired] + [r.name for r in survey.managed])]
+    # Every matched package is touched: its action (conflicts raised above) names its id.
     touched = [a.package_id for a in actions if a.package_id]
-    touched += [m.remote.id for m in matches if m.remote is not None]
     created = [a.name for a in actions if a.kind is ActionKind.CREATE]
-    remote = [*remote, *failed.values()]
     return Plan(
         actions=tuple(actions), owner=settings.owner, profile=settings.profile,
         desired_digest=settings.desired_digest,
-        remote_fingerprints=fingerprint.compute(remote, settings.owner, touched, created, read),
+        remote_fingerprints=fingerprint.compute([*survey.remote, *survey.failed],
+                                                settings.owner, touched, created, read),
         warnings=tuple(draft.warnings), scope=scope, verdict=verdict)
-
-
-def failed_assemblies(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
-                      owner: str, read: Readings) -> dict[str, RemotePackage]:
-    """Our packages whose assembly failed, by id: never a match, always cleaned up.
-
-    A failed package was never usable, so it is deleted (every profile offers DELETE; the
-    status changes a failed package accepts differ between implementations). A package a
-    declared file pins by ``id:`` is the exception: it stays the match (and is replaced).
-    """
-    pinned = {s.id.lower() for s in desired if s.id}
-    return {r.id: r for r in remote
-            if not r.deleted and (seen := read(r)).owner == owner
-            and r.id.lower() not in pinned and seen.status == "ASSEMBLING_FAILED"}
 
 
 def _plan_cleanup(package: RemotePackage, draft: _Draft, read: Readings) -> None:
@@ -134,8 +134,8 @@ def _plan_cleanup(package: RemotePackage, draft: _Draft, read: Readings) -> None
         f"package {package.name!r} ({package.id}) failed to assemble"
         f"{': ' + reason if reason else ''}; it was never usable and is deleted")
     draft.actions.append(Action(
-        kind=ActionKind.DELETE, name=package.name, reason=Reason.ASSEMBLY_FAILED,
-        package_id=package.id, before=_before(package, read(package))))
+        name=package.name, reason=Reason.ASSEMBLY_FAILED, package_id=package.id,
+        change=Delete(_before(package, read(package)))))
 
 
 def failure_reason(package: RemotePackage) -> str:
@@ -146,82 +146,6 @@ def failure_reason(package: RemotePackage) -> str:
         if value:
             return str(value)
     return ""
-
-
-def needs_detail(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
-                 settings: PlanSettings, readings: Readings | None = None) -> set[str]:
-    """IDs of remote packages the slim listing cannot decide about; fetch these one by one."""
-    read = Readings() if readings is None else readings
-    failed = failed_assemblies(desired, remote, settings.owner, read)
-    remote = [r for r in remote if r.id not in failed]
-    selection = Selection(settings.targets, settings.excludes)
-    chosen = [s for s in desired if selection.includes(s.name)]
-    try:
-        matches = match_packages(chosen, remote, settings.owner, read)
-    except WfpromoteError:
-        # Several live packages share a declared name and some list items lack the status
-        # that tells the superseded (DISABLED) ones apart: fetch those, then judge again.
-        names = {canonical.name(s.name) for s in chosen}
-        slim = {r.id for r in remote if not r.deleted and r.status is None
-                and read(r).name in names}
-        if not slim:
-            raise
-        return slim | needs_detail(desired, [r for r in remote if r.id not in slim],
-                                   settings, read)
-    wanted: set[str] = set()
-    claimed: set[str] = set()
-    for match in matches:
-        package = match.remote
-        claimed.update(r.id for r in match.superseded + match.leftovers)
-        if package is None:
-            continue
-        claimed.add(package.id)
-        marker = read(package).marker
-        if package.status is None or (settings.adopt and marker is None
-                                      and package.packageEntities is None):
-            wanted.add(package.id)
-        elif (marker is not None and marker.digest != match.spec.digest()
-              and package.packageEntities is None):
-            wanted.add(package.id)  # changed content is shown object by object
-    # Our unclaimed packages whose status the list left out may be failed assemblies, which
-    # are cleaned up whatever ``prune`` says: look at them (when the run covers them).
-    if settings.complete_scope:
-        wanted.update(r.id for r in remote
-                      if not r.deleted and r.status is None and r.id not in claimed
-                      and read(r).owner == settings.owner and selection.includes(r.name))
-    return wanted
-
-
-def needs_history(desired: Sequence[PackageSpec], remote: Sequence[RemotePackage],
-                  settings: PlanSettings, readings: Readings | None = None) -> set[str]:
-    """IDs of remote packages whose installation history (E8) the plan needs: those matched
-    to a selected declared package with an ``install:`` list."""
-    selection = Selection(settings.targets, settings.excludes)
-    chosen = [s for s in desired if selection.includes(s.name) and s.install]
-    if not chosen:
-        return set()
-    try:
-        matches = match_packages(chosen, remote, settings.owner, readings)
-    except WfpromoteError:
-        return set()  # plan() reports the same problem
-    return {m.remote.id for m in matches if m.remote is not None}
-
-
-def _check_replace_names(desired: Sequence[PackageSpec], selection: Selection,
-                         replaces: frozenset[str]) -> None:
-    """A --replace NAME that names no selected package would silently do nothing."""
-    chosen = [s.name for s in desired if selection.includes(s.name)]
-    for name in sorted(replaces):
-        if name in chosen:
-            continue
-        if any(s.name == name for s in desired):
-            raise WfpromoteError(f"--replace {name!r}: the package is left out by "
-                                 "--target/--exclude",
-                                 hint="widen the selection, or drop --replace")
-        raise WfpromoteError(
-            f"--replace {name!r}: no declared package has this name",
-            hint=did_you_mean(name, chosen, noun="names") or
-            "give the exact `name:` of a package file (see wfpromote validate)")
 
 
 def _note_renames(matches: Sequence[Match], managed: Sequence[RemotePackage],
@@ -263,35 +187,14 @@ def _finish_replace(match: Match, draft: _Draft, read: Readings) -> None:
         # Only once the successor has assembled (whatever its status): if it fails, the old
         # version must still be there, untouched.
         draft.actions.append(Action(
-            kind=ActionKind.DISABLE, name=package.name, reason=Reason.SUPERSEDED,
-            package_id=package.id, after={"status": "DISABLED"},
-            before=_before(package, read(package)),
-            successor_id=match.remote.id))
+            name=package.name, reason=Reason.SUPERSEDED, package_id=package.id,
+            change=Disable(_before(package, read(package)), successor_id=match.remote.id)))
 
 
-def _plan_installs(match: Match, made: Sequence[Action], settings: PlanSettings,
-                   history: Mapping[str, Sequence[Installation]], draft: _Draft) -> None:
-    """Installs after the package's own action, in the order of its install list."""
-    spec = match.spec
-    if not spec.install:
-        return
-    own = [a for a in made if a.name == spec.name and a.reason is not Reason.SUPERSEDED]
-    if not own:
-        return  # a conflict: the package is not ours to install
-    new_version = any(a.kind in (ActionKind.CREATE, ActionKind.REPLACE) for a in own)
-    package = match.remote
-    past = history.get(package.id, ()) if package is not None else ()
-    draft.actions.extend(plan_installs(spec, package, new_version, past, settings,
-                                       _origin(spec)))
-
-
-def _before(package: RemotePackage, seen: Reading) -> dict[str, object]:
-    out: dict[str, object] = {
-        "id": package.id, "name": package.name, "description": seen.description,
-        "status": seen.status_name}  # raw: the apply engine waits on ASSEMBLING
-    if package.source:
-        out["source"] = package.source
-    return out
+def _before(package: RemotePackage, seen: Reading) -> RemoteState:
+    # The status as reported: the apply engine waits on ASSEMBLING.
+    return RemoteState(id=package.id, name=package.name, description=seen.description,
+                       status=seen.status_name, source=package.source or None)
 
 
 def _origin(spec: PackageSpec) -> str | None:
@@ -299,36 +202,44 @@ def _origin(spec: PackageSpec) -> str | None:
 
 
 def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft,
-                   read: Readings) -> None:
+                   read: Readings) -> Action | None:
+    """The declared package's own action (None: a conflict, reported with the others)."""
     spec, package = match.spec, match.remote
     if package is None:
-        draft.actions.append(_create(spec, settings))
-        return
+        return _add(draft, _create(spec, settings))
     seen = read(package)
     marker = seen.marker
     owned = marker is not None and marker.owner == settings.owner
     if not owned and not settings.adopt:
         who = f"owner {marker.owner!r}" if marker else "no marker"
         draft.conflicts.append(f"{spec.name!r} (id {package.id}, {who})")
-        return
+        return None
     if seen.status_name == "ASSEMBLING":
         draft.warnings.append(f"package {spec.name!r} is still assembling; compared as DRAFT")
     reason = _replace_reason(spec, package, seen, owned, settings, draft)
     diffs = _field_diffs(spec, package, seen)
     if reason is not None:
-        draft.actions.append(_replace(spec, package, seen, reason, diffs, settings, draft))
-        return
-    patch = {d.path: _patch_value(d, spec, settings) for d in diffs}
+        return _add(draft, _replace(spec, package, seen, reason, diffs, settings, draft))
+    before = _before(package, seen)
+    change: Change = NoOp(before)
+    patch = {d.path: d.new for d in diffs}
     if not owned:
         diffs.append(FieldDiff("ownership", marker.owner if marker else None, settings.owner))
-        patch["description"] = bodies.marked_description(spec, settings.owner)
-    kind = ActionKind.UPDATE if diffs else ActionKind.NOOP
+    if diffs:
+        description = bodies.marked_description(spec, settings.owner) \
+            if "description" in patch or not owned else None
+        change = Update(before, name=patch.get("name"), description=description,
+                        status=patch.get("status"))
     why = (Reason.ADOPTED if not owned else Reason.FIELDS_CHANGED) if diffs else \
         Reason.UP_TO_DATE
-    draft.actions.append(Action(
-        kind=kind, name=spec.name, reason=why, package_id=package.id,
-        after=patch or None, before=_before(package, seen), diffs=tuple(diffs),
-        source_env=spec.source, origin=_origin(spec)))
+    return _add(draft, Action(
+        name=spec.name, reason=why, package_id=package.id, change=change,
+        diffs=tuple(diffs), source_env=spec.source, origin=_origin(spec)))
+
+
+def _add(draft: _Draft, action: Action) -> Action:
+    draft.actions.append(action)
+    return action
 
 
 def _replace_reason(spec: PackageSpec, package: RemotePackage, seen: Reading,
@@ -382,12 +293,6 @@ def _field_diffs(spec: PackageSpec, package: RemotePackage, seen: Reading) -> li
     return diffs
 
 
-def _patch_value(diff: FieldDiff, spec: PackageSpec, settings: PlanSettings) -> object:
-    if diff.path == "description":  # the marker must survive a PATCH of the description
-        return bodies.marked_description(spec, settings.owner)
-    return diff.new
-
-
 def _replace(spec: PackageSpec, package: RemotePackage, seen: Reading, reason: Reason,
              diffs: list[FieldDiff], settings: PlanSettings, draft: _Draft) -> Action:
     marker = seen.marker
@@ -404,30 +309,25 @@ def _replace(spec: PackageSpec, package: RemotePackage, seen: Reading, reason: R
         diffs = [*object_diffs(spec, package.packageEntities), *diffs]
     if settings.capabilities.replace_with_put:
         strategy = ReplaceStrategy.PUT
-        after = bodies.put_body(spec, settings.owner, settings.environments)
+        body = bodies.put_package_body(spec, settings.owner, settings.environments)
     else:
         strategy = ReplaceStrategy.CREATE_THEN_DISABLE
-        after = bodies.create_body(spec, settings.owner, settings.environments, False)
+        body = bodies.package_body(spec, settings.owner, settings.environments, False)
         if spec.id is not None:
             draft.warnings.append(
                 f"package {spec.name!r} pins id {spec.id}; the replace creates a new package, "
                 "so update the `id:` line to the new id after applying")
-    status = spec.status.value
     return Action(
-        kind=ActionKind.REPLACE, name=spec.name, reason=reason, package_id=package.id,
-        after=after, before=_before(package, seen), diffs=tuple(diffs), strategy=strategy,
-        source_env=spec.source, origin=_origin(spec),
-        desired_status=status if strategy is ReplaceStrategy.CREATE_THEN_DISABLE
-        and status != "DRAFT" else None)
+        name=spec.name, reason=reason, package_id=package.id,
+        change=Replace(_before(package, seen), body, strategy), diffs=tuple(diffs),
+        source_env=spec.source, origin=_origin(spec))
 
 
 def _create(spec: PackageSpec, settings: PlanSettings) -> Action:
-    put_definition = settings.capabilities.replace_with_put
-    after = bodies.create_body(spec, settings.owner, settings.environments, put_definition)
-    return Action(
-        kind=ActionKind.CREATE, name=spec.name, reason=Reason.MISSING, after=after,
-        source_env=spec.source, origin=_origin(spec),
-        desired_status=after.get("desired_status"))
+    body = bodies.package_body(spec, settings.owner, settings.environments,
+                               settings.capabilities.replace_with_put)
+    return Action(name=spec.name, reason=Reason.MISSING, change=Create(body),
+                  source_env=spec.source, origin=_origin(spec))
 
 
 def _plan_prune(package: RemotePackage, settings: PlanSettings, draft: _Draft,
@@ -435,12 +335,12 @@ def _plan_prune(package: RemotePackage, settings: PlanSettings, draft: _Draft,
     if settings.prune == "off":
         return
     seen = read(package)
+    before = _before(package, seen)
     if settings.prune == "disable":
         if seen.status == "DISABLED":
             return
-        kind, after = ActionKind.DISABLE, {"status": "DISABLED"}
+        change: Change = Disable(before)
     else:
-        kind, after = ActionKind.DELETE, None
-    draft.actions.append(Action(
-        kind=kind, name=package.name, reason=Reason.NOT_DECLARED, package_id=package.id,
-        after=after, before=_before(package, seen)))
+        change = Delete(before)
+    draft.actions.append(Action(name=package.name, reason=Reason.NOT_DECLARED,
+                                package_id=package.id, change=change))

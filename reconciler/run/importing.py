@@ -34,6 +34,7 @@ from reconciler.domain.objcodes import PROMOTABLE_CODES
 from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
 from reconciler.plan import canonical
+from reconciler.plan.changes import Update
 from reconciler.plan.model import ActionKind, Reason
 from reconciler.plan.object_diff import served_objects, top_level
 from reconciler.plan.ownership import Marker, parse_marker
@@ -325,9 +326,10 @@ def _place(drafts: Sequence[Draft], folder: Path, config: Config, request: Impor
 def _declared_elsewhere(config: Config) -> dict[str, Path]:
     """Declared package name -> its file (best effort: broken files are skipped)."""
     from reconciler.desired.loader import collect
+    from reconciler.run.settings import load_settings
 
     try:
-        specs, _, _ = collect(config)
+        specs, _, _ = collect(load_settings(config))
     except WfpromoteError:
         return {}
     root = Path(config.root)
@@ -358,9 +360,10 @@ async def _adopt(config: Config, clients: Mapping[str, PromotionAPI], paths: lis
     files); apply only the adoptions (the marker)."""
     from reconciler.desired.loader import load_packages
     from reconciler.run.planning import PlanOptions, build_plan
+    from reconciler.run.settings import load_settings
 
     shown = [str(p) for p in paths]
-    specs = load_packages(config, shown)
+    specs = load_packages(load_settings(config), shown)
     plan = await build_plan(config, specs, clients, PlanOptions(adopt=True, paths=tuple(shown)),
                             clock, listed)
     adopted = managed = 0
@@ -368,16 +371,17 @@ async def _adopt(config: Config, clients: Mapping[str, PromotionAPI], paths: lis
         if action.kind is ActionKind.NOOP:
             managed += 1
             continue
-        only_marker = (action.kind is ActionKind.UPDATE and action.reason is Reason.ADOPTED
+        change = action.change
+        only_marker = (isinstance(change, Update) and action.reason is Reason.ADOPTED
                        and [d.path for d in action.diffs] == ["ownership"])
-        if not only_marker or action.package_id is None:
+        if not isinstance(change, Update) or not only_marker or action.package_id is None:
             outcome.refused.append(
                 f"not adopted {action.name!r}: its plan is {action.kind.value} "
                 f"({action.reason.value}), not only the ownership marker; run wfpromote plan "
                 "--adopt to see why")
             continue
         api = clients.get(action.source_env or "") or clients[config.listing_environment()]
-        await api.patch_package(action.package_id, action.body())
+        await api.patch_package(action.package_id, change.fields())
         adopted += 1
         stdout.write(redact(f"  ~ {printable(action.name)}  adopted (owner {config.owner})\n"))
     note = f"; {managed} already carried this owner's marker" if managed else ""

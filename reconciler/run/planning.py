@@ -11,17 +11,20 @@ import dataclasses
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TypeVar
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock, RealClock
+from reconciler.desired.settings import LoadSettings
 from reconciler.domain.declared import Config, PackageSpec
 from reconciler.domain.remote import Installation, RemotePackage
 from reconciler.plan.model import Plan
-from reconciler.plan.planner import needs_detail, needs_history, plan
-from reconciler.plan.readings import Readings
+from reconciler.plan.planner import plan_prepared
+from reconciler.plan.prepare import prepare
 from reconciler.plan.settings import PlanSettings
+from reconciler.run.settings import load_settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,7 +58,7 @@ def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
                   digest: str) -> PlanSettings:
     from reconciler.desired.loader import covers_packages
 
-    complete = covers_packages(config, options.paths)
+    complete = covers_packages(load_settings(config), options.paths)
     return PlanSettings(
         owner=config.owner, capabilities=api.capabilities, profile=config.api,
         prune=config.prune, environments=environment_urls(config),
@@ -70,11 +73,18 @@ def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
         reinstall=frozenset(options.reinstall))
 
 
-async def fetch_details(api: PromotionAPI, remote: Sequence[RemotePackage], ids: set[str],
-                        concurrency: int) -> list[RemotePackage]:
+async def fetch_details(api: PromotionAPI, remote: Sequence[RemotePackage],
+                        ids: AbstractSet[str], concurrency: int) -> list[RemotePackage]:
     """The listing with the packages named by ``ids`` replaced by their full records."""
+    fetched = await fetch_records(api, ids, concurrency)
+    return [fetched.get(p.id, p) for p in remote]
+
+
+async def fetch_records(api: PromotionAPI, ids: AbstractSet[str],
+                        concurrency: int) -> dict[str, RemotePackage]:
+    """The full record of each package in ``ids``, by id, concurrently."""
     if not ids:
-        return list(remote)
+        return {}
     gate = asyncio.Semaphore(concurrency)
 
     async def one(package_id: str) -> RemotePackage:
@@ -82,11 +92,10 @@ async def fetch_details(api: PromotionAPI, remote: Sequence[RemotePackage], ids:
             return await api.get_package(package_id)
 
     order = sorted(ids)
-    fetched = dict(zip(order, await asyncio.gather(*(one(i) for i in order)), strict=True))
-    return [fetched.get(p.id, p) for p in remote]
+    return dict(zip(order, await asyncio.gather(*(one(i) for i in order)), strict=True))
 
 
-async def fetch_histories(api: PromotionAPI, ids: set[str],
+async def fetch_histories(api: PromotionAPI, ids: AbstractSet[str],
                           concurrency: int) -> dict[str, list[Installation]]:
     """The installation history (E8) of each package in ``ids``, concurrently. One listing
     per package covers every environment, so the listing environment's client reads it."""
@@ -129,16 +138,19 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     started = clock.monotonic()
     remote = list(listing) if listing is not None else await api.list_packages()
     listed = clock.monotonic()
-    readings = Readings()  # each package's marker, status, ... read once for the three calls
-    wanted = needs_detail(specs, remote, settings, readings)
-    if wanted:
-        log.info("fetching %d package(s) the listing cannot decide about", len(wanted))
-    history_ids = needs_history(specs, remote, settings, readings)
+    prepared = prepare(specs, remote, settings)   # selection and matching, once
+    if prepared.details:
+        log.info("fetching %d package(s) the listing cannot decide about",
+                 len(prepared.details))
     details, histories = await asyncio.gather(
-        fetch_details(api, remote, wanted, config.concurrency),
-        fetch_histories(api, history_ids, config.concurrency))
+        fetch_records(api, prepared.details, config.concurrency),
+        fetch_histories(api, prepared.histories, config.concurrency))
+    prepared = prepared.fetched(details)
+    if missing := prepared.histories - histories.keys():
+        # A fetched record changed a match (the listing alone could not tell them apart).
+        histories.update(await fetch_histories(api, missing, config.concurrency))
     fetched = clock.monotonic()
-    result = plan(specs, details, settings, histories, readings)
+    result = plan_prepared(prepared, histories)
     done = clock.monotonic()
     timings = {"list": listed - started if listing_seconds is None else listing_seconds,
                "fetch": fetched - listed, "diff": done - fetched}
@@ -172,6 +184,8 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
                             clock=clock)
     from reconciler.run.clients import open_clients
 
+    files = load_settings(config)
+
     async def run() -> Plan:
         reading = False
         try:
@@ -181,7 +195,7 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
                 listing = asyncio.ensure_future(timed(api.list_packages, clock))
                 try:
                     reading = True
-                    specs, load_seconds = await read_files(config, paths, clock)
+                    specs, load_seconds = await read_files(files, paths, clock)
                 except BaseException:
                     listing.cancel()
                     await asyncio.gather(listing, return_exceptions=True)
@@ -191,7 +205,7 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
                                           listing=remote, listing_seconds=list_seconds)
         except Exception:
             if not reading:  # the clients could not be opened: the files' problems come first
-                await read_files(config, paths, clock)
+                await read_files(files, paths, clock)
             raise
         return dataclasses.replace(result, timings={"load": load_seconds, **result.timings})
 
@@ -206,7 +220,7 @@ def plan_in_turn(config: Config, paths: Sequence[str], options: PlanOptions, *,
     from reconciler.run.clients import open_clients
 
     started = clock.monotonic()
-    specs = list(load_packages(config, list(paths)))
+    specs = list(load_packages(load_settings(config), list(paths)))
     load_seconds = clock.monotonic() - started
 
     async def run() -> Plan:
@@ -223,14 +237,14 @@ def plan_in_turn(config: Config, paths: Sequence[str], options: PlanOptions, *,
 FILES_PER_TURN = 8
 
 
-async def read_files(config: Config, paths: Sequence[str],
+async def read_files(files: LoadSettings, paths: Sequence[str],
                      clock: Clock) -> tuple[list[PackageSpec], float]:
     """``load_packages`` in the event loop, letting the other tasks run between files:
     (specs, seconds), or ValidationFailed."""
     from reconciler.desired.loader import loading
 
     started = clock.monotonic()
-    steps = loading(config, list(paths))
+    steps = loading(files, list(paths))
     done = 0
     while True:
         try:

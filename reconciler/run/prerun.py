@@ -13,27 +13,33 @@ from collections.abc import Mapping, Sequence
 from reconciler.api.protocol import PromotionAPI
 from reconciler.domain.declared import PackageSpec
 from reconciler.errors import WfpromoteError
+from reconciler.plan.changes import Install
 from reconciler.plan.model import Action, ActionKind, Plan, PrerunPreview
-from reconciler.plan.translation import edit_map, records_by_action
+from reconciler.plan.translation import (
+    edit_map,
+    ignores_a_created_record,
+    parent_links,
+    records_by_action,
+)
 from reconciler.redact import redact
 
 
-def _overrides(action: Action) -> dict[str, dict[str, str]]:
-    raw = action.body().get("overrides") or {}
-    return {str(code): {str(k): str(v) for k, v in records.items()}
-            for code, records in raw.items()}
-
-
 async def preview_one(action: Action, api: PromotionAPI) -> PrerunPreview:
-    env = action.environment or ""
+    change = action.change
+    assert isinstance(change, Install)
+    env = change.environment
     if action.package_id is None:
         return PrerunPreview(action.name, env, error="the package is created or replaced in "
                              "this run; its pre-run happens during apply")
     try:
         prepared = await api.prepare_installation(action.package_id)
-        edited = edit_map(prepared.translationMap,
-                          existing=str(action.body().get("existing") or "use"),
-                          overrides=_overrides(action), environment=env, origin=action.origin)
+        overrides = change.plain_overrides()
+        parents = None
+        if ignores_a_created_record(prepared.translationMap, overrides):
+            parents = parent_links((await api.get_package(action.package_id)).packageEntities)
+        edited = edit_map(prepared.translationMap, existing=change.existing,
+                          overrides=overrides, environment=env, origin=action.origin,
+                          parents=parents)
     except WfpromoteError as exc:
         return PrerunPreview(action.name, env, error=redact(exc.message))
     return PrerunPreview(action.name, env, records=records_by_action(edited.translation_map))

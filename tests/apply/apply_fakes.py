@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,7 +13,16 @@ from reconciler.clock import FakeClock
 from reconciler.domain.profiles import Capabilities
 from reconciler.domain.remote import Installation, RemotePackage, TranslationMap
 from reconciler.errors import ApiError
-from reconciler.plan.model import Action, ActionKind, Plan, Reason, ReplaceStrategy
+from reconciler.plan.changes import (
+    Create,
+    Delete,
+    Disable,
+    PackageBody,
+    RemoteState,
+    Replace,
+    Update,
+)
+from reconciler.plan.model import Action, Plan, Reason, ReplaceStrategy
 from reconciler.plan.ownership import with_marker
 
 OWNER = "acme-test"
@@ -160,31 +170,41 @@ def body(name: str, digest: str = DIGEST) -> dict[str, Any]:
             "objectCollections": [{"objCode": "TMPL", "entities": [{"ID": "0" * 32}]}]}
 
 
+def package(name: str, digest: str = DIGEST, status: str | None = None) -> PackageBody:
+    fields = body(name, digest)
+    return PackageBody(fields["name"], fields["description"], fields["source"],
+                       status=status or "DRAFT",
+                       collections=tuple(fields["objectCollections"]))
+
+
 def create(name: str, status: str | None = None) -> Action:
-    return Action(ActionKind.CREATE, name, Reason.MISSING, after=body(name),
-                  source_env="sandbox", desired_status=status)
-
-
-def update(name: str, pid: str, fields: dict[str, Any], before_status: str = "DRAFT") -> Action:
-    return Action(ActionKind.UPDATE, name, Reason.FIELDS_CHANGED, package_id=pid,
-                  after=fields, before={"name": name, "status": before_status},
+    return Action(name, Reason.MISSING, Create(package(name, status=status)),
                   source_env="sandbox")
 
 
+def update(name: str, pid: str, fields: dict[str, Any], before_status: str = "DRAFT") -> Action:
+    return Action(name, Reason.FIELDS_CHANGED, Update(RemoteState(pid, name,
+                                                                  status=before_status),
+                                                      **fields),
+                  package_id=pid, source_env="sandbox")
+
+
 def replace(name: str, pid: str, strategy: ReplaceStrategy, status: str | None = None,
-            digest: str = "b" * 64) -> Action:
-    return Action(ActionKind.REPLACE, name, Reason.CONTENT_CHANGED, package_id=pid,
-                  after=body(name, digest), strategy=strategy, source_env="sandbox",
-                  desired_status=status)
+            digest: str = "b" * 64, definition: dict[str, Any] | None = None,
+            before_status: str | None = None) -> Action:
+    body = dataclasses.replace(package(name, digest, status), definition=definition)
+    return Action(name, Reason.CONTENT_CHANGED,
+                  Replace(RemoteState(pid, name, status=before_status), body, strategy),
+                  package_id=pid, source_env="sandbox")
 
 
 def disable(name: str, pid: str) -> Action:
-    return Action(ActionKind.DISABLE, name, Reason.NOT_DECLARED, package_id=pid,
-                  after={"status": "DISABLED"}, source_env="sandbox")
+    return Action(name, Reason.NOT_DECLARED, Disable(RemoteState(pid, name)), package_id=pid,
+                  source_env="sandbox")
 
 
 def delete(name: str, pid: str) -> Action:
-    return Action(ActionKind.DELETE, name, Reason.NOT_DECLARED, package_id=pid,
+    return Action(name, Reason.NOT_DECLARED, Delete(RemoteState(pid, name)), package_id=pid,
                   source_env="sandbox")
 
 

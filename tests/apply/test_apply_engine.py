@@ -130,13 +130,12 @@ def test_update_of_a_package_left_assembling_waits_first() -> None:
     assert len(api.by_name("Left Over")) == 1
 
 
-def test_update_that_only_waited_sets_the_status_from_the_settled_read() -> None:
+def test_update_of_a_package_left_assembling_patches_once_the_settled_read_says_so() -> None:
     clock = FakeClock()
     api = FakeAPI(clock)
     pid = api.seed("Left Over", status="ASSEMBLING")
     api.store[pid].ready_at = clock.monotonic() + 3
-    action = dc_replace(update("Left Over", pid, {"status": "DRAFT"},
-                               before_status="ASSEMBLING"), desired_status="TESTING")
+    action = update("Left Over", pid, {"status": "TESTING"}, before_status="ASSEMBLING")
     seen = statuses_read(api)
     report, _ = run(api, plan_of(action))
     assert report.exit_code == 0, report.results[0].error
@@ -149,9 +148,9 @@ def test_update_that_only_waited_sets_the_status_from_the_settled_read() -> None
 def test_replace_with_put_writes_a_definition_then_sets_the_status() -> None:
     api = FakeAPI(FakeClock(), capabilities=LEGACY)
     pid = api.seed("Agency Onboarding")
-    action = replace("Agency Onboarding", pid, ReplaceStrategy.PUT)
-    after = {**(action.after or {}), "status": "TESTING", "packageEntities": {"TMPL": []}}
-    report, _ = run(api, plan_of(dc_replace(action, after=after)))
+    action = replace("Agency Onboarding", pid, ReplaceStrategy.PUT, status="TESTING",
+                     definition={"TMPL": []})
+    report, _ = run(api, plan_of(action))
     assert report.exit_code == 0, report.results[0].error
     # R2 is a full replacement: the current version is read first and sent back.
     assert [c[0] for c in api.calls] == ["GET", "PUT"]
@@ -164,10 +163,9 @@ def test_replace_with_put_of_a_package_left_assembling_reads_it_once_settled() -
     pid = api.seed("Left Over", status="ASSEMBLING")
     api.store[pid].ready_at = clock.monotonic() + 3
     seen = statuses_read(api)
-    action = replace("Left Over", pid, ReplaceStrategy.PUT)
-    after = {**(action.after or {}), "packageEntities": {"TMPL": []}}
-    report, _ = run(api, plan_of(dc_replace(action, after=after,
-                                            before={"status": "ASSEMBLING"})))
+    action = replace("Left Over", pid, ReplaceStrategy.PUT, definition={"TMPL": []},
+                     before_status="ASSEMBLING")
+    report, _ = run(api, plan_of(action))
     assert report.exit_code == 0, report.results[0].error
     assert api.calls[-1] == ("PUT", pid)
     # The read that saw the earlier assembly end gives R2 its version: no second read.
@@ -177,9 +175,8 @@ def test_replace_with_put_of_a_package_left_assembling_reads_it_once_settled() -
 def test_replace_by_reference_reassembles_with_patch_from_draft() -> None:
     api = FakeAPI(FakeClock(), capabilities=LEGACY)
     pid = api.seed("Agency Onboarding", status="ACTIVE")
-    action = replace("Agency Onboarding", pid, ReplaceStrategy.PUT)
-    after = {**(action.after or {}), "status": "ACTIVE"}
-    action = dc_replace(action, after=after, before={"status": "ACTIVE"})
+    action = replace("Agency Onboarding", pid, ReplaceStrategy.PUT, status="ACTIVE",
+                     before_status="ACTIVE")
     report, progress = run(api, plan_of(action))
     assert report.exit_code == 0, report.results[0].error
     assert [c[0] for c in api.calls] == ["PATCH", "PATCH", "GET", "PATCH"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from reconciler.apply.report import ActionResult, ApplyReport, Outcome
-from reconciler.plan.model import Action, ActionKind, Reason
+from reconciler.plan.changes import Disable, RemoteState
+from reconciler.plan.model import Action, Reason
 
 
 def test_report_cells_show_control_characters_as_escapes() -> None:
-    action = Action(kind=ActionKind.DISABLE, name="Evil\x1b[2JName\nApply: 9 applied",
-                    reason=Reason.NOT_DECLARED, package_id="p-1")
+    action = Action(name="Evil\x1b[2JName\nApply: 9 applied", reason=Reason.NOT_DECLARED,
+                    change=Disable(RemoteState("p-1", "Evil")), package_id="p-1")
     report = ApplyReport([ActionResult(action, Outcome.FAILED, package_id="p-1",
                                        error="boom\r\nfake line", hint="try\x07again")])
     text = report.render_text()

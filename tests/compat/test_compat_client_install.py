@@ -20,7 +20,9 @@ from reconciler.clock import FakeClock
 from reconciler.domain.profiles import get_profile
 from reconciler.domain.statuses import installation_phase
 from reconciler.errors import WfpromoteError
-from reconciler.plan.model import Action, ActionKind, Plan, Reason
+from reconciler.plan.changes import Install, LastInstall
+from reconciler.plan.model import Action, Plan, Reason
+from reconciler.plan.values import FrozenMap
 
 BODY = {"name": "Agency Onboarding", "description": "", "source": "https://acme.sb01.test",
         "objectCollections": [{"objCode": "TMPL", "entities": [{"ID": AGENCY}]}]}
@@ -108,10 +110,9 @@ def test_the_install_step_runs_against_the_fake(overrides: dict[str, Any] | None
     async def scenario() -> None:
         async with _client(server, canary) as api:
             package_id = await _active_package(api)
-            action = Action(kind=ActionKind.INSTALL, name="Agency Onboarding",
-                            reason=Reason.INSTALL_REQUESTED, package_id=package_id,
-                            environment="sandbox",
-                            after={"overrides": overrides} if overrides else None)
+            action = Action(name="Agency Onboarding", reason=Reason.INSTALL_REQUESTED,
+                            package_id=package_id,
+                            change=Install("sandbox", overrides=FrozenMap(overrides or {})))
             plan = Plan(actions=(action,), owner="compat-tests", profile="current",
                         desired_digest="x")
             engine = ApplyEngine({"sandbox": api}, default_env="sandbox", clock=FakeClock(),
@@ -162,11 +163,10 @@ def test_an_install_reported_running_is_waited_for_not_started_again(
             await api.install(prepared.id)
             running = await api.get_installation(prepared.id)
             assert installation_phase(running.status) == "running"
-            action = Action(kind=ActionKind.INSTALL, name="Agency Onboarding",
-                            reason=Reason.INSTALL_REQUESTED, package_id=package_id,
-                            environment="sandbox", after={"environment": "sandbox"},
-                            before={"installation_id": prepared.id,
-                                    "status": running.status})
+            action = Action(name="Agency Onboarding", reason=Reason.INSTALL_REQUESTED,
+                            package_id=package_id,
+                            change=Install("sandbox", last=LastInstall(prepared.id,
+                                                                       running.status)))
             plan = Plan(actions=(action,), owner="compat-tests", profile="current",
                         desired_digest="x")
             engine = ApplyEngine({"sandbox": api}, default_env="sandbox", clock=FakeClock(),

@@ -1,7 +1,8 @@
 """A deliberately small executor of plan actions, for convergence tests of the planner.
 
 The real apply engine lives in reconciler.apply; this one only needs to be obviously right
-against the simulator (which assembles at once when ``assembly_seconds`` is 0).
+against the simulator (which assembles at once when ``assembly_seconds`` is 0). It reads
+each action as the saved plan writes it (``Action.data()``), so the document is enough.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from typing import Any
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.domain.remote import RemotePackage
-from reconciler.plan.bodies import post_body
-from reconciler.plan.model import Action, ActionKind, Plan, ReplaceStrategy
+from reconciler.plan.model import Action, ActionKind, Plan
+
+POST_KEYS = ("name", "description", "source", "objectCollections")
 
 
 async def _settled(api: PromotionAPI, package: RemotePackage) -> RemotePackage:
@@ -30,7 +32,7 @@ async def _status(api: PromotionAPI, package: RemotePackage, status: str | None)
 
 
 async def _create(api: PromotionAPI, after: dict[str, Any]) -> None:
-    package = await _settled(api, await api.create_package(post_body(after)))
+    package = await _settled(api, await api.create_package({k: after[k] for k in POST_KEYS}))
     if "packageEntities" in after:
         put = {k: after[k] for k in ("name", "description", "source", "packageEntities")}
         package = await _settled(api, await api.replace_package(
@@ -39,8 +41,9 @@ async def _create(api: PromotionAPI, after: dict[str, Any]) -> None:
 
 
 async def _replace(api: PromotionAPI, action: Action) -> None:
-    after, old = action.body(), str(action.package_id)
-    if action.strategy is ReplaceStrategy.CREATE_THEN_DISABLE:
+    saved = action.data()
+    after, old = saved["after"], str(action.package_id)
+    if saved["strategy"] == "create_then_disable":
         await _create(api, after)
         await api.patch_package(old, {"status": "DISABLED"})
         return
@@ -50,7 +53,7 @@ async def _replace(api: PromotionAPI, action: Action) -> None:
         package = await api.replace_package(old, {**after, "status": "DRAFT",
                                                   "version": current.version})
     else:  # by reference: re-assemble with PATCH, from DRAFT
-        if (action.before or {}).get("status") in ("TESTING", "ACTIVE"):
+        if saved["before"]["status"] in ("TESTING", "ACTIVE"):
             await api.patch_package(old, {"status": "DRAFT"})
         package = await api.patch_package(old, after)
     await _status(api, await _settled(api, package), status)
@@ -83,9 +86,9 @@ async def perform(plan: Plan, clients: dict[str, PromotionAPI]) -> None:
             continue
         api = clients[action.source_env or next(iter(clients))]
         if action.kind is ActionKind.CREATE:
-            await _create(api, action.body())
+            await _create(api, action.data()["after"])
         elif action.kind is ActionKind.UPDATE:
-            await api.patch_package(str(action.package_id), action.body())
+            await api.patch_package(str(action.package_id), action.data()["after"])
         elif action.kind is ActionKind.REPLACE:
             await _replace(api, action)
         elif action.kind is ActionKind.DISABLE:

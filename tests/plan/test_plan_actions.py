@@ -9,7 +9,8 @@ from reconciler.domain.remote import RemotePackage
 from reconciler.errors import UnsafePlan, WfpromoteError
 from reconciler.plan.model import ActionKind, Reason, ReplaceStrategy
 from reconciler.plan.ownership import parse_marker, strip_marker
-from reconciler.plan.planner import needs_detail, plan
+from reconciler.plan.planner import plan
+from reconciler.plan.prepare import prepare
 
 
 def kinds(p):  # type: ignore[no-untyped-def]
@@ -21,7 +22,7 @@ def test_create_when_missing_carries_full_post_body() -> None:
     p = plan([s], [], settings())
     (action,) = p.actions
     assert (action.kind, action.reason) == (ActionKind.CREATE, Reason.MISSING)
-    after = action.body()
+    after = action.data()["after"]
     assert after["name"] == "Agency Onboarding"
     assert after["source"] == ENVS["sandbox"]
     assert after["objectCollections"] == [{"objCode": "TMPL", "entities": [
@@ -29,21 +30,21 @@ def test_create_when_missing_carries_full_post_body() -> None:
     marker = parse_marker(after["description"])
     assert marker is not None and marker.owner == OWNER and marker.digest == s.digest()
     assert strip_marker(after["description"]) == "Templates."
-    assert after["desired_status"] == "TESTING" and action.desired_status == "TESTING"
+    assert after["desired_status"] == "TESTING" and action.data().get("desired_status") == "TESTING"
     assert action.package_id is None
 
 
 def test_create_of_draft_has_no_desired_status() -> None:
     p = plan([spec("Draft package")], [], settings())
-    assert "desired_status" not in (p.actions[0].after or {})
-    assert p.actions[0].desired_status is None
+    assert "desired_status" not in (p.actions[0].data()["after"] or {})
+    assert p.actions[0].data().get("desired_status") is None
 
 
 def test_definition_package_notes_put_under_put_profile_only() -> None:
     definition = {"GROUP": [{"id": seed_id("Default Group", "GROUP"), "name": "Default Group"}]}
     s = spec("By value", definition=definition)
-    legacy = plan([s], [], settings(capabilities=LEGACY)).actions[0].body()
-    current = plan([s], [], settings()).actions[0].body()
+    legacy = plan([s], [], settings(capabilities=LEGACY)).actions[0].data()["after"]
+    current = plan([s], [], settings()).actions[0].data()["after"]
     assert legacy["packageEntities"] == definition
     assert "packageEntities" not in current
     assert current["objectCollections"] == [{"objCode": "GROUP", "entities": [
@@ -64,14 +65,14 @@ def test_update_patches_only_changed_fields_and_keeps_marker() -> None:
     assert (action.kind, action.reason) == (ActionKind.UPDATE, Reason.FIELDS_CHANGED)
     assert [(d.path, d.old, d.new) for d in action.diffs] == [
         ("description", "old text", "new text")]
-    assert set(action.after or {}) == {"description"}
-    assert parse_marker((action.after or {})["description"]) is not None
+    assert set(action.data()["after"] or {}) == {"description"}
+    assert parse_marker((action.data()["after"] or {})["description"]) is not None
 
 
 def test_update_status_only() -> None:
     s = spec("Pkg", status="ACTIVE")
     (action,) = plan([s], [remote_of(s, status="TESTING")], settings()).actions
-    assert action.after == {"status": "ACTIVE"}
+    assert action.data()["after"] == {"status": "ACTIVE"}
     assert [(d.path, d.old, d.new) for d in action.diffs] == [("status", "TESTING", "ACTIVE")]
 
 
@@ -81,7 +82,7 @@ def test_pinned_package_renames() -> None:
     remote = remote_of(spec("Old name"), id=pinned)
     (action,) = plan([s], [remote], settings()).actions
     assert action.kind is ActionKind.UPDATE
-    assert action.after == {"name": "New name"}
+    assert action.data()["after"] == {"name": "New name"}
 
 
 @pytest.mark.parametrize(("caps", "strategy"), [
@@ -92,16 +93,16 @@ def test_replace_when_content_changed(caps, strategy) -> None:  # type: ignore[n
     new = spec("Pkg", entities=("New Agency Onboarding", "Campaign Launch"), status="TESTING")
     (action,) = plan([new], [remote_of(old, status="TESTING")],
                      settings(capabilities=caps)).actions
-    assert (action.kind, action.reason, action.strategy) == (
+    assert (action.kind, action.reason, action.data().get("strategy")) == (
         ActionKind.REPLACE, Reason.CONTENT_CHANGED, strategy)
     assert action.package_id == pkg_id("Pkg")
     assert action.diffs[0].path == "content"
-    after = action.body()
+    after = action.data()["after"]
     assert parse_marker(after["description"]).digest == new.digest()  # type: ignore[union-attr]
     if strategy is ReplaceStrategy.PUT:
         assert after["status"] == "TESTING" and "desired_status" not in after
     else:
-        assert after["desired_status"] == "TESTING" and action.desired_status == "TESTING"
+        assert after["desired_status"] == action.data()["desired_status"] == "TESTING"
 
 
 def test_replace_requested_and_assembly_failed() -> None:
@@ -136,7 +137,8 @@ def test_prune_disable_delete_off_and_skip_disabled() -> None:
     assert kinds(plan([keep], remote, settings(prune="off"))) == [
         (ActionKind.NOOP, "Keep", Reason.UP_TO_DATE)]
     disable = plan([keep], remote, settings()).actions[0]
-    assert disable.after == {"status": "DISABLED"} and disable.package_id == pkg_id("Gone")
+    assert disable.data()["after"] == {"status": "DISABLED"}
+    assert disable.package_id == pkg_id("Gone")
 
 
 def test_unowned_and_foreign_packages_are_never_pruned() -> None:
@@ -206,7 +208,7 @@ def test_adopt_same_content_updates_in_place_with_marker() -> None:
     (action,) = plan([s], [remote], settings(adopt=True)).actions
     assert (action.kind, action.reason) == (ActionKind.UPDATE, Reason.ADOPTED)
     assert [(d.path, d.old, d.new) for d in action.diffs] == [("ownership", None, OWNER)]
-    assert parse_marker((action.after or {})["description"]).owner == OWNER  # type: ignore
+    assert parse_marker((action.data()["after"] or {})["description"]).owner == OWNER  # type: ignore
 
 
 def test_adopt_different_content_replaces() -> None:
@@ -237,13 +239,13 @@ def test_needs_detail_only_where_the_listing_cannot_tell() -> None:
     remote = [remote_of(owned), remote_of(bare, owner=None),
               RemotePackage(id=pkg_id("ns"), name="No status",
                             description=remote_of(nostatus).description)]
-    assert needs_detail([owned, bare, nostatus], remote, settings()) == {pkg_id("ns")}
-    assert needs_detail([owned, bare, nostatus], remote, settings(adopt=True)) == {
+    assert prepare([owned, bare, nostatus], remote, settings()).details == {pkg_id("ns")}
+    assert prepare([owned, bare, nostatus], remote, settings(adopt=True)).details == {
         pkg_id("Bare"), pkg_id("ns")}
     # an owned, undeclared package without status: is it already disabled?
-    assert needs_detail([owned], remote, settings()) == {pkg_id("ns")}
+    assert prepare([owned], remote, settings()).details == {pkg_id("ns")}
     # ... or a failed assembly, cleaned up whatever prune says
-    assert needs_detail([owned], remote, settings(prune="delete")) == {pkg_id("ns")}
+    assert prepare([owned], remote, settings(prune="delete")).details == {pkg_id("ns")}
 
 
 def test_order_is_deterministic() -> None:

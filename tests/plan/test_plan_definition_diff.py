@@ -6,7 +6,8 @@ from plan_factories import LEGACY, remote_of, settings, spec
 
 from reconciler.plan.definition_diff import definition_diffs
 from reconciler.plan.model import ActionKind
-from reconciler.plan.planner import needs_detail, plan
+from reconciler.plan.planner import plan
+from reconciler.plan.prepare import prepare
 
 FORM = "a" * 32
 BUDGET = "b" * 32
@@ -48,8 +49,8 @@ def test_unchanged_definition_has_no_diffs() -> None:
 def test_planner_fetches_and_shows_a_changed_definition() -> None:
     before, after = spec("Campaign Brief", definition=OLD), spec("Campaign Brief", definition=NEW)
     listed = remote_of(after, digest=before.digest())
-    assert needs_detail([after], [listed], settings(capabilities=LEGACY)) == {listed.id}
-    assert needs_detail([before], [remote_of(before)], settings(capabilities=LEGACY)) == set()
+    assert prepare([after], [listed], settings(capabilities=LEGACY)).details == {listed.id}
+    assert prepare([before], [remote_of(before)], settings(capabilities=LEGACY)).details == set()
 
     fetched = listed.model_copy(update={"packageEntities": OLD})
     (action,) = plan([after], [fetched], settings(capabilities=LEGACY)).actions

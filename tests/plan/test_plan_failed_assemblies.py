@@ -6,7 +6,8 @@ from __future__ import annotations
 from plan_factories import pkg_id, remote_of, settings, spec
 
 from reconciler.plan.model import ActionKind, Reason
-from reconciler.plan.planner import needs_detail, plan
+from reconciler.plan.planner import plan
+from reconciler.plan.prepare import prepare
 
 
 def _failed(name: str, key: str = "f", **extra: object):  # type: ignore[no-untyped-def]
@@ -63,6 +64,6 @@ def test_not_a_risk_for_the_safety_checks() -> None:
 
 def test_slim_items_of_ours_are_looked_at_only_when_the_run_covers_them() -> None:
     slim = _failed("Gone Wrong").model_copy(update={"status": None})
-    assert needs_detail([spec("Other Package")], [slim], settings()) == {slim.id}
-    assert needs_detail([spec("Other Package")], [slim],
-                        settings(complete_scope=False)) == set()
+    assert prepare([spec("Other Package")], [slim], settings()).details == {slim.id}
+    assert prepare([spec("Other Package")], [slim],
+                        settings(complete_scope=False)).details == set()

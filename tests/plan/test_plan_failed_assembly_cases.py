@@ -9,7 +9,8 @@ from plan_factories import pkg_id, remote_of, settings, spec
 
 from reconciler.domain.declared import InstallStep
 from reconciler.plan.model import ActionKind, Reason
-from reconciler.plan.planner import needs_detail, needs_history, plan
+from reconciler.plan.planner import plan
+from reconciler.plan.prepare import prepare
 from reconciler.plan.settings import PlanSettings
 
 OTHER = spec("Other Package")
@@ -23,9 +24,9 @@ def test_the_cleanup_shows_the_package_as_it_is() -> None:
     gone = failed(description="Made for agencies")
     (cleanup,) = [a for a in plan([OTHER], [gone], settings()).actions
                   if a.package_id == gone.id]
-    assert (cleanup.kind, cleanup.reason, cleanup.after) == (
+    assert (cleanup.kind, cleanup.reason, cleanup.data()["after"]) == (
         ActionKind.DELETE, Reason.ASSEMBLY_FAILED, None)
-    assert dict(cleanup.before or {}) == {"id": gone.id, "name": "Gone Wrong",
+    assert dict(cleanup.data()["before"] or {}) == {"id": gone.id, "name": "Gone Wrong",
                                           "description": "Made for agencies",
                                           "status": "ASSEMBLING_FAILED"}
 
@@ -48,14 +49,14 @@ def test_a_failed_new_version_leaves_the_old_one_the_match() -> None:
                                                          (ActionKind.REPLACE, old.id)}
     # The history asked for is the old version's, the one the plan matches.
     installing = declared.model_copy(update={"install": (InstallStep(environment="preview"),)})
-    assert needs_history([installing], [old, new], settings()) == {old.id}
-    assert needs_history([installing], [new, old], settings()) == {old.id}
+    assert prepare([installing], [old, new], settings()).histories == {old.id}
+    assert prepare([installing], [new, old], settings()).histories == {old.id}
 
 
 def test_a_failed_assembly_alone_is_never_fetched_to_be_compared() -> None:
     declared = spec("Agency Templates", entities=("Campaign Launch",))
     gone = remote_of(declared, digest="0" * 64, id=pkg_id("f"), status="ASSEMBLING_FAILED")
-    assert needs_detail([declared], [gone], settings()) == set()
+    assert prepare([declared], [gone], settings()).details == set()
 
 
 def test_a_pin_on_a_failed_version_follows_its_successor() -> None:
@@ -74,7 +75,7 @@ def test_needs_detail_reads_every_match_after_a_new_package() -> None:
     new = spec("A New Package")
     changed = spec("Agency Templates", entities=("Campaign Launch",))
     listed = remote_of(changed, digest="0" * 64)
-    assert needs_detail([new, changed], [listed], settings()) == {listed.id}
+    assert prepare([new, changed], [listed], settings()).details == {listed.id}
 
 
 def test_pruned_deletes_count_for_the_threshold() -> None:

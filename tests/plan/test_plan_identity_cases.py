@@ -152,7 +152,7 @@ def test_all_versions_disabled_the_one_with_the_declared_content_is_it() -> None
     (match,) = match_packages([declared], [older, current], OWNER)
     assert (match.remote, match.superseded) == (current, (older,))
     (action,) = plan([declared], [older, current], settings(prune="delete")).actions
-    assert (action.kind, action.package_id, action.after) == (
+    assert (action.kind, action.package_id, action.data()["after"]) == (
         ActionKind.UPDATE, current.id, {"status": "ACTIVE"})
 
 

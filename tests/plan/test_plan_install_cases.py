@@ -20,7 +20,8 @@ from reconciler.plan.installs import (
     status_gate,
 )
 from reconciler.plan.model import Action, ActionKind, Reason
-from reconciler.plan.planner import needs_history, plan
+from reconciler.plan.planner import plan
+from reconciler.plan.prepare import prepare
 from reconciler.plan.settings import PlanSettings
 
 ENVS = {"sandbox": "https://acme.sb01.workfront.com",
@@ -102,16 +103,16 @@ def test_a_planned_install_carries_its_body_the_installation_it_follows_and_its_
 def test_installs_of_a_new_version_name_no_version_no_id_and_follow_nothing() -> None:
     desired = declared("ACTIVE", {"environment": "preview"})
     created = installs_of(desired, [], None)["preview"]
-    assert (created.reason, created.package_id, created.before) == (Reason.NEW_VERSION,
+    assert (created.reason, created.package_id, created.data()["before"]) == (Reason.NEW_VERSION,
                                                                      None, None)
-    assert created.body()["version"] is None
+    assert created.data()["after"]["version"] is None
     # A replace is a new version too, even of a package installed before.
     old = remote_of(desired, digest="0" * 64, version=3)   # other content: replaced
     history = {old.id: [inst("preview", "INSTALLED", old.id, version=3)]}
     replaced = installs_of(desired, [old], history)["preview"]
-    assert (replaced.reason, replaced.package_id, replaced.before) == (Reason.NEW_VERSION,
+    assert (replaced.reason, replaced.package_id, replaced.data()["before"]) == (Reason.NEW_VERSION,
                                                                        None, None)
-    assert replaced.body()["version"] is None
+    assert replaced.data()["after"]["version"] is None
 
 
 def test_a_package_with_no_history_yet_is_installed() -> None:
@@ -119,9 +120,9 @@ def test_a_package_with_no_history_yet_is_installed() -> None:
     remote = remote_of(desired, version=2)
     for history in (None, {}, {"another-package": []}):
         planned = installs_of(desired, [remote], history)["preview"]
-        assert (planned.reason, planned.package_id, planned.before) == (
+        assert (planned.reason, planned.package_id, planned.data()["before"]) == (
             Reason.INSTALL_REQUESTED, remote.id, None)
-        assert planned.body()["version"] == 2
+        assert planned.data()["after"]["version"] == 2
 
 
 def test_an_install_done_earlier_opens_the_gates_that_follow_it() -> None:
@@ -133,19 +134,19 @@ def test_an_install_done_earlier_opens_the_gates_that_follow_it() -> None:
                           {remote.id: [inst("preview", "COMPLETED", remote.id)]})
     assert set(planned) == {"production", "sandbox"}
     assert planned["production"].blocked is None
-    assert planned["production"].body()["gates"] == ["after preview: done"]
+    assert planned["production"].data()["after"]["gates"] == ["after preview: done"]
     assert planned["sandbox"].blocked is None
-    assert planned["sandbox"].body()["gates"] == ["after production: planned"]
+    assert planned["sandbox"].data()["after"]["gates"] == ["after production: planned"]
 
 
 def test_a_gate_on_an_environment_not_installed_blocks_with_its_reason() -> None:
     desired = declared("ACTIVE", {"environment": "preview", "after": ["sandbox"]},
                        {"environment": "production", "after": ["preview"]})
     planned = installs_of(desired, [remote_of(desired, version=1)], None)
-    assert planned["preview"].body()["gates"] == ["after sandbox: not installed"]
+    assert planned["preview"].data()["after"]["gates"] == ["after sandbox: not installed"]
     assert planned["preview"].blocked == ("after sandbox: the same version is not installed "
                                           "there")
-    assert planned["production"].body()["gates"] == ["after preview: blocked"]
+    assert planned["production"].data()["after"]["gates"] == ["after preview: blocked"]
     assert planned["production"].blocked == ("after preview: the same version is not "
                                              "installed there (that install is blocked)")
 
@@ -203,7 +204,7 @@ def test_a_later_pre_run_does_not_hide_a_failed_install() -> None:
                inst("preview", "PREPARING", remote.id, at="2026-01-02T00:00:00.000Z")]
     planned = installs_of(desired, [remote], {remote.id: history})["preview"]
     assert planned.reason is Reason.INSTALL_FAILED
-    assert (planned.before or {})["installation_id"] == "f"
+    assert (planned.data()["before"] or {})["installation_id"] == "f"
 
 
 def test_pending_envs_lists_the_runnable_installs_of_each_package() -> None:
@@ -226,11 +227,11 @@ def test_needs_history_asks_for_the_selected_packages_with_installs_only() -> No
     remote = [remote_of(onboarding), remote_of(launch), remote_of(quiet)]
     ids = {r.name: r.id for r in remote}
     everything = [onboarding, launch, quiet]
-    assert needs_history(everything, remote, settings()) == {ids[NAME], ids["Campaign Launch"]}
-    assert needs_history(everything, remote, settings(targets=("Campaign*",))) == {
+    assert prepare(everything, remote, settings()).histories == {ids[NAME], ids["Campaign Launch"]}
+    assert prepare(everything, remote, settings(targets=("Campaign*",))).histories == {
         ids["Campaign Launch"]}
-    assert needs_history(everything, remote, settings(excludes=("Campaign*",))) == {ids[NAME]}
-    assert needs_history([quiet], remote, settings()) == set()
+    assert prepare(everything, remote, settings(excludes=("Campaign*",))).histories == {ids[NAME]}
+    assert prepare([quiet], remote, settings()).histories == set()
 
 
 def test_needs_history_follows_a_stale_pin_to_our_successor() -> None:
@@ -238,4 +239,4 @@ def test_needs_history_follows_a_stale_pin_to_our_successor() -> None:
     retired = remote_of(desired, status="DISABLED", id="11111111-1111-1111-1111-111111111111")
     successor = remote_of(desired, id="22222222-2222-2222-2222-222222222222")
     pinned = desired.model_copy(update={"id": retired.id})
-    assert needs_history([pinned], [retired, successor], settings()) == {successor.id}
+    assert prepare([pinned], [retired, successor], settings()).histories == {successor.id}

@@ -65,7 +65,7 @@ def test_preparing_never_counts_and_a_failure_is_retried() -> None:
     assert "production" not in planned   # one success is enough: never repeated
     failed = installs(desired, [inst("acme.preview.workfront.com", "INSTALL_FAILED", pid)])
     assert failed["preview"].reason is Reason.INSTALL_FAILED
-    assert failed["production"].body()["gates"] == ["after preview: planned"]
+    assert failed["production"].data()["after"]["gates"] == ["after preview: planned"]
 
 
 def test_another_version_or_package_does_not_count() -> None:
@@ -134,9 +134,9 @@ def test_unchanged_map_and_existing_overwrite() -> None:
 
 def test_target_ids_follow_the_action() -> None:
     edited = edit_map(PRERUN, existing="use", environment="preview", overrides={
-        "TMPL": {"b" * 32: "IGNORE"}, "GROUP": {"d" * 32: "CREATE"}}).translation_map
-    assert edited["TMPL"]["b" * 32].targetId == ""     # IGNORE keeps no stale targetId
-    assert edited["GROUP"]["d" * 32].targetId == ""
+        "TMPL": {"b" * 32: "CREATE"}, "GROUP": {"d" * 32: "IGNORE"}}).translation_map
+    assert edited["TMPL"]["b" * 32].targetId == ""     # CREATE keeps no stale targetId
+    assert edited["GROUP"]["d" * 32].targetId == ""    # nor does IGNORE
     assert PRERUN["GROUP"]["d" * 32].targetId == "2" * 32  # the pre-run is not changed
 
 

@@ -80,7 +80,7 @@ def test_superseded_disable_waits_for_its_successor() -> None:
     declared, old, new = _half_replaced(status_new="ASSEMBLING")
     p = plan([declared], [old, new], settings())
     disable = next(a for a in p.changes if a.kind is ActionKind.DISABLE)
-    assert disable.package_id == old.id and disable.successor_id == new.id
+    assert disable.package_id == old.id and disable.data().get("successor_id") == new.id
 
 
 def test_two_live_versions_without_the_declared_content_stay_ambiguous() -> None:
@@ -100,7 +100,7 @@ def test_a_foreign_same_named_package_is_never_retired() -> None:
 def test_slim_list_items_are_fetched_before_judging() -> None:
     # Without a status, the old version may be a DISABLED one: the planner must ask for the
     # details (needs_detail) instead of guessing and disabling it again.
-    from reconciler.plan.planner import needs_detail
+    from reconciler.plan.prepare import prepare
     declared, old, new = _half_replaced(status_new="ACTIVE")
     slim_old = old.model_copy(update={"status": None})
-    assert needs_detail([declared], [slim_old, new], settings()) >= {slim_old.id}
+    assert prepare([declared], [slim_old, new], settings()).details >= {slim_old.id}

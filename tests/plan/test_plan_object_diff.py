@@ -11,7 +11,8 @@ from reconciler.domain.declared import PackageSpec
 from reconciler.output.renderers import render
 from reconciler.plan.model import ActionKind, DiffOp
 from reconciler.plan.object_diff import object_diffs, top_level
-from reconciler.plan.planner import needs_detail, plan
+from reconciler.plan.planner import plan
+from reconciler.plan.prepare import prepare
 
 ONBOARDING, LAUNCH, OFFBOARDING = "New Agency Onboarding", "Campaign Launch", \
     "New Agency Offboarding"
@@ -32,7 +33,7 @@ def changed(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[PackageSpec, ob
 
 def diffs_of(old: tuple[str, ...], new: tuple[str, ...]) -> list[tuple[str, str, object]]:
     after, listed = changed(old, new)
-    assert needs_detail([after], [listed], settings()) == {listed.id}  # type: ignore[attr-defined]
+    assert prepare([after], [listed], settings()).details == {listed.id}  # type: ignore[attr-defined]
     fetched = listed.model_copy(update={"packageEntities": served(*old)})  # type: ignore
     (action,) = plan([after], [fetched], settings()).actions
     assert action.kind is ActionKind.REPLACE
@@ -58,7 +59,7 @@ def test_added_and_removed_together() -> None:
 
 def test_unchanged_digest_is_never_fetched() -> None:
     same = spec("Agency Templates")
-    assert needs_detail([same], [remote_of(same)], settings()) == set()
+    assert prepare([same], [remote_of(same)], settings()).details == set()
 
 
 def test_objects_a_parent_may_include_are_not_reported_removed() -> None:

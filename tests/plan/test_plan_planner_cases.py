@@ -13,7 +13,8 @@ from reconciler.domain.declared import SourceRef
 from reconciler.errors import UnsafePlan, WfpromoteError
 from reconciler.plan.model import ActionKind, Reason, ReplaceStrategy
 from reconciler.plan.ownership import with_marker
-from reconciler.plan.planner import needs_detail, plan
+from reconciler.plan.planner import plan
+from reconciler.plan.prepare import prepare
 
 NEW_CONTENT = ("New Agency Onboarding", "Campaign Launch")
 
@@ -46,7 +47,7 @@ def test_an_update_carries_before_source_and_origin() -> None:
     s = _at(spec("Pkg", description="new", status="ACTIVE"))
     remote = remote_of(s, description="old  \r\n", source=ENVS["sandbox"])
     (action,) = plan([s], [remote], settings()).actions
-    assert action.before == {"id": remote.id, "name": "Pkg", "description": "old",
+    assert action.data()["before"] == {"id": remote.id, "name": "Pkg", "description": "old",
                              "status": "ACTIVE", "source": ENVS["sandbox"]}
     assert (action.source_env, action.origin) == ("sandbox", "packages/p.yaml:3")
 
@@ -55,7 +56,7 @@ def test_before_keeps_the_raw_status_and_omits_an_unknown_source() -> None:
     s = spec("Pkg")
     remote = remote_of(s, status="assembling", description="Text")
     (action,) = plan([s], [remote], settings()).actions
-    assert action.before == {"id": remote.id, "name": "Pkg", "description": "Text",
+    assert action.data()["before"] == {"id": remote.id, "name": "Pkg", "description": "Text",
                              "status": "ASSEMBLING"}
 
 
@@ -84,9 +85,10 @@ def test_desired_status_of_a_replace(capabilities, status, strategy, desired) ->
     s = spec("Pkg", status=status, entities=NEW_CONTENT)
     extra = {"capabilities": capabilities} if capabilities else {}
     (action,) = plan([s], [remote_of(s, digest="0" * 64)], settings(**extra)).actions
-    assert (action.strategy, action.desired_status) == (strategy, desired)
+    saved = action.data()
+    assert (saved.get("strategy"), saved.get("desired_status")) == (strategy, desired)
     if strategy is ReplaceStrategy.PUT:
-        assert (action.after or {})["status"] == status
+        assert (action.data()["after"] or {})["status"] == status
 
 
 def test_a_replace_without_put_shows_records_in_and_out_only() -> None:
@@ -117,7 +119,7 @@ def test_a_package_still_assembling_is_compared_as_draft_and_said_so() -> None:
     (action,) = p.actions
     assert (action.kind, action.reason) == (ActionKind.UPDATE, Reason.FIELDS_CHANGED)
     assert [(d.path, d.old, d.new) for d in action.diffs] == [("status", "ASSEMBLING", "DRAFT")]
-    assert action.body() == {"status": "DRAFT"}
+    assert action.data()["after"] == {"status": "DRAFT"}
     assert p.warnings == ("package 'Pkg' is still assembling; compared as DRAFT",)
     # Declared another status: the one diff says where it goes, from DRAFT as compared.
     t = spec("Pkg", status="ACTIVE")
@@ -147,7 +149,7 @@ def test_adopting_a_package_of_another_owner_writes_our_marker() -> None:
     assert (action.kind, action.reason) == (ActionKind.UPDATE, Reason.ADOPTED)
     assert [(d.path, d.old, d.new) for d in action.diffs] == [
         ("ownership", "other-team", OWNER)]
-    assert action.after == {"description": with_marker("Kept text", OWNER, s.digest())}
+    assert action.data()["after"] == {"description": with_marker("Kept text", OWNER, s.digest())}
     assert p.warnings == ()
 
 
@@ -190,9 +192,9 @@ def test_the_leftovers_of_an_unfinished_replace_are_disabled_in_full() -> None:
                       key=lambda a: a.package_id or "")
     assert [a.package_id for a in disables] == sorted(o.id for o in olds)
     for action in disables:
-        assert (action.name, action.reason, action.after) == (
+        assert (action.name, action.reason, action.data()["after"]) == (
             "Risk Register", Reason.SUPERSEDED, {"status": "DISABLED"})
-        assert action.before == {"id": action.package_id, "name": "Risk Register",
+        assert action.data()["before"] == {"id": action.package_id, "name": "Risk Register",
                                  "description": "", "status": "ACTIVE",
                                  "source": ENVS["sandbox"]}
     ids = ", ".join(o.id for o in olds)
@@ -210,7 +212,7 @@ def test_several_disables_of_one_name_are_ordered_by_id() -> None:
 
 def test_needs_detail_judges_an_unfinished_replace_without_fetching() -> None:
     declared, olds, new = _half_replaced()
-    assert needs_detail([declared], [*olds, new], settings()) == set()
+    assert prepare([declared], [*olds, new], settings()).details == set()
 
 
 # --- prune -----------------------------------------------------------------------------------
@@ -302,27 +304,27 @@ def test_needs_detail_honours_target_and_exclude() -> None:
     alpha, beta, gamma = spec("Alpha"), spec("Beta"), spec("Gamma")
     listing = [_slim(alpha), _slim(beta), _slim(gamma), _slim(spec("Pruned"))]
     ids = {r.name: r.id for r in listing}
-    assert needs_detail([alpha, beta, gamma], listing, settings(targets=("Alpha", "Beta"))
-                        ) == {ids["Alpha"], ids["Beta"]}
-    assert needs_detail([alpha, beta, gamma], listing, settings(excludes=("Beta",))
-                        ) == {ids["Alpha"], ids["Gamma"], ids["Pruned"]}
-    assert needs_detail([alpha, beta, gamma], listing,
-                        settings(prune="disable", targets=("Alpha", "Pruned"))
-                        ) == {ids["Alpha"], ids["Pruned"]}
+    declared = [alpha, beta, gamma]
+    assert prepare(declared, listing, settings(targets=("Alpha", "Beta"))).details == {
+        ids["Alpha"], ids["Beta"]}
+    assert prepare(declared, listing, settings(excludes=("Beta",))).details == {
+        ids["Alpha"], ids["Gamma"], ids["Pruned"]}
+    assert prepare(declared, listing, settings(prune="disable", targets=(
+        "Alpha", "Pruned"))).details == {ids["Alpha"], ids["Pruned"]}
 
 
 def test_needs_detail_goes_on_past_a_package_to_create() -> None:
     fresh, listed = spec("Fresh"), spec("Listed")
     slim = _slim(listed)
-    assert needs_detail([fresh, listed], [slim], settings(prune="off")) == {slim.id}
+    assert prepare([fresh, listed], [slim], settings(prune="off")).details == {slim.id}
 
 
 def test_needs_detail_under_prune_disable_fetches_only_unknown_statuses() -> None:
     known = remote_of(spec("Known, not declared"))
     unknown = _slim(spec("Unknown, not declared"))
     gone = _slim(spec("Deleted"), deletedAt="2026-01-02T00:00:00.000Z")
-    assert needs_detail([spec("X")], [known, unknown, gone], settings(prune="disable")
-                        ) == {unknown.id}
+    assert prepare([spec("X")], [known, unknown, gone],
+                   settings(prune="disable")).details == {unknown.id}
 
 
 def test_needs_detail_fetches_exactly_the_slim_same_name_versions() -> None:
@@ -333,8 +335,8 @@ def test_needs_detail_fetches_exactly_the_slim_same_name_versions() -> None:
     deleted_slim = _slim(spec("Risk Register"), id=pkg_id("deleted"),
                          deletedAt="2026-01-02T00:00:00.000Z")
     undeclared = _slim(spec("Undeclared"))  # judged for prune in the second round
-    assert needs_detail([declared], [old, new, other, deleted_slim, undeclared], settings()
-                        ) == {old.id, undeclared.id}
+    listing = [old, new, other, deleted_slim, undeclared]
+    assert prepare([declared], listing, settings()).details == {old.id, undeclared.id}
 
 
 def test_a_partial_scope_says_why_by_default() -> None:

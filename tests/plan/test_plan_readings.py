@@ -26,7 +26,8 @@ from reconciler.domain.remote import RemotePackage
 from reconciler.domain.statuses import status_name, text_or_empty
 from reconciler.plan import canonical, fingerprint, readings
 from reconciler.plan.ownership import Marker, parse_marker, split_marker, strip_marker
-from reconciler.plan.planner import needs_detail, needs_history, plan
+from reconciler.plan.planner import plan, plan_prepared
+from reconciler.plan.prepare import prepare
 from reconciler.plan.readings import Reading, Readings, read
 from reconciler.plan.values import freeze
 
@@ -228,19 +229,25 @@ def test_plan_reads_each_remote_package_once(counted: Counter[str]) -> None:
     assert counted == Counter({p.id: 1 for p in remote})
 
 
-def test_one_readings_serves_needs_detail_needs_history_and_plan(
+def test_one_preparation_reads_each_package_once_for_what_to_fetch_and_the_plan(
         counted: Counter[str]) -> None:
     desired, remote = _scenario()
-    made = Readings()
-    wanted = needs_detail(desired, remote, settings(), made)
-    history = needs_history(desired, remote, settings(), made)
-    result = plan(desired, remote, settings(), {}, made)
+    prepared = prepare(desired, remote, settings())
+    result = plan_prepared(prepared, {})
     assert counted == Counter({p.id: 1 for p in remote})
-    # and the answers are those of calls that each read for themselves
-    assert wanted == needs_detail(desired, remote, settings()) == {pkg_id("Slim")}
-    assert history == needs_history(desired, remote, settings()) == \
-        {pkg_id("Installed")}
+    assert prepared.details == {pkg_id("Slim")}
+    assert prepared.histories == {pkg_id("Installed")}
     assert result == plan(desired, remote, settings(), {})
+
+
+def test_a_fetched_record_is_read_once_more_and_the_rest_not_again(
+        counted: Counter[str]) -> None:
+    desired, remote = _scenario()
+    prepared = prepare(desired, remote, settings())
+    slim = next(p for p in remote if p.id == pkg_id("Slim"))
+    full = slim.model_copy(update={"status": "DRAFT"})
+    plan_prepared(prepared.fetched({slim.id: full}), {})
+    assert counted == Counter({p.id: 1 for p in remote}) + Counter({slim.id: 1})
 
 
 def test_needs_detail_asking_again_reads_nothing_twice(counted: Counter[str]) -> None:
@@ -249,5 +256,5 @@ def test_needs_detail_asking_again_reads_nothing_twice(counted: Counter[str]) ->
     declared = spec("Twice")
     live = remote_of(declared, id=pkg_id("live"))
     slim = remote_of(declared, id=pkg_id("slim")).model_copy(update={"status": None})
-    assert needs_detail([declared], [live, slim], settings(), Readings()) == {pkg_id("slim")}
+    assert prepare([declared], [live, slim], settings()).details == {pkg_id("slim")}
     assert counted == Counter({live.id: 1, slim.id: 1})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -16,6 +17,19 @@ from reconciler.output.as_json import render_json
 from reconciler.output.markdown import MIN_BUDGET, render_markdown
 from reconciler.output.saved import plan_from_data, plan_to_data
 from reconciler.output.text import render_text
+from reconciler.plan.changes import (
+    Change,
+    Create,
+    Delete,
+    Disable,
+    Install,
+    NoOp,
+    PackageBody,
+    RemoteState,
+    Replace,
+    ReplaceStrategy,
+    Update,
+)
 from reconciler.plan.model import Action, ActionKind, FieldDiff, Plan, Reason
 from reconciler.plan.planner import plan
 
@@ -116,6 +130,19 @@ def test_no_secret_in_any_rendering(canary: str) -> None:
 
 
 names = st.text(min_size=1, max_size=60)
+def _change(kind: ActionKind, after: dict[str, Any]) -> Change:
+    """A change of ``kind`` carrying ``after``'s name, description and collections."""
+    body = PackageBody(after["name"], after["description"], "https://acme.sb01.workfront.com",
+                       collections=tuple(after["objectCollections"]))
+    before = RemoteState("0" * 32, after["name"], after["description"], "ACTIVE")
+    changes: dict[ActionKind, Change] = {
+        ActionKind.CREATE: Create(body), ActionKind.UPDATE: Update(before, name=body.name),
+        ActionKind.REPLACE: Replace(before, body, ReplaceStrategy.PUT),
+        ActionKind.DISABLE: Disable(before), ActionKind.DELETE: Delete(before),
+        ActionKind.INSTALL: Install("sandbox"), ActionKind.NOOP: NoOp(before)}
+    return changes[kind]
+
+
 kinds = st.sampled_from([ActionKind.CREATE, ActionKind.UPDATE, ActionKind.DISABLE,
                          ActionKind.DELETE, ActionKind.NOOP])
 
@@ -132,9 +159,9 @@ def random_plans(draw: st.DrawFn) -> Plan:
                  "objectCollections": [{"objCode": draw(st.text(max_size=8)), "entities": [
                      {"ID": "a" * 32, "name": draw(st.text(max_size=50))}
                      for _ in range(draw(st.integers(0, 80)))]}]}
-        actions.append(Action(kind=kind, name=name, reason=Reason.MISSING,
+        actions.append(Action(name=name, reason=Reason.MISSING, change=_change(kind, after),
                               package_id=draw(st.none() | st.text(max_size=40)),
-                              after=after, diffs=diffs))
+                              diffs=diffs))
     return Plan(actions=tuple(actions), owner=draw(names), profile="current",
                 desired_digest="", warnings=tuple(draw(st.lists(st.text(max_size=400),
                                                                   max_size=5))))

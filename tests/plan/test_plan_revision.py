@@ -42,9 +42,9 @@ def test_raised_revision_plans_a_replace_in_each_profile() -> None:
         result = plan([new], [remote_at(old, new)], settings(**options))  # type: ignore[list-item]
         (action,) = result.actions
         assert (action.kind, action.reason) == (ActionKind.REPLACE, Reason.REVISION_RAISED)
-        assert action.strategy is not None and action.strategy.value == strategy
+        assert action.data()["strategy"] == strategy
         assert "replace (revision 3 -> 4" in render(result, "text")
-        assert parse_marker((action.after or {})["description"]).revision == 4  # type: ignore
+        assert parse_marker((action.data()["after"] or {})["description"]).revision == 4  # type: ignore
 
 
 def test_revision_and_content_changed_together_is_a_content_change() -> None:

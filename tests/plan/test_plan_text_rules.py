@@ -7,7 +7,8 @@ import pytest
 from plan_factories import OWNER, settings
 
 from reconciler.plan import canonical
-from reconciler.plan.model import Action, ActionKind, Reason
+from reconciler.plan.changes import Disable, RemoteState
+from reconciler.plan.model import Action, Reason
 from reconciler.plan.ownership import Marker, parse_marker, strip_marker, with_marker
 from reconciler.plan.safety import check_not_empty, check_threshold
 from reconciler.plan.selection import Selection
@@ -112,8 +113,9 @@ def test_the_empty_set_verdict_in_full() -> None:
 
 
 def _disables(count: int) -> list[Action]:
-    return [Action(kind=ActionKind.DISABLE, name=f"P{n}", reason=Reason.NOT_DECLARED,
-                   package_id=f"id-{n}") for n in range(count)]
+    return [Action(name=f"P{n}", reason=Reason.NOT_DECLARED, package_id=f"id-{n}",
+                   change=Disable(RemoteState(f"id-{n}", f"P{n}", status="ACTIVE")))
+            for n in range(count)]
 
 
 def test_the_threshold_verdict_in_full() -> None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from support.repos import PackageFiles
+
 from reconciler.clock import Clock, FakeClock
 from reconciler.desired.config import load_config
 from reconciler.desired.loader import load_packages
@@ -19,6 +21,7 @@ from reconciler.errors import WfpromoteError
 from reconciler.plan.ownership import parse_marker
 from reconciler.redact import redact
 from reconciler.run.applying import ApplyRequest, run_apply
+from reconciler.run.settings import load_settings
 from reconciler.simulator.seed import seed_id
 from reconciler.simulator.server import SimulatorHandle
 
@@ -74,7 +77,7 @@ def doc(name: str, objects: tuple[str, ...], status: str = "DRAFT",
 
 
 @dataclass
-class RelRepo:
+class RelRepo(PackageFiles):
     root: Path
     sim: SimulatorHandle
     tokens: bool = False
@@ -100,15 +103,6 @@ class RelRepo:
             f"simulator: {{assembly_seconds: {assembly}}}\n"
             f"environments:\n{envs}\n", encoding="utf-8")
 
-    def put(self, filename: str, *docs: dict[str, Any]) -> None:
-        folder = self.root / "promotions"
-        folder.mkdir(exist_ok=True)
-        (folder / filename).write_text("\n---\n".join(json.dumps(d) for d in docs),
-                                       encoding="utf-8")
-
-    def remove(self, filename: str) -> None:
-        (self.root / "promotions" / filename).unlink(missing_ok=True)
-
     def apply(self, **options: Any) -> tuple[int, str, str]:
         config = load_config(str(self.config_path))
         request = ApplyRequest(auto_approve=True, output_format="json", **options)
@@ -122,7 +116,7 @@ class RelRepo:
         return code, out.getvalue(), err.getvalue()
 
     def declared(self) -> list[Any]:
-        return list(load_packages(load_config(str(self.config_path)), []))
+        return list(load_packages(load_settings(load_config(str(self.config_path))), []))
 
     def packages(self) -> list[Any]:
         return self.sim.state.list_packages()

@@ -21,14 +21,19 @@ from apply_sim import Repo, new_repo, package_doc
 
 from reconciler.clock import FakeClock
 from reconciler.desired.config import load_config
-from reconciler.plan.bodies import post_body
-from reconciler.plan.model import ActionKind
+from reconciler.plan.model import Action, ActionKind, Create, Replace
 from reconciler.run.planning import PlanOptions, make_plan
 from reconciler.simulator.server import SimulatorHandle
 
 StartSim = Callable[..., SimulatorHandle]
 NAME = "Risk Register"
 MISSING = "0123456789abcdef0123456789abcdef"
+
+
+def _post(action: Action) -> dict[str, Any]:
+    """The POST body of a create or a create-then-disable replace."""
+    assert isinstance(action.change, Create | Replace)
+    return action.change.body.post()
 
 
 def _not_disabled(repo: Repo) -> list[Any]:
@@ -40,7 +45,7 @@ def _kill_after_the_replace_posted(repo: Repo) -> str:
     beside the old one. Returns the new version's id."""
     plan = make_plan(load_config(str(repo.config_path)), [], PlanOptions())
     [replace] = [a for a in plan.changes if a.kind is ActionKind.REPLACE]
-    created = repo.sim.state.create_package(post_body(replace.body()), "sandbox")
+    created = repo.sim.state.create_package(_post(replace), "sandbox")
     assert created.status == "ASSEMBLING"
     return created.id
 
@@ -113,7 +118,7 @@ def test_failed_packages_never_make_the_repository_stuck(sim_server: StartSim,
     [good] = repo.live(NAME)
     plan = make_plan(load_config(str(repo.config_path)), [], PlanOptions(replaces=(NAME,)))
     [replace] = plan.changes
-    body = post_body(replace.body())
+    body = _post(replace)
     body["objectCollections"] = [{"objCode": "TMPL", "entities": [{"ID": MISSING}]}]
     for _ in range(3):
         made = repo.sim.state.create_package(body, "sandbox")
@@ -129,7 +134,7 @@ def test_failed_packages_never_make_the_repository_stuck(sim_server: StartSim,
 @pytest.mark.parametrize("legacy", [False, True])
 def test_independent_implementation_refusing_status_changes_of_failed_packages(
         compat: Callable[..., Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        virtual_waits: None, legacy: bool) -> None:
+        legacy: bool) -> None:
     from compat_repo import AGENCY
     from compat_repo import new_repo as compat_repo
     from compat_repo import package_doc as compat_doc
@@ -187,7 +192,7 @@ def test_pruning_a_package_that_is_still_assembling_waits_for_it(
 def _kill_after_the_create_posted(repo: Repo) -> str:
     plan = make_plan(load_config(str(repo.config_path)), [], PlanOptions())
     [create] = plan.changes
-    return repo.sim.state.create_package(post_body(create.body()), "sandbox").id
+    return repo.sim.state.create_package(_post(create), "sandbox").id
 
 
 @pytest.mark.parametrize("profile", ["current", "2023"])

@@ -8,10 +8,19 @@ layout and escaping.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.plan.changes import (
+    Create,
+    Delete,
+    Disable,
+    Install,
+    PackageBody,
+    Replace,
+    ReplaceStrategy,
+)
 from reconciler.plan.model import PRERUN_ACTIONS, Action, ActionKind, DiffOp, Plan, Reason
 from reconciler.plan.ownership import strip_marker
 from reconciler.plan.values import thaw
@@ -55,58 +64,73 @@ def headline(action: Action) -> str:
         change = next((d for d in action.diffs if d.path == "revision"), None)
         if change is not None:
             extra = [f"revision {_number(change.old)} -> {_number(change.new)}"]
-    if action.kind is ActionKind.INSTALL and action.after and action.after.get("version"):
-        extra.append(f"v{action.after['version']}")
-    if action.strategy is not None:
-        extra.append(f"strategy {action.strategy.value}")
-    if action.environment:
-        extra.append(f"into {action.environment}")
-    if action.kind is ActionKind.INSTALL and action.after:
-        extra.extend(str(g) for g in action.after.get("gates") or ())
+    payload = action.change
+    if isinstance(payload, Install) and payload.version:
+        extra.append(f"v{payload.version}")
+    if isinstance(payload, Replace):
+        extra.append(f"strategy {payload.strategy.value}")
+    if isinstance(payload, Install):
+        extra.append(f"into {payload.environment}")
+        extra.extend(payload.gates)
     if action.blocked is not None:
         extra.append("BLOCKED")
     return f"{action.kind.value} ({', '.join(extra)})"
 
 
 def _install(action: Action) -> list[Detail]:
-    body = action.body()
-    lines = [Detail("+", "environment", new=value(action.environment))]
-    if body.get("existing") == "overwrite":
+    change = action.change
+    assert isinstance(change, Install)
+    lines = [Detail("+", "environment", new=value(change.environment))]
+    if change.existing == "overwrite":
         lines.append(Detail("+", "existing", new='"overwrite"'))
-    for code, records in sorted((body.get("overrides") or {}).items()):
+    for code, records in sorted(change.overrides.items()):
         for source_id, what in sorted(records.items()):
             lines.append(Detail("+", f"override {code} {source_id}", new=value(what)))
-    last = action.before or {}
-    if last.get("status"):
-        lines.append(Detail("~", "last install", value(last.get("status")),
+    if change.last is not None and change.last.status:
+        lines.append(Detail("~", "last install", value(change.last.status),
                             value(action.reason.value)))
-    if action.blocked is not None:
-        lines.append(Detail("-", "blocked", old=action.blocked))
+    if change.blocked is not None:
+        lines.append(Detail("-", "blocked", old=change.blocked))
     return lines
 
 
-def _body_lines(body: Mapping[str, Any], source_env: str | None = None) -> list[Detail]:
-    lines: list[Detail] = []
-    for key in ("name", "description", "source", "status", "desired_status"):
-        if key in body:
-            shown = strip_marker(body[key]) if key == "description" else body[key]
-            text = value(shown)
-            if key == "source" and source_env:
-                # Reviewers wrote (and know) the environment's name; the URL says where.
-                text = f"{value(source_env)} ({shown})"
-            # The body's desired_status is PATCHed after assembly: to a reader it is the status.
-            lines.append(Detail("+", "status" if key == "desired_status" else key, new=text))
-    for collection in body.get("objectCollections") or ():
-        for entity in collection.get("entities", ()):
-            label = f"{collection.get('objCode')} {entity.get('ID')}"
-            name = entity.get("name")
-            lines.append(Detail("+", label, new=value(name) if name else None))
-    if "packageEntities" in body:
-        entities = body["packageEntities"] or {}
-        count = sum(len(v) for v in entities.values() if isinstance(v, list))
+def _body_lines(body: PackageBody, put: bool, source_env: str | None) -> list[Detail]:
+    """What a create or replace sends. A PUT carries the status; a new package is given
+    its status after assembly (to a reader it is the status all the same)."""
+    source = value(body.source)
+    if source_env:
+        # Reviewers wrote (and know) the environment's name; the URL says where.
+        source = f"{value(source_env)} ({body.source})"
+    lines = [Detail("+", "name", new=value(body.name)),
+             Detail("+", "description", new=value(strip_marker(body.description))),
+             Detail("+", "source", new=source)]
+    status = body.status if put else body.desired_status
+    if status is not None:
+        lines.append(Detail("+", "status", new=value(status)))
+    if not put or body.definition is None:
+        for collection in body.collections or ():
+            for entity in collection.get("entities", ()):
+                label = f"{collection.get('objCode')} {entity.get('ID')}"
+                name = entity.get("name")
+                lines.append(Detail("+", label, new=value(name) if name else None))
+    if body.definition is not None:
+        entities = body.definition
+        count = sum(len(v) for v in entities.values() if isinstance(v, tuple | list))
         lines.append(Detail("+", "packageEntities", new=f"{count} record(s) in "
                             f"{len(entities)} objCode(s), written with PUT"))
     return lines
+
+
+def _created(action: Action) -> list[Detail]:
+    assert isinstance(action.change, Create)
+    return _body_lines(action.change.body, False, action.source_env)
+
+
+def _replaced(action: Action) -> list[Detail]:
+    change = action.change
+    assert isinstance(change, Replace)
+    put = change.strategy is ReplaceStrategy.PUT
+    return _diff_lines(action) + _body_lines(change.body, put, action.source_env)
 
 
 def _diff_lines(action: Action) -> list[Detail]:
@@ -122,19 +146,22 @@ def _diff_lines(action: Action) -> list[Detail]:
 
 
 def _disable(action: Action) -> list[Detail]:
-    return [Detail("~", "status", value((action.before or {}).get("status")), '"DISABLED"')]
+    assert isinstance(action.change, Disable)
+    return [Detail("~", "status", value(action.change.before.status), '"DISABLED"')]
 
 
 def _delete(action: Action) -> list[Detail]:
     # The header line already names the id: say instead which status goes away with it.
-    status = (action.before or {}).get("status")
+    assert isinstance(action.change, Delete)
+    before = action.change.before
+    status = before.status if before is not None else None
     return [Detail("-", "status", old=value(status) if status else "(not listed)")]
 
 
 _DETAIL: dict[ActionKind, Callable[[Action], list[Detail]]] = {
-    ActionKind.CREATE: lambda a: _body_lines(a.after or {}, a.source_env),
+    ActionKind.CREATE: _created,
     ActionKind.UPDATE: _diff_lines,
-    ActionKind.REPLACE: lambda a: _diff_lines(a) + _body_lines(a.after or {}, a.source_env),
+    ActionKind.REPLACE: _replaced,
     ActionKind.DISABLE: _disable,
     ActionKind.DELETE: _delete,
     ActionKind.INSTALL: _install,

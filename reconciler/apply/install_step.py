@@ -1,0 +1,129 @@
+"""The requests of one install: (a look at the history), pre-run, ``existing`` and the
+overrides applied to the map, install (E7 unchanged, E11 or the 2023 E7 edited), wait, and
+the per-record results."""
+
+from __future__ import annotations
+
+import contextlib
+
+from reconciler.api.protocol import PromotionAPI
+from reconciler.apply.context import StepContext
+from reconciler.apply.poll import (
+    InstallFailed,
+    StepFailed,
+    failed_records,
+    wait_for_installation,
+)
+from reconciler.domain.remote import Installation, RemotePackage
+from reconciler.domain.statuses import installation_phase
+from reconciler.plan.changes import Install
+from reconciler.plan.installs import matching
+from reconciler.plan.model import Action, Reason
+from reconciler.plan.translation import edit_map, ignores_a_created_record, parent_links
+
+
+async def install(action: Action, change: Install, ctx: StepContext) -> None:
+    api = ctx.api_for(action)   # the target environment's client: its credential is read now
+    package_id = ctx.group_ids.get(action.name) or ctx.require_id(action)
+    ctx.package_id = package_id
+    env = change.environment
+    if ctx.recheck_installs and action.reason in (Reason.INSTALL_REQUESTED,
+                                                  Reason.INSTALL_FAILED):
+        # A saved plan may be older than an install made since: never repeat a completed one.
+        history = await api.list_installations(package_id)
+        done = [i for i in matching(history, RemotePackage(id=package_id), api.environment_key)
+                if installation_phase(i.status) == "succeeded"]
+        if done:
+            ctx.say(f"already installed in {env} (installation {done[-1].id})")
+            ctx.details.append(f"already installed (installation {done[-1].id})")
+            return
+    running = change.last.installation_id if change.last else ""
+    if running and change.last and installation_phase(str(change.last.status or "")) \
+            == "running":
+        # An earlier install (one that timed out, say) is still under way: starting another
+        # would race it. Wait for it; only a failure leads to a new install.
+        ctx.say(f"waiting for installation {running}, still running in {env}")
+        try:
+            finished = await wait_for_installation(api, running, clock=ctx.clock,
+                                                   timeout=ctx.install_timeout,
+                                                   policy=ctx.policy, stopping=ctx.stopping)
+        except InstallFailed:
+            ctx.say(f"installation {running} failed; installing again")
+        else:
+            ctx.details.append(f"an earlier installation ({running}) finished")
+            ctx.details.extend(record_results(finished))
+            return
+    ctx.checkpoint()
+    ctx.wrote = True
+    prepared = await api.prepare_installation(package_id)
+    ctx.say(f"pre-run in {env} (installation {prepared.id})")
+    locks = ctx.record_locks.locks_for(env, prepared.translationMap)
+    waited = any(lock.locked() for lock in locks)
+    async with contextlib.AsyncExitStack() as stack:
+        for lock in locks:
+            await stack.enter_async_context(lock)
+        if waited:  # another install changed the target meanwhile
+            ctx.checkpoint()
+            prepared = await api.prepare_installation(package_id)
+            ctx.say(f"pre-run again in {env} (installation {prepared.id})")
+        await _install_prepared(action, change, ctx, api, package_id, prepared)
+
+
+async def _install_prepared(action: Action, change: Install, ctx: StepContext,
+                            api: PromotionAPI, package_id: str, prepared: Installation) -> None:
+    env = change.environment
+    overrides = change.plain_overrides()
+    parents = None
+    if ignores_a_created_record(prepared.translationMap, overrides):
+        # The IGNORE cascade needs the package's own parent links: one read, only then.
+        parents = parent_links((await api.get_package(package_id)).packageEntities)
+    edited = edit_map(prepared.translationMap, existing=change.existing, overrides=overrides,
+                      environment=env, origin=action.origin, parents=parents)
+    ctx.checkpoint()
+    if not edited.changed:
+        await api.install(prepared.id)                    # E7: the pre-run's map as it is
+        installation_id = prepared.id
+    elif api.capabilities.install_with_map:
+        installation_id = await api.install_with_map(     # E11: the edited map
+            package_id, edited.translation_map, exclude_ids=frozenset({prepared.id}))
+    elif api.capabilities.map_in_prerun_install:
+        await api.install(prepared.id, edited.translation_map)   # 2023: E7 took a map
+        installation_id = prepared.id
+    else:
+        raise StepFailed(f"the API profile of {env!r} offers no way to install an edited "
+                         "translation map", hint="drop the overrides and `existing: overwrite`")
+    ctx.say(f"installing (installation {installation_id})")
+    try:
+        done = await wait_for_installation(api, installation_id, clock=ctx.clock,
+                                           timeout=ctx.install_timeout, policy=ctx.policy,
+                                           stopping=ctx.stopping)
+    except InstallFailed as exc:
+        if exc.installation is not None:
+            ctx.details.extend(record_results(exc.installation))
+        raise
+    ctx.details.extend(record_results(done))
+    ctx.say(f"installed in {env}")
+
+
+def record_results(installation: Installation) -> list[str]:
+    """Per-record outcome counts: created, used existing, overwritten, ignored, failed."""
+    counts = {"created": 0, "used existing": 0, "overwritten": 0, "ignored": 0, "failed": 0}
+    for records in installation.translationMap.values():
+        for entry in records.values():
+            status = (entry.installationStatus or "").upper()
+            action = entry.action.upper()
+            if status == "FAILED":
+                counts["failed"] += 1
+            elif action == "IGNORE":
+                counts["ignored"] += 1
+            elif action == "OVERWRITING" or (action == "USEEXISTING"
+                                              and status == "INSTALLED"):
+                # a matched child of an overwritten parent is updated too (reference 2.5),
+                # whichever action the service reports for it
+                counts["overwritten"] += 1
+            elif action == "USEEXISTING":
+                counts["used existing"] += 1
+            else:
+                counts["created"] += 1
+    line = ", ".join(f"{n} {what}" for what, n in counts.items())
+    return [f"records: {line}", *(f"failed: {r}" for r in failed_records(installation))]
