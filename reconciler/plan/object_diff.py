@@ -74,24 +74,24 @@ def object_diffs(spec: PackageSpec, entities: Mapping[str, Any] | None) -> list[
 
     declared = declared_objects(spec)
     served = served_objects(entities)
-    held = top_level(served, declared)
-    for code, ids in declared.items():  # declared objects held as sub-objects count as held
-        for ident in ids.keys() & served.get(code, {}).keys():
-            held.setdefault(code, {})[ident] = served[code][ident]
-    tree = DeepDiff(held, declared, view="tree", threshold_to_diff_deeper=0).tree
+    # (DeepDiff keeps its tree whatever view it is asked for.)
+    tree = DeepDiff(top_level(served, declared), declared, threshold_to_diff_deeper=0).tree
     out: list[FieldDiff] = []
     for level in tree.get("dictionary_item_added", ()):
-        out += _objects(level, level.t2, DiffOp.ADD)
+        # a declared object the service holds (as a sub-object too) is not added
+        out += _objects(level, level.t2, DiffOp.ADD, held=served)
     for level in tree.get("dictionary_item_removed", ()):
         out += _objects(level, level.t1, DiffOp.REMOVE)
     return sorted(out, key=lambda d: (d.op is DiffOp.ADD, d.path))
 
 
-def _objects(level: Any, value: Any, op: DiffOp) -> list[FieldDiff]:
-    """The objects one reported key stands for: one object, or every object of an objCode."""
-    keys = level.path(output_format="list", use_t2=op is DiffOp.ADD)
+def _objects(level: Any, value: Any, op: DiffOp, held: Objects | None = None
+             ) -> list[FieldDiff]:
+    """The objects one reported key stands for (one object, or every object of an objCode),
+    but those in ``held``."""
+    keys = level.path(output_format="list")  # mapping keys: the same on either side
     found = value.items() if len(keys) == 1 else [(keys[1], value)]
     added = op is DiffOp.ADD
     return [FieldDiff(f"objects.{keys[0]}[{ident}]", None if added else name,
                       name if added else None, op=op)
-            for ident, name in found]
+            for ident, name in found if ident not in (held or {}).get(keys[0], {})]
