@@ -13,7 +13,7 @@ import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock, RealClock
@@ -22,9 +22,12 @@ from reconciler.domain.declared import Config, PackageSpec
 from reconciler.domain.remote import Installation, RemotePackage
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan_prepared
-from reconciler.plan.prepare import prepare
+from reconciler.plan.prepare import Preparation, prepare
 from reconciler.plan.settings import PlanSettings
 from reconciler.run.settings import load_settings
+
+if TYPE_CHECKING:
+    from reconciler.plan.matrix import Matrix
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -151,6 +154,7 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
         histories.update(await fetch_histories(api, missing, config.concurrency))
     fetched = clock.monotonic()
     result = plan_prepared(prepared, histories)
+    result = dataclasses.replace(result, picture=picture_of(config, result, prepared, histories))
     done = clock.monotonic()
     timings = {"list": listed - started if listing_seconds is None else listing_seconds,
                "fetch": fetched - listed, "diff": done - fetched}
@@ -163,6 +167,29 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     # '/' on every platform: a plan saved on a Windows laptop applies in Linux CI.
     paths = tuple(p.replace(os.sep, "/") if os.sep != "/" else p for p in options.paths)
     return dataclasses.replace(result, timings=timings, paths=paths)
+
+
+def package_files(config: Config, specs: Sequence[PackageSpec]) -> dict[str, str]:
+    """Package name -> its file relative to the repository root (the config's directory),
+    with '/' on every platform: what the HTML page links."""
+    root = os.path.abspath(config.root)
+    out = {}
+    for spec in specs:
+        if spec.origin is not None:
+            path = os.path.relpath(os.path.abspath(spec.origin.file), root)
+            out[spec.name] = path.replace(os.sep, "/")
+    return out
+
+
+def picture_of(config: Config, result: Plan, prepared: Preparation,
+               histories: Mapping[str, Sequence[Installation]]) -> Matrix:
+    """The promotion matrix of this plan (what the pull-request comment draws): the same
+    cells as ``status``, from the histories the plan read (those of packages that declare
+    installs)."""
+    from reconciler.plan.matrix import matrix_of
+
+    return matrix_of(result, prepared.desired, prepared.listing, histories, prepared.settings,
+                     package_files(config, prepared.desired))
 
 
 def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,

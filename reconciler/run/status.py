@@ -14,8 +14,9 @@ from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock
 from reconciler.domain.declared import Config, PackageSpec
 from reconciler.plan.identity import match_packages
-from reconciler.plan.matrix import Matrix, build_matrix
-from reconciler.run.planning import PlanOptions, fetch_histories, plan_settings
+from reconciler.plan.matrix import Matrix, matrix_of
+from reconciler.plan.planner import plan
+from reconciler.run.planning import PlanOptions, fetch_histories, package_files, plan_settings
 
 
 async def read_matrix(config: Config, specs: Sequence[PackageSpec],
@@ -25,7 +26,9 @@ async def read_matrix(config: Config, specs: Sequence[PackageSpec],
     live = {m.remote.id for m in match_packages(specs, remote, config.owner)
             if m.remote is not None}
     histories = await fetch_histories(api, live, config.concurrency)
-    return build_matrix(specs, remote, histories, plan_settings(config, api, PlanOptions(), ""))
+    settings = plan_settings(config, api, PlanOptions(), "")
+    return matrix_of(plan(specs, remote, settings, histories), specs, remote, histories,
+                     settings, package_files(config, specs))
 
 
 def status_matrix(config: Config, *, allow_simulator: bool, clock: Clock) -> Matrix:
