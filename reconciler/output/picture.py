@@ -40,7 +40,7 @@ LOOKS: Mapping[str, Look] = {
     "installed": Look("✓", "#cfe8d5", "solid"),
     "pending": Look("→", "#fff1b8", "dashed"),
     "blocked": Look("✕", "#f6c6c6", "double"),
-    "soaking": Look("⏳", "#d4e4fa", "dotted"),
+    "soaking": Look("◔", "#d4e4fa", "dotted"),
     "failed": Look("✗", "#e8a0a0", "solid"),
     "running": Look("…", "#e6e6e6", "dashed"),
     "none": Look("–", "#ffffff", "none"),
@@ -124,7 +124,8 @@ def mermaid(matrix: Matrix, budget: int = MERMAID_BUDGET) -> str:
     body = []
     for number, env in enumerate(envs):
         kind = matrix.kinds.get(env)
-        title = mermaid_text(_clip(env)) + (f" #183; {mermaid_text(kind)}" if kind else "")
+        title = mermaid_text(_clip(env)) + (f" #183; {mermaid_text(kind)}"
+                                            if kind and kind != env else "")
         body.append(f'  subgraph e{number}["{title}"]')
         body.append("    direction TB")
         body += groups[env] or [f'    empty{number}["(no package)"]:::none']
@@ -199,7 +200,8 @@ def html_page(matrix: Matrix, *, link_base: str | None = None,
     envs = ordered_environments(matrix)
     head_cells = "".join(
         f'<th scope="col">{_e(env)}'
-        + (f"<br><small>{_e(matrix.kinds[env])}</small>" if env in matrix.kinds else "")
+        + (f"<br><small>{_e(matrix.kinds[env])}</small>"
+           if matrix.kinds.get(env, env) != env else "")
         + "</th>" for env in envs)
     rows = []
     for row in matrix.rows:

@@ -20,8 +20,8 @@ from reconciler.plan.matrix import Cell, Matrix, Row
 from reconciler.plan.model import Plan
 
 NASTY = 'Q3 "Launch" [beta] <b>x</b> & `co` #1;\n%% end ``` |'
-ENVS = ("production", "sandbox", "preview")        # config order is not promotion order
-KINDS = {"sandbox": "sandbox", "preview": "preview", "production": "production"}
+ENVS = ("prod", "sandbox", "uat")        # config order is not promotion order
+KINDS = {"sandbox": "sandbox", "uat": "preview", "prod": "production"}
 
 
 def cell(state: str, *, declared: bool = True, version: int | None = 3,
@@ -34,21 +34,21 @@ def all_states() -> Matrix:
     none = Cell("none", False)
     rows = (
         Row("Campaign Launch", "p1", "ACTIVE", 3,
-            {"sandbox": none, "preview": cell("installed"),
-             "production": cell("soaking", reason="3h 20m left of a 4h soak in preview")},
+            {"sandbox": none, "uat": cell("installed"),
+             "prod": cell("soaking", reason="3h 20m left of a 4h soak in preview")},
             "promotions/launch.yaml", 4),
         Row(NASTY, "p2", "TESTING", 1,
-            {"sandbox": none, "preview": cell("installed", reason="pending"),
-             "production": cell("blocked", reason="a TESTING package cannot go to production")},
+            {"sandbox": none, "uat": cell("installed", reason="pending"),
+             "prod": cell("blocked", reason="a TESTING package cannot go to production")},
             "promotions/q3 <odd>.yaml", 1),
         Row("Offboarding", None, None, None,
-            {"sandbox": none, "preview": cell("pending", reason="install_requested",
+            {"sandbox": none, "uat": cell("pending", reason="install_requested",
                                               version=None, at=None),
-             "production": cell("blocked", reason="after preview", version=None, at=None)},
+             "prod": cell("blocked", reason="after preview", version=None, at=None)},
             "promotions/off.yaml", 1),
         Row("Retry", "p4", "ACTIVE", 2,
-            {"sandbox": none, "preview": cell("failed", reason="pending"),
-             "production": cell("running", declared=False)}, None, None),
+            {"sandbox": none, "uat": cell("failed", reason="pending"),
+             "prod": cell("running", declared=False)}, None, None),
     )
     return Matrix("acme", "current", ENVS, rows, KINDS)
 
@@ -62,8 +62,7 @@ def test_the_graph_has_every_state_in_words_and_promotion_order() -> None:
     assert block.startswith("```mermaid\nflowchart LR\n") and block.endswith("```\n")
     # boxes in promotion order (by kind), joined by arrows
     assert [m for m in re.findall(r'subgraph (e\d)\["([^"]*)"\]', block)] == [
-        ("e0", "sandbox #183; sandbox"), ("e1", "preview #183; preview"),
-        ("e2", "production #183; production")]
+        ("e0", "sandbox"), ("e1", "uat #183; preview"), ("e2", "prod #183; production")]
     assert "e0 --> e1" in block and "e1 --> e2" in block
     text = " ".join(labels(block))
     for words in ("installed v3", "pending", "blocked: a TESTING package cannot go to "
@@ -107,7 +106,7 @@ def test_many_packages_are_cut_by_whole_packages_within_the_budget() -> None:
 def test_status_markdown_has_the_graph_and_the_table() -> None:
     text = render_markdown(all_states())
     assert text.index("```mermaid") < text.index("| PACKAGE |")
-    assert "✓ installed" in text and "⏳ soaking" in text
+    assert "✓ installed" in text and "◔ soaking" in text
     assert NASTY.splitlines()[0] not in text     # the table escapes it too
 
 
@@ -123,7 +122,7 @@ def test_the_page_escapes_links_and_needs_no_network() -> None:
                     "https://github.com/o/r/blob/abc/promotions/off.yaml#L1"}
     # each state has its own symbol and border: it reads without colour
     for state, symbol in (("installed", "✓"), ("pending", "→"), ("blocked", "✕"),
-                          ("soaking", "⏳"), ("failed", "✗"), ("running", "…")):
+                          ("soaking", "◔"), ("failed", "✗"), ("running", "…")):
         assert re.search(rf'<td class="s-{state}" data-state="{state}"><span class="sym" '
                          rf'aria-hidden="true">{symbol}</span>{state}', page), state
     borders = re.findall(r"\.s-(\w+)\{background:[^;]+;border-style:(\w+)\}", page)
