@@ -65,8 +65,10 @@ def words(cell: Cell) -> str:
         failed = f"failed ({cell.outcome})" if cell.state == "failed" and cell.outcome \
             else cell.state
         return failed + version + (", next apply retries" if cell.reason == "pending" else "")
-    if cell.state in ("blocked", "soaking"):
-        return f"{cell.state}: {cell.reason}" if cell.reason else cell.state
+    if cell.state == "soaking":      # the reason says it: "soaking in preview: 3h left of 4h"
+        return cell.reason or "soaking"
+    if cell.state == "blocked":
+        return f"blocked: {cell.reason}" if cell.reason else "blocked"
     if cell.state == "pending":
         return "pending"
     return "not declared"

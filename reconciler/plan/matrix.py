@@ -18,6 +18,7 @@ from reconciler.plan.installs import last_outcome
 from reconciler.plan.model import ActionKind, Plan
 from reconciler.plan.planner import plan
 from reconciler.plan.settings import PlanSettings
+from reconciler.plan.soak import SOAK_WORD
 
 STATUS_VERSION = "1.0"
 
@@ -48,7 +49,7 @@ class Cell:
         if self.state == "blocked":
             return f"blocked: {self.reason}"
         if self.state == "soaking":
-            return f"soaking: {self.reason}"
+            return self.reason or "soaking"
         return "pending" if self.state == "pending" else "-"
 
 
@@ -127,7 +128,9 @@ def matrix_of(planned: Plan, specs: Sequence[PackageSpec], remote: Sequence[Remo
                          outcome=inst.status if inst else None,
                          installation_id=inst.id if inst else None)
             if action is not None and action.blocked is not None:
-                cell = replace(shown, state="blocked", reason=action.blocked)
+                cell = replace(shown, reason=action.blocked,
+                               state="soaking" if action.blocked.startswith(SOAK_WORD)
+                               else "blocked")
             elif action is not None and phase in ("failed", "running"):
                 cell = replace(shown, state=phase, reason="pending")
             elif action is not None and phase == "succeeded":

@@ -58,7 +58,7 @@ def environment_urls(config: Config) -> dict[str, str]:
 
 
 def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
-                  digest: str) -> PlanSettings:
+                  digest: str, now: float | None = None) -> PlanSettings:
     from reconciler.desired.loader import covers_packages
 
     complete = covers_packages(load_settings(config), options.paths)
@@ -73,6 +73,7 @@ def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
         small_set_percent=config.safety.small_set_percent, desired_digest=digest,
         complete_scope=complete, scope_reason=None if complete else PARTIAL_REASON,
         environment_kinds={name: env.kind for name, env in config.environments.items()},
+        now=now,
         reinstall=frozenset(options.reinstall))
 
 
@@ -137,7 +138,7 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     from reconciler.desired.loader import declared_digest
 
     check_reinstall(config, options)  # a typo fails before any request
-    settings = plan_settings(config, api, options, declared_digest(specs))
+    settings = plan_settings(config, api, options, declared_digest(specs), clock.now())
     started = clock.monotonic()
     remote = list(listing) if listing is not None else await api.list_packages()
     listed = clock.monotonic()

@@ -20,13 +20,13 @@ from reconciler.run.planning import PlanOptions, fetch_histories, package_files,
 
 
 async def read_matrix(config: Config, specs: Sequence[PackageSpec],
-                      clients: Mapping[str, PromotionAPI]) -> Matrix:
+                      clients: Mapping[str, PromotionAPI], now: float | None = None) -> Matrix:
     api = clients[config.listing_environment()]
     remote = await api.list_packages()
     live = {m.remote.id for m in match_packages(specs, remote, config.owner)
             if m.remote is not None}
     histories = await fetch_histories(api, live, config.concurrency)
-    settings = plan_settings(config, api, PlanOptions(), "")
+    settings = plan_settings(config, api, PlanOptions(), "", now)
     return matrix_of(plan(specs, remote, settings, histories), specs, remote, histories,
                      settings, package_files(config, specs))
 
@@ -41,6 +41,6 @@ def status_matrix(config: Config, *, allow_simulator: bool, clock: Clock) -> Mat
     async def run() -> Matrix:
         async with open_clients(config, allow_simulator=allow_simulator,
                                 clock=clock) as clients:
-            return await read_matrix(config, specs, clients)
+            return await read_matrix(config, specs, clients, clock.now())
 
     return asyncio.run(run())

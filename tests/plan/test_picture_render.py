@@ -35,7 +35,7 @@ def all_states() -> Matrix:
     rows = (
         Row("Campaign Launch", "p1", "ACTIVE", 3,
             {"sandbox": none, "uat": cell("installed"),
-             "prod": cell("soaking", reason="3h 20m left of a 4h soak in preview")},
+             "prod": cell("soaking", reason="soaking in uat: 3h 20m left of 4h")},
             "promotions/launch.yaml", 4),
         Row(NASTY, "p2", "TESTING", 1,
             {"sandbox": none, "uat": cell("installed", reason="pending"),
@@ -66,7 +66,7 @@ def test_the_graph_has_every_state_in_words_and_promotion_order() -> None:
     assert "e0 --> e1" in block and "e1 --> e2" in block
     text = " ".join(labels(block))
     for words in ("installed v3", "pending", "blocked: a TESTING package cannot go to "
-                  "production", "soaking: 3h 20m left of a 4h soak in preview",
+                  "production", "soaking in uat: 3h 20m left of 4h",
                   "failed (FAILED) v3", "running v3", "next apply installs again"):
         assert mermaid_text(words) in text, words
     for state in ("installed", "pending", "blocked", "soaking", "failed", "running"):
