@@ -46,15 +46,16 @@ def _days_from_civil(year: int, month: int, day: int) -> int:
 
 
 def duration_text(seconds: float) -> str:
-    """``3h 20m``, ``2d 4h``, ``45m``, ``less than a minute``: rounded up to the minute."""
+    """``3h 20m``, ``2d 5h``, ``45m``, ``less than a minute``: rounded up (to the minute, or
+    to the hour from a day on), so the time left is never said to be shorter than it is."""
     minutes = int(-(-seconds // 60))
     if minutes <= 0:
         return "less than a minute"
-    days, rest = divmod(minutes, 1_440)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "",
-             f"{mins}m" if mins and not days else ""]
-    return " ".join(p for p in parts if p) or "1m"
+    if minutes >= 1_440:
+        days, hours = divmod(-(-minutes // 60), 24)
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    hours, mins = divmod(minutes, 60)
+    return " ".join(p for p in (f"{hours}h" if hours else "", f"{mins}m" if mins else "") if p)
 
 
 def soak_gate(gate: str, soak: int, state: str, held_since: str | None,
