@@ -4,7 +4,7 @@ same version long enough."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -17,7 +17,7 @@ from reconciler.domain.declared import InstallStep, duration_seconds
 from reconciler.plan.soak import duration_text, epoch_seconds, soak_gate
 
 AT = "2026-01-01T00:00:00.000Z"
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp()
+T0 = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("30m", 1_800), ("4h", 14_400),
