@@ -18,7 +18,7 @@ from reconciler.plan.installs import last_outcome
 from reconciler.plan.model import ActionKind, Plan
 from reconciler.plan.planner import plan
 from reconciler.plan.settings import PlanSettings
-from reconciler.plan.soak import SOAK_WORD
+from reconciler.plan.soak import only_soaking
 
 STATUS_VERSION = "1.0"
 
@@ -129,7 +129,7 @@ def matrix_of(planned: Plan, specs: Sequence[PackageSpec], remote: Sequence[Remo
                          installation_id=inst.id if inst else None)
             if action is not None and action.blocked is not None:
                 cell = replace(shown, reason=action.blocked,
-                               state="soaking" if action.blocked.startswith(SOAK_WORD)
+                               state="soaking" if only_soaking(action.blocked)
                                else "blocked")
             elif action is not None and phase in ("failed", "running"):
                 cell = replace(shown, state=phase, reason="pending")

@@ -12,6 +12,11 @@ import re
 
 SOAK_WORD = "soaking"       # a blocked reason starting with it: only a soak is not over yet
 
+def only_soaking(blocked: str | None) -> bool:
+    """A blocked reason that says only a soak is not over yet."""
+    return blocked is not None and blocked.startswith(SOAK_WORD)
+
+
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"
                   r"(Z|[+-]\d{2}:?\d{2})?$")
 
