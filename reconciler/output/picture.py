@@ -2,12 +2,14 @@
 graph for Markdown (GitHub and GitLab draw it) and as one self-contained HTML page.
 
 The graph: one box per environment, in promotion order (sandbox, preview, production, as
-the config's kinds say; config order within a kind), joined by arrows; inside each box one
-node per package that is declared or installed there, with its state in words and a symbol
-(colour only adds to them). User text never reaches Mermaid's syntax: node ids are made up
-here, every label character outside a small safe set is written as a Mermaid entity code
-(``#34;``), so quotes, brackets, ``<``, ``&``, backticks and newlines stay text. The graph
-is cut by whole packages to a byte budget, with a last node saying how many were left out.
+the config's kinds say; config order within a kind), top to bottom, joined by arrows; inside
+each box one node per package that is declared or installed there, with its state in words
+and a symbol (colour only adds to them), COLUMNS to a row (invisible ``~~~`` links wrap
+them, so many packages make a taller picture, not one too wide to read). User text never
+reaches Mermaid's syntax: node ids are made up here, every label character outside a small
+safe set is written as a Mermaid entity code (``#34;``), so quotes, brackets, ``<``, ``&``,
+backticks and newlines stay text. The graph is cut by whole packages to a byte budget, with
+a last node saying how many were left out.
 
 The page: no script, no network (a Content-Security-Policy forbids both), inline CSS, every
 text HTML-escaped; states read in grey too (symbol, word, border style).
@@ -27,6 +29,7 @@ KIND_ORDER = {"sandbox": 0, "preview": 1, "production": 2}
 MERMAID_BUDGET = 12_000        # bytes of one graph: well under the comment's 65,536
 MAX_NODES = 120                # GitHub's Mermaid gets slow and cramped beyond this
 MAX_LABEL = 60                 # characters of a name or a reason in a node
+COLUMNS = 4                    # nodes side by side in an environment's box, then a new row
 
 
 @dataclass(frozen=True)
@@ -103,19 +106,20 @@ def _shown(cell: Cell) -> bool:
 def mermaid(matrix: Matrix, budget: int = MERMAID_BUDGET) -> str:
     """A fenced ``mermaid`` block of at most ``budget`` UTF-8 bytes (whole packages cut)."""
     envs = ordered_environments(matrix)
-    head = ["```mermaid", "flowchart LR"]
+    head = ["```mermaid", "flowchart TB"]
     head += [f"  classDef {state} fill:{look.css},stroke:#333,stroke-width:1px,color:#000"
              + ("" if look.border in ("solid", "none") else ",stroke-dasharray:4 3")
              for state, look in LOOKS.items()]
     groups: dict[str, list[str]] = {env: [] for env in envs}
     nodes = 0
     used = utf8_size("\n".join(head)) + 400 + 120 * len(envs)   # boxes, arrows, the note
+    per_node = 24                                               # its invisible row link
     left_out = 0
     for index, row in enumerate(matrix.rows):
         lines = [(env, f'    p{index}e{envs.index(env)}["{_node_label(row, row.cells[env])}"]'
                        f":::{row.cells[env].state if row.cells[env].state in LOOKS else 'none'}")
                  for env in envs if env in row.cells and _shown(row.cells[env])]
-        size = sum(utf8_size(line) + 1 for _, line in lines)
+        size = sum(utf8_size(line) + 1 + per_node for _, line in lines)
         if left_out or used + size > budget or nodes + len(lines) > MAX_NODES:
             left_out += 1
             continue
@@ -131,6 +135,8 @@ def mermaid(matrix: Matrix, budget: int = MERMAID_BUDGET) -> str:
         body.append(f'  subgraph e{number}["{title}"]')
         body.append("    direction TB")
         body += groups[env] or [f'    empty{number}["(no package)"]:::none']
+        ids = [line.split("[", 1)[0].strip() for line in groups[env]]
+        body += [f"    {ids[k - COLUMNS]} ~~~ {ids[k]}" for k in range(COLUMNS, len(ids))]
         body.append("  end")
     body += [f"  e{i} --> e{i + 1}" for i in range(len(envs) - 1)]
     if left_out:

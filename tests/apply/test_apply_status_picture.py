@@ -29,7 +29,7 @@ CHROMIUM = next((p for p in (os.environ.get("WFPROMOTE_CHROMIUM"), shutil.which(
                  if p), None)
 NO_CHROMIUM = ("Chromium is not installed: apt-get install -y chromium (CI does it in "
                ".ci/run), or set WFPROMOTE_CHROMIUM to a Chrome/Chromium binary")
-CONSOLE = re.compile(r":CONSOLE[:(]\d*\)?\] (.*)")
+CONSOLE = re.compile(r":CONSOLE[:(]\d*\)?\] \"?(.*?)\"?(?:, source: .*)?$", re.MULTILINE)
 
 
 def doc(name: str, template: str, status: str, install: list[dict[str, Any]]) -> dict[str, Any]:
@@ -141,3 +141,53 @@ def test_status_pictures_end_to_end(profile: str, sim_server: Callable[..., Simu
     assert console == [], console
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5_000
     print(f"\nscreenshot of the status page: {shot} ({len(page.encode())} bytes of HTML)")
+
+
+# e.g. node_modules/mermaid/dist/mermaid.min.js after npm install mermaid
+MERMAID_JS = os.environ.get("WFPROMOTE_MERMAID_JS")
+
+
+@pytest.mark.skipif(CHROMIUM is None or not MERMAID_JS,
+                    reason="set WFPROMOTE_MERMAID_JS to mermaid.min.js (npm install mermaid) "
+                           "and install Chromium to draw the graphs with Mermaid itself")
+def test_mermaid_itself_draws_the_graphs(tmp_path: Path) -> None:
+    """The graphs (every state, hostile names, a cut one, an empty one) parse and render in
+    Mermaid under its strict security level, as GitHub runs it; no console error."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "plan"))
+    from test_picture_render import all_states
+
+    from reconciler.output.picture import mermaid
+    from reconciler.plan.matrix import Matrix, Row
+
+    states = all_states()
+    many = tuple(Row(f'P{i} "x" <y> & [z]', f"id{i}", "ACTIVE", 1, states.rows[0].cells)
+                 for i in range(300))
+    blocks = [mermaid(states), mermaid(Matrix("a", "current", states.environments, many,
+                                              states.kinds)),
+              mermaid(Matrix("a", "current", states.environments, (), states.kinds))]
+    codes = [b.split("\n", 1)[1].rsplit("```", 1)[0] for b in blocks]
+    assert MERMAID_JS is not None
+    script = Path(MERMAID_JS).resolve()
+    page = tmp_path / "mermaid.html"
+    page.write_text(
+        "<!DOCTYPE html><meta charset=utf-8>"
+        f"<script src=\"{script.as_uri()}\"></script><div id=out></div><script>"
+        f"const codes = {json.dumps(codes)};"
+        "mermaid.initialize({startOnLoad: false, securityLevel: 'strict'});"
+        "(async () => { for (let i = 0; i < codes.length; i++) {"
+        "  try { await mermaid.parse(codes[i]); const r = await mermaid.render('g' + i, codes[i]);"
+        "    document.getElementById('out').insertAdjacentHTML('beforeend', r.svg);"
+        "    console.log('drawn ' + i);"
+        "  } catch (e) { console.error('failed ' + i + ': ' + e.message); } } })();"
+        "</script>", encoding="utf-8")
+    shot = ROOT / "build" / "status-graph.png"
+    shot.parent.mkdir(exist_ok=True)
+    _, console = chromium("--virtual-time-budget=10000", "--allow-file-access-from-files",
+                          f"--screenshot={shot}", "--window-size=1400,2400",
+                          page.as_uri(), profile_dir=tmp_path / "profile")
+    assert [m for m in console if not m.startswith("drawn")] == [], console
+    assert sorted(m for m in console if m.startswith("drawn")) == \
+        [f"drawn {i}" for i in range(len(codes))]
+    print(f"\nthe graphs as Mermaid draws them: {shot}")

@@ -59,7 +59,7 @@ def labels(block: str) -> list[str]:
 
 def test_the_graph_has_every_state_in_words_and_promotion_order() -> None:
     block = mermaid(all_states())
-    assert block.startswith("```mermaid\nflowchart LR\n") and block.endswith("```\n")
+    assert block.startswith("```mermaid\nflowchart TB\n") and block.endswith("```\n")
     # boxes in promotion order (by kind), joined by arrows
     assert [m for m in re.findall(r'subgraph (e\d)\["([^"]*)"\]', block)] == [
         ("e0", "sandbox"), ("e1", "uat #183; preview"), ("e2", "prod #183; production")]
