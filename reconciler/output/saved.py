@@ -44,7 +44,7 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "safety": plan.verdict.data() if plan.verdict else None,
         "prerun": [p.data() for p in plan.previews],
         "timings": {k: round(v, 6) for k, v in plan.timings.items()},
-        **({"picture": plan.picture.data()} if plan.picture is not None else {}),
+        **({"picture": plan.picture.data(compact=True)} if plan.picture is not None else {}),
     }
 
 

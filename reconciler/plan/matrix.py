@@ -53,6 +53,9 @@ class Cell:
         return "pending" if self.state == "pending" else "-"
 
 
+EMPTY = Cell("none", False)   # neither declared nor installed
+
+
 @dataclass(frozen=True)
 class Row:
     name: str
@@ -72,13 +75,16 @@ class Matrix:
     rows: tuple[Row, ...]
     kinds: Mapping[str, str] = field(default_factory=dict)   # environment -> kind
 
-    def data(self) -> dict[str, Any]:
+    def data(self, *, compact: bool = False) -> dict[str, Any]:
+        """The status document; ``compact`` (a saved plan's picture) leaves out the cells
+        that are neither declared nor installed, which :meth:`from_data` fills in again."""
         return {"format_version": STATUS_VERSION, "owner": self.owner, "profile": self.profile,
                 "environments": list(self.environments),
                 "kinds": {e: self.kinds[e] for e in self.environments if e in self.kinds},
                 "packages": [{"name": r.name, "package_id": r.package_id, "status": r.status,
                               "version": r.version, "file": r.file, "line": r.line,
-                              "cells": {e: c.data() for e, c in r.cells.items()}}
+                              "cells": {e: c.data() for e, c in r.cells.items()
+                                        if not compact or c != EMPTY}}
                              for r in self.rows]}
 
     @classmethod
@@ -88,7 +94,8 @@ class Matrix:
                    tuple(str(e) for e in data["environments"]),
                    tuple(Row(str(p["name"]), p.get("package_id"), p.get("status"),
                              p.get("version"),
-                             {str(e): Cell(**c) for e, c in p["cells"].items()},
+                             {str(e): Cell(**p["cells"][e]) if e in p["cells"] else EMPTY
+                              for e in data["environments"]},
                              p.get("file"), p.get("line"))
                          for p in data["packages"]),
                    {str(k): str(v) for k, v in (data.get("kinds") or {}).items()})

@@ -143,7 +143,7 @@ def test_a_saved_plan_carries_its_picture_and_the_comment_draws_it() -> None:
     assert "blocked: a TESTING package" in comment
     small = render_plan_markdown(again, budget=4_000)  # a quarter of it is too little
     assert "```mermaid" not in small and utf8_size(small) <= 4_000
-    broken = dict(data, picture={"owner": "a", "profile": "b", "environments": [],
+    broken = dict(data, picture={"owner": "a", "profile": "b", "environments": ["e"],
                                  "packages": [{"name": "x", "cells": {"e": {"nope": 1}}}]})
     with pytest.raises(StalePlan, match="picture is malformed"):
         plan_from_data(broken)
@@ -155,3 +155,10 @@ def test_no_picture_when_nothing_is_declared_anywhere(tmp_path: Path) -> None:
                     KINDS)
     plan = Plan((), "acme", "current", "0" * 64, picture=matrix)
     assert "mermaid" not in render_plan_markdown(plan)
+
+
+def test_the_saved_picture_leaves_out_empty_cells() -> None:
+    data = plan_to_data(Plan((), "acme", "current", "0" * 64, picture=all_states()))
+    cells = [p["cells"] for p in data["picture"]["packages"]]
+    assert all("sandbox" not in c for c in cells) and all("uat" in c for c in cells)
+    assert plan_from_data(json.loads(json.dumps(data))).picture == all_states()
