@@ -18,7 +18,7 @@ from reconciler.plan.installs import last_outcome
 from reconciler.plan.model import ActionKind, Plan
 from reconciler.plan.planner import plan
 from reconciler.plan.settings import PlanSettings
-from reconciler.plan.soak import only_soaking
+from reconciler.plan.soak import left_text, only_soaking, soak_left
 
 STATUS_VERSION = "1.0"
 
@@ -134,10 +134,12 @@ def matrix_of(planned: Plan, specs: Sequence[PackageSpec], remote: Sequence[Remo
                          at=(inst.updatedAt or inst.registeredAt) if inst else None,
                          outcome=inst.status if inst else None,
                          installation_id=inst.id if inst else None)
-            if action is not None and action.blocked is not None:
-                cell = replace(shown, reason=action.blocked,
-                               state="soaking" if only_soaking(action.blocked)
-                               else "blocked")
+            if action is not None and only_soaking(action.blocked):
+                cell = replace(shown, state="soaking",
+                               reason=_time_left(spec, env, package, histories, urls,
+                                                 settings.now) or action.blocked)
+            elif action is not None and action.blocked is not None:
+                cell = replace(shown, state="blocked", reason=action.blocked)
             elif action is not None and phase in ("failed", "running"):
                 cell = replace(shown, state=phase, reason="pending")
             elif action is not None and phase == "succeeded":
@@ -160,3 +162,25 @@ def matrix_of(planned: Plan, specs: Sequence[PackageSpec], remote: Sequence[Remo
                         origin.line if origin else None))
     return Matrix(settings.owner, settings.profile, tuple(urls), tuple(rows),
                   dict(settings.environment_kinds))
+
+
+def _time_left(spec: PackageSpec, env: str, package: RemotePackage | None,
+               histories: Mapping[str, Sequence[Installation]], urls: Mapping[str, str],
+               now: float | None) -> str | None:
+    """``soaking in preview: 3h 20m left of 4h`` for the soak of ``env``'s install that has
+    longest to go; None when no time can be said (not installed there yet, times unknown)."""
+    if package is None:
+        return None
+    step = next((s for s in spec.install if s.environment == env), None)
+    waits = []
+    for gate, soak in (step.soaks.items() if step is not None else ()):
+        phase, inst = last_outcome(histories.get(package.id, ()), package, urls.get(gate, gate))
+        if phase != "succeeded" or inst is None:
+            continue
+        left = soak_left(soak, inst.updatedAt or inst.registeredAt, now)
+        if left is not None and left > 0:
+            waits.append((left, gate, soak))
+    if not waits:
+        return None
+    left, gate, soak = max(waits)
+    return left_text(gate, soak, left)

@@ -63,19 +63,35 @@ def duration_text(seconds: float) -> str:
     return " ".join(p for p in (f"{hours}h" if hours else "", f"{mins}m" if mins else "") if p)
 
 
+def soak_left(soak: int, held_since: str | None, now: float | None) -> float | None:
+    """Seconds of the soak still to go (0 or less: over); None when a time is not known."""
+    since = epoch_seconds(held_since)
+    if now is None or since is None:
+        return None
+    return soak - (now - since)
+
+
 def soak_gate(gate: str, soak: int, state: str, held_since: str | None,
               now: float | None) -> str | None:
     """Why the soak of ``gate`` is not over (None: it is). ``state`` is the gate's install
-    state in this plan ("done", "planned", ...); ``held_since`` when its install ended."""
+    state in this plan ("done", "planned", ...); ``held_since`` when its install ended.
+
+    The words do not change while the soak runs (they name when it started, not the time
+    left), so a saved plan made an hour ago is the plan made again now, as apply checks;
+    ``status`` says the time left (:func:`left_text`)."""
     need = duration_text(soak)
     if state == "planned":
         return (f"{SOAK_WORD} in {gate}: the {need} soak starts when this run's install "
                 f"there succeeds")
-    since = epoch_seconds(held_since)
-    if now is None or since is None:
+    left = soak_left(soak, held_since, now)
+    if left is None:
         return (f"{SOAK_WORD} in {gate}: when its install ended is not known, so the {need} "
                 "soak cannot be judged")
-    left = soak - (now - since)
     if left > 0:
-        return f"{SOAK_WORD} in {gate}: {duration_text(left)} left of {need}"
+        return f"{SOAK_WORD} in {gate}: {need} from its install there at {held_since}"
     return None
+
+
+def left_text(gate: str, soak: int, left: float) -> str:
+    """``soaking in preview: 3h 20m left of 4h``."""
+    return f"{SOAK_WORD} in {gate}: {duration_text(left)} left of {duration_text(soak)}"

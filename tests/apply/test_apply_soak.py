@@ -63,7 +63,14 @@ def test_production_waits_for_the_soak(profile: str,
     code, markdown, _ = cli(repo, clock, capsys, "status", "--format", "markdown")
     assert "soaking in preview: 3h" in markdown and ":::soaking" in markdown
     code, out, _ = cli(repo, clock, capsys, "plan", "--detailed-exitcode")
-    assert code == 2 and "soaking in preview: 3h" in out
+    assert code == 2 and "soaking in preview: 4h from its install there at 20" in out
+    # a plan saved while soaking is still the plan half an hour later: apply takes it
+    saved = tmp_path / "plan.json"
+    assert cli(repo, clock, capsys, "plan", "--out", str(saved))[0] == 0
+    clock.advance(1_800)
+    code, out, err = cli(repo, clock, capsys, "apply", "--auto-approve", str(saved))
+    assert code == 0, out + err
+    assert "1 blocked" in out
     code, out, _ = repo.apply(clock=clock)    # too early: nothing is installed
     assert code == 0, out
     assert cell(repo, clock, capsys, "production")["installation_id"] is None
@@ -71,6 +78,9 @@ def test_production_waits_for_the_soak(profile: str,
 
     clock.advance(3 * 3_600 + 60)
     assert cell(repo, clock, capsys, "production")["state"] == "pending"
+    # the plan saved while soaking said "blocked": now it is not that plan any more
+    code, out, err = cli(repo, clock, capsys, "apply", "--auto-approve", str(saved))
+    assert code == 1 and "does not match the plan its package files make" in out + err
     code, out, _ = repo.apply(clock=clock)
     assert code == 0, out
     assert cell(repo, clock, capsys, "production")["state"] == "installed"

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from test_plan_installs import inst, installs, with_installs
 
 from reconciler.domain.declared import InstallStep, duration_seconds
-from reconciler.plan.soak import duration_text, epoch_seconds, soak_gate
+from reconciler.plan.soak import duration_text, epoch_seconds, left_text, soak_gate, soak_left
 
 AT = "2026-01-01T00:00:00.000Z"
 T0 = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
@@ -71,8 +71,12 @@ def test_duration_text(seconds: float, text: str) -> None:
 
 def test_the_gate_says_why_and_how_long() -> None:
     assert soak_gate("preview", 14_400, "done", AT, T0 + 14_400) is None
+    # the words stay the same while the soak runs: a saved plan binds an hour later too
     assert soak_gate("preview", 14_400, "done", AT, T0 + 2_400) == \
-        "soaking in preview: 3h 20m left of 4h"
+        soak_gate("preview", 14_400, "done", AT, T0 + 14_399) == \
+        f"soaking in preview: 4h from its install there at {AT}"
+    assert soak_left(14_400, AT, T0 + 2_400) == 12_000
+    assert left_text("preview", 14_400, 12_000) == "soaking in preview: 3h 20m left of 4h"
     assert "starts when this run's install there succeeds" in \
         soak_gate("preview", 14_400, "planned", None, T0)  # type: ignore[operator]
     assert "is not known" in soak_gate("preview", 60, "done", None, T0)  # type: ignore[operator]
@@ -91,7 +95,7 @@ def test_the_planner_blocks_until_the_soak_is_over() -> None:
     history = [inst("acme.preview.workfront.com", "INSTALLED", pid, at=AT)]
     early = installs(desired, history, now=T0 + 3_600)  # type: ignore[arg-type]
     assert set(early) == {"production"}
-    assert early["production"].blocked == "soaking in preview: 3h left of 4h"
+    assert early["production"].blocked == f"soaking in preview: 4h from its install there at {AT}"
     due = installs(desired, history, now=T0 + 4 * 3_600)  # type: ignore[arg-type]
     assert due["production"].blocked is None and due["production"].runnable
     unknown = installs(desired, history)  # type: ignore[arg-type]
