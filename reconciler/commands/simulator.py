@@ -186,12 +186,13 @@ def _configured_state(ctx: click.Context) -> str:
 
 
 def _config_if_any(ctx: click.Context) -> Config | None:
-    """The configuration in use: --config / WFPROMOTE_CONFIG, else ./wfpromote.yaml if any."""
+    """The configuration in use: --config / WFPROMOTE_CONFIG, else ./wfpromote.yaml or one in
+    a parent folder up to the repository root, if any."""
     from reconciler.commands.common import global_options
-    from reconciler.desired.config import DEFAULT_NAME
+    from reconciler.desired.config import find_config
 
     options = global_options(ctx)
-    if options.config_path is None and not os.path.isfile(DEFAULT_NAME):
+    if options.config_path is None and find_config() is None:
         return None
     return options.load_config()
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from reconciler.desired.settings import LoadSettings
 from reconciler.desired.sources import Document
-from reconciler.domain.declared import PackageSpec
+from reconciler.domain.declared import MAX_SOAK_SECONDS, PackageSpec
 from reconciler.domain.profiles import PROFILES
 from reconciler.errors import Problem
 from reconciler.plan import canonical
@@ -87,7 +87,9 @@ def _install_order(settings: LoadSettings, spec: PackageSpec, doc: Document) -> 
     """`after:` gates name environments installed earlier in the same list."""
     problems = []
     earlier: list[str] = []
+    order = [step.environment for step in spec.install]
     for i, step in enumerate(spec.install):
+        later = order[i + 1:]
         if step.environment in earlier:
             problems.append(Problem(f"environment '{step.environment}' is installed twice",
                                     doc.location(("install", i, "environment")),
@@ -97,12 +99,24 @@ def _install_order(settings: LoadSettings, spec: PackageSpec, doc: Document) -> 
                 problems.append(Problem(
                     f"'after: {gate}' names an environment not installed earlier in this "
                     "package's install list", doc.location(("install", i, "after", j)),
-                    f"add an install step for '{gate}' before '{step.environment}'"
+                    f"'{gate}' is installed after '{step.environment}' in this list: move "
+                    f"the gate, i.e. drop it here and write 'after: [{step.environment}]' "
+                    f"on the '{gate}' step"
+                    if gate in later
+                    else f"add an install step for '{gate}' before '{step.environment}'"
                     if gate in settings.environments and gate != step.environment
                     else "an environment cannot gate its own install"
                     if gate == step.environment
                     else did_you_mean(gate, earlier, noun="earlier environments")
                     or did_you_mean(gate, settings.environments, noun="environments")))
+        for gate, seconds in step.soaks.items():
+            if seconds > MAX_SOAK_SECONDS:
+                j = step.after.index(gate)
+                problems.append(Problem(
+                    f"'soak' of 'after: {gate}' is longer than a year",
+                    doc.location(("install", i, "after", j, "soak")),
+                    "write at most 365d; a longer wait is not a soak but a hold: leave the "
+                    "install out until then"))
         earlier.append(step.environment)
     return problems
 
