@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import warnings
 from typing import Any
 
@@ -376,7 +377,7 @@ class Builder:
             if key_tag not in _ALLOWED_TAGS:
                 raise self._fail(f"tag '{key_tag.replace(_CORE, '!!')}' is not "
                                  "allowed", key_node, "remove the tag")
-            key = self._text(key_node)
+            key = sys.intern(self._text(key_node))  # one string per key name, not per file
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise self._fail(f"duplicate key '{key}': line {line} repeats the key "
