@@ -256,8 +256,11 @@ class Install:
     gates: tuple[str, ...] = ()
     last: LastInstall | None = None
     blocked: str | None = None
-    content: str | None = None               # sha256 of the declared content installed
-    prior: frozenset[str] = frozenset()      # installation keys of earlier content
+    # Known when planned, not saved (a saved plan keeps the format the pinned release
+    # reads; apply of a saved plan runs the plan made again), so not compared either.
+    content: str | None = field(default=None, compare=False)   # sha256 of the content
+    prior: frozenset[str] = field(default=frozenset(), compare=False)  # earlier content's
+    # installation keys (ownership.Marker.prior)
 
     def __post_init__(self) -> None:
         if not isinstance(self.overrides, FrozenMap):
