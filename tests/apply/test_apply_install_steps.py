@@ -494,7 +494,9 @@ def test_an_earlier_install_is_waited_for_only_while_it_runs() -> None:
 def test_the_package_made_earlier_in_the_group_is_the_one_installed() -> None:
     api = Scripted(EDITING)
     change = Install(environment="preview")
-    action = Action(name="Launch", reason=Reason.NEW_VERSION, change=change)
+    # the planned id is the old version's: a replace made a new package earlier in the group
+    action = Action(name="Launch", reason=Reason.NEW_VERSION, change=change,
+                    package_id="p-old")
     ctx = StepContext(clients={"preview": api}, default_env="preview",  # type: ignore[dict-item]
                       clock=FakeClock(), policy=PollPolicy(first=1.0), assembly_timeout=60,
                       install_timeout=60, known_ids=set(), group_ids={"Launch": "p-new"})
