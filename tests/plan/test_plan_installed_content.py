@@ -97,3 +97,34 @@ def test_histories_are_read_for_a_put_replace_without_installs_only_under_put() 
     assert prepare([new], [remote], settings()).histories == frozenset()
     same = remote_of(new, id="p-1", version=1)
     assert prepare([new], [same], settings(capabilities=LEGACY)).histories == frozenset()
+
+
+def test_an_install_of_another_version_is_skipped_not_the_end_of_the_history() -> None:
+    remote = remote_of(declared("ACTIVE"), id="p-1", version=2)
+    other = Installation(id="v1", environmentPromotionPackageId="p-1",
+                         environmentPromotionPackageVersion=1, status="INSTALLED",
+                         environment=PREVIEW)
+    this = Installation(id="v2", environmentPromotionPackageId="p-1",
+                        environmentPromotionPackageVersion=2, status="INSTALLED",
+                        environment=PREVIEW)
+    assert [i.id for i in matching([other, this], remote, PREVIEW)] == ["v2"]
+
+
+def test_new_content_installs_carry_no_prior_keys() -> None:
+    old = declared("ACTIVE", {"environment": "preview"})
+    new = declared("ACTIVE", {"environment": "preview"},
+                   entities=("New Agency Onboarding", "Campaign Launch"))
+    text = with_marker("", OWNER, old.digest(), prior={"0badc0de"})
+    remote = remote_of(new, id="p-1", version=1, owner=None, description=text)
+    result = plan([new], [remote], settings(capabilities=LEGACY, environment_kinds=KINDS),
+                  {"p-1": [inst("i-1")]})
+    [install] = [a for a in result.actions if a.kind is ActionKind.INSTALL]
+    assert install.reason.value == "new_version"
+    assert install.change.prior == frozenset()  # type: ignore[union-attr]
+    same = remote_of(new, id="p-1", version=1, owner=None,
+                     description=with_marker("", OWNER, new.digest(), prior={"0badc0de"}))
+    result = plan([new], [same], settings(capabilities=LEGACY, environment_kinds=KINDS,
+                                          reinstall=frozenset({"preview"})),
+                  {"p-1": [inst("i-1")]})
+    [install] = [a for a in result.actions if a.kind is ActionKind.INSTALL]
+    assert install.change.prior == {"0badc0de"}  # type: ignore[union-attr]
