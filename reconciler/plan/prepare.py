@@ -64,11 +64,9 @@ class Preparation:
         if not details:
             return self
         listing = tuple(details.get(p.id, p) for p in self.listing)
-        selected = frozenset(r.id for r in listing if self.selection.includes(r.name))
         survey = survey_of(self.desired, self.chosen, listing, self.settings.owner,
                            self.readings)
-        return replace(self, listing=listing, selected=selected, survey=survey,
-                       details=frozenset())
+        return replace(self, listing=listing, survey=survey, details=frozenset())
 
     def surveyed(self) -> Survey:
         """The survey the plan is made from (the matching's problem when there is none)."""
@@ -147,22 +145,20 @@ def _details(survey: Survey, settings: PlanSettings, selected: frozenset[str],
     return wanted
 
 
-def _ambiguous(exc: WfpromoteError, desired: Sequence[PackageSpec], chosen: Sequence[PackageSpec],
-               listing: Sequence[RemotePackage], settings: PlanSettings,
-               selected: frozenset[str], read: Readings) -> frozenset[str]:
-    """The slim same-name versions that made the matching fail, and what the rest needs."""
-    failed = failed_assemblies(desired, listing, settings.owner, read)
+def _ambiguous(exc: WfpromoteError, desired: Sequence[PackageSpec],
+               chosen: Sequence[PackageSpec], listing: Sequence[RemotePackage],
+               settings: PlanSettings, selected: frozenset[str],
+               read: Readings) -> frozenset[str]:
+    """The slim same-name versions that made the matching fail (a failed assembly has a
+    status, so none is among them), and what the rest needs. Matched without them, the rest
+    either matches or has a problem no fetch can solve, raised here."""
     names = {canonical.name(s.name) for s in chosen}
-    slim = {r.id for r in listing if r.id not in failed and not r.deleted
-            and r.status is None and read(r).name in names}
+    slim = {r.id for r in listing if not r.deleted and r.status is None
+            and read(r).name in names}
     if not slim:
         raise exc
-    rest = [r for r in listing if r.id not in slim]
-    try:
-        survey = survey_of(desired, chosen, rest, settings.owner, read)
-    except WfpromoteError as again:
-        return frozenset(slim) | _ambiguous(again, desired, chosen, rest, settings, selected,
-                                            read)
+    survey = survey_of(desired, chosen, [r for r in listing if r.id not in slim],
+                       settings.owner, read)
     return frozenset(slim | _details(survey, settings, selected, read))
 
 
