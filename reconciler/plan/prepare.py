@@ -49,6 +49,7 @@ class Preparation:
     readings: Readings
     survey: Survey | None                       # None: the listing alone cannot be matched
     details: frozenset[str]                     # ids to read one by one (GET)
+    problem: WfpromoteError | None = None       # why there is no survey
 
     @property
     def histories(self) -> frozenset[str]:
@@ -66,14 +67,15 @@ class Preparation:
         listing = tuple(details.get(p.id, p) for p in self.listing)
         survey = survey_of(self.desired, self.chosen, listing, self.settings.owner,
                            self.readings)
-        return replace(self, listing=listing, survey=survey, details=frozenset())
+        return replace(self, listing=listing, survey=survey, details=frozenset(), problem=None)
 
     def surveyed(self) -> Survey:
-        """The survey the plan is made from (the matching's problem when there is none)."""
-        if self.survey is not None:
-            return self.survey
-        return survey_of(self.desired, self.chosen, self.listing, self.settings.owner,
-                         self.readings)
+        """The survey the plan is made from; without one (the fetch that could decide was
+        not made), the matching's problem."""
+        if self.survey is None:
+            assert self.problem is not None
+            raise self.problem
+        return self.survey
 
 
 def prepare(desired: Sequence[PackageSpec], listing: Sequence[RemotePackage],
@@ -85,16 +87,18 @@ def prepare(desired: Sequence[PackageSpec], listing: Sequence[RemotePackage],
     selected = frozenset(r.id for r in listing if selection.includes(r.name))
     read = Readings()
     survey: Survey | None = None
+    problem: WfpromoteError | None = None
     try:
         survey = survey_of(desired, chosen, listing, settings.owner, read)
     except WfpromoteError as exc:
         # Several live packages share a declared name and some list items lack the status
         # that tells the superseded (DISABLED) ones apart: fetch those, then judge again.
         details = _ambiguous(exc, desired, chosen, listing, settings, selected, read)
+        problem = exc
     else:
         details = frozenset(_details(survey, settings, selected, read))
     return Preparation(tuple(desired), chosen, tuple(listing), settings, selection, selected,
-                       read, survey, details)
+                       read, survey, details, problem)
 
 
 def survey_of(desired: Sequence[PackageSpec], chosen: Sequence[PackageSpec],
