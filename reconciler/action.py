@@ -87,8 +87,9 @@ def write_outputs(path: str | None, values: Mapping[str, str]) -> None:
 
 
 def main(environ: Mapping[str, str] | None = None) -> int:
-    from reconciler.cli import run
+    from reconciler.cli import run, without_httpx_cli
 
+    without_httpx_cli()
     env = os.environ if environ is None else environ
     argv = build_argv(env)
     code = run(argv)

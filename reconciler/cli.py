@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reconciler import __version__
 from reconciler.commands.apply import apply_command
 from reconciler.commands.comment import comment_command
 from reconciler.commands.common import GlobalOptions
@@ -97,9 +96,12 @@ class _Cli(click.Group):
 
 @click.group(cls=_Cli, epilog=EPILOG,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="wfpromote")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, param, value: _print_version(ctx, value),
+              help="Show the version and, when known, the git commit, then exit.")
 @click.option("--config", "config_path", metavar="FILE", envvar="WFPROMOTE_CONFIG",
-              help="Configuration file (default: ./wfpromote.yaml).")
+              help="Configuration file (default: ./wfpromote.yaml, else the one in the "
+                   "nearest parent folder up to the git repository's root).")
 @click.option("--allow-simulator", is_flag=True, envvar="WFPROMOTE_ALLOW_SIMULATOR",
               help="Allow environments served by the embedded simulator when CI=true.")
 @click.option("--color/--no-color", default=None,
@@ -121,6 +123,16 @@ def cli(ctx: click.Context, config_path: str | None, allow_simulator: bool,
     if clock is not None:
         ctx.obj.clock = clock
     _setup_logging(verbose)
+
+
+def _print_version(ctx: click.Context, value: bool) -> None:
+    """``wfpromote 0.2.0 (commit SHA)``: the commit is looked up only when asked for."""
+    if not value or ctx.resilient_parsing:
+        return
+    from reconciler.version import describe
+
+    click.echo(describe())
+    ctx.exit()
 
 
 def _setup_logging(verbose: int) -> None:
@@ -160,9 +172,24 @@ def main(argv: list[str] | None = None) -> None:
     """
     import gc
 
+    without_httpx_cli()
     gc.set_threshold(200_000, 20, 100)
     code = run(argv)
     fast_exit(code)
+
+
+def without_httpx_cli() -> None:
+    """Keep httpx from importing its own command-line client in this process.
+
+    ``import httpx`` runs ``from ._main import main``, and ``httpx._main`` imports rich and
+    pygments whenever they are installed (they come with ``httpx[cli]`` and with many other
+    tools): about 25 ms of start-up that no run of wfpromote uses. ``None`` in ``sys.modules``
+    is the import system's documented way to make an import fail at once; httpx then takes its
+    own path for an install without the ``cli`` extra (``httpx.main`` says to install it).
+    Only the process entry points call this (``main``, ``action.main``), never an import of
+    ``reconciler``, so a program that imports wfpromote keeps httpx whole.
+    """
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 def fast_exit(code: int) -> None:

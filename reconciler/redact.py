@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
 _lock = threading.Lock()
@@ -51,6 +52,17 @@ def redact(text: str) -> str:
         if value in text:
             text = text.replace(value, MASK)
     return text
+
+
+def safe_url(url: object) -> str:
+    """A URL (text or ``httpx.URL``) as it may be shown: no user info, secret query
+    parameters masked, registered secrets redacted."""
+    parts = urlsplit(str(url))
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = urlencode([(k, MASK if SECRET_KEYS.search(k) else v)
+                       for k, v in parse_qsl(parts.query, keep_blank_values=True)],
+                      safe="*")
+    return redact(urlunsplit((parts.scheme, netloc, parts.path, query, "")))
 
 
 class RedactingFilter(logging.Filter):

@@ -17,7 +17,7 @@ import httpx
 
 from reconciler.api import decode
 from reconciler.api.auth import auth_hint
-from reconciler.api.transport import RetryPolicy, Sender, excerpt, safe_url
+from reconciler.api.transport import RetryPolicy, Sender, excerpt
 from reconciler.clock import Clock, RealClock
 from reconciler.domain.profiles import Capabilities, Profile
 from reconciler.domain.remote import (
@@ -27,6 +27,7 @@ from reconciler.domain.remote import (
     environment_key,
 )
 from reconciler.errors import ApiError, WfpromoteError
+from reconciler.redact import safe_url
 
 log = logging.getLogger("reconciler.api")
 

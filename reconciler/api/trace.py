@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
-from reconciler.redact import MASK, SECRET_KEYS, redact
+from reconciler.redact import MASK, SECRET_KEYS, redact, safe_url
 
 log = logging.getLogger("reconciler.http")
 
@@ -63,8 +63,6 @@ def mask_body(raw: bytes | str, content_type: str = "") -> str:
 
 
 def _shown_path(url: httpx.URL, base: tuple[str, str]) -> str:
-    from reconciler.api.transport import safe_url
-
     shown = safe_url(url)
     parts = urlsplit(shown)
     if (parts.scheme, parts.netloc) != base:

@@ -17,21 +17,21 @@ Which requests are repeated:
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from reconciler.api.trace import log_failure, retry_number
 from reconciler.clock import Clock, RealClock
 from reconciler.errors import ApiError, AuthError, WfpromoteError
-from reconciler.redact import MASK, SECRET_KEYS, redact
+from reconciler.redact import redact, safe_url
+from reconciler.retry_after import parse_retry_after
 
 log = logging.getLogger("reconciler.api")
 
@@ -74,32 +74,6 @@ class RetryPolicy:
         if retry_after is not None:
             return min(max(0.0, retry_after), self.retry_after_cap)
         return self.backoff(retry_number)
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """``Retry-After`` as seconds to wait: delta-seconds or an HTTP date; None if unreadable."""
-    if not value:
-        return None
-    text = value.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - now)
-
-
-def safe_url(url: httpx.URL | str) -> str:
-    """The URL as it may be shown: no user info, secret query parameters masked."""
-    parts = urlsplit(str(url))
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = urlencode([(k, MASK if SECRET_KEYS.search(k) else v)
-                       for k, v in parse_qsl(parts.query, keep_blank_values=True)],
-                      safe="*")
-    return redact(urlunsplit((parts.scheme, netloc, parts.path, query, "")))
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:

@@ -19,7 +19,7 @@ from reconciler.domain.statuses import installation_phase
 from reconciler.plan.changes import Install
 from reconciler.plan.installs import matching
 from reconciler.plan.model import Action, Reason
-from reconciler.plan.translation import edit_map
+from reconciler.plan.translation import edit_map, ignores_a_created_record, parent_links
 
 
 async def install(action: Action, change: Install, ctx: StepContext) -> None:
@@ -72,8 +72,13 @@ async def install(action: Action, change: Install, ctx: StepContext) -> None:
 async def _install_prepared(action: Action, change: Install, ctx: StepContext,
                             api: PromotionAPI, package_id: str, prepared: Installation) -> None:
     env = change.environment
-    edited = edit_map(prepared.translationMap, existing=change.existing,
-                      overrides=change.plain_overrides(), environment=env, origin=action.origin)
+    overrides = change.plain_overrides()
+    parents = None
+    if ignores_a_created_record(prepared.translationMap, overrides):
+        # The IGNORE cascade needs the package's own parent links: one read, only then.
+        parents = parent_links((await api.get_package(package_id)).packageEntities)
+    edited = edit_map(prepared.translationMap, existing=change.existing, overrides=overrides,
+                      environment=env, origin=action.origin, parents=parents)
     ctx.checkpoint()
     if not edited.changed:
         await api.install(prepared.id)                    # E7: the pre-run's map as it is
@@ -111,7 +116,10 @@ def record_results(installation: Installation) -> list[str]:
                 counts["failed"] += 1
             elif action == "IGNORE":
                 counts["ignored"] += 1
-            elif action == "OVERWRITING":
+            elif action == "OVERWRITING" or (action == "USEEXISTING"
+                                              and status == "INSTALLED"):
+                # a matched child of an overwritten parent is updated too (reference 2.5),
+                # whichever action the service reports for it
                 counts["overwritten"] += 1
             elif action == "USEEXISTING":
                 counts["used existing"] += 1

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.budget import COMMENT_BUDGET
 from reconciler.commands.common import (
     check_output_file,
     global_options,
@@ -32,7 +33,8 @@ Examples:
               default="text", show_default=True, help="How to print the plan on stdout.")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when there are no changes, 2 when there are, 1 on error.")
-@click.option("--markdown-budget", type=click.IntRange(min=1024), default=65_000,
+@click.option("--markdown-budget", type=click.IntRange(min=1024),
+              default=COMMENT_BUDGET,
               show_default=True, metavar="BYTES",
               help="Largest Markdown output in UTF-8 bytes (whole package sections are "
                    "left out beyond it).")

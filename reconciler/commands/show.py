@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from reconciler.budget import COMMENT_BUDGET
 from reconciler.commands.common import global_options
 from reconciler.output.renderers import FORMATS
 
@@ -21,7 +22,8 @@ Examples:
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(FORMATS),
               default="text", show_default=True, help="How to print the plan on stdout.")
-@click.option("--markdown-budget", type=click.IntRange(min=1024), default=65_000,
+@click.option("--markdown-budget", type=click.IntRange(min=1024),
+              default=COMMENT_BUDGET,
               show_default=True, metavar="BYTES",
               help="Largest Markdown output in UTF-8 bytes.")
 @click.pass_context
@@ -30,8 +32,10 @@ def show_command(ctx: click.Context, plan_file: str, output_format: str,
     """Print a plan saved by `wfpromote plan --out`, without reading the configuration or
     contacting any API.
 
-    The plan is checked like `apply PLAN` checks it (a truncated or edited file is "not a
-    valid saved plan"), but not for staleness: that needs the API, and is apply's job.
+    The file is checked as `apply PLAN` reads it (a truncated file, one that breaks the
+    schema, or whose summary does not count its actions is "not a valid saved plan"). Whether
+    its actions are still what the package files call for needs the API: `apply PLAN` makes
+    the plan again and refuses a stale or edited one before writing anything.
     Exits 0 once shown, also for a plan the safety check refused (its verdict is on top).
     """
     from pathlib import Path

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from reconciler.desired.settings import LoadSettings
 from reconciler.desired.sources import Document
 from reconciler.domain.declared import PackageSpec
+from reconciler.domain.profiles import PROFILES
 from reconciler.errors import Problem
 from reconciler.plan import canonical
 from reconciler.suggest import did_you_mean
@@ -24,6 +25,7 @@ def check_all(settings: LoadSettings, declared: Sequence[Declared]) -> list[Prob
         problems += _environments(settings, spec, doc)
         problems += _install_order(settings, spec, doc)
         problems += _entity_ids(spec, doc)
+        problems += _profile_actions(settings, spec, doc)
     return problems
 
 
@@ -85,7 +87,9 @@ def _install_order(settings: LoadSettings, spec: PackageSpec, doc: Document) -> 
     """`after:` gates name environments installed earlier in the same list."""
     problems = []
     earlier: list[str] = []
+    order = [step.environment for step in spec.install]
     for i, step in enumerate(spec.install):
+        later = order[i + 1:]
         if step.environment in earlier:
             problems.append(Problem(f"environment '{step.environment}' is installed twice",
                                     doc.location(("install", i, "environment")),
@@ -95,7 +99,11 @@ def _install_order(settings: LoadSettings, spec: PackageSpec, doc: Document) -> 
                 problems.append(Problem(
                     f"'after: {gate}' names an environment not installed earlier in this "
                     "package's install list", doc.location(("install", i, "after", j)),
-                    f"add an install step for '{gate}' before '{step.environment}'"
+                    f"'{gate}' is installed after '{step.environment}' in this list: move "
+                    f"the gate, i.e. drop it here and write 'after: [{step.environment}]' "
+                    f"on the '{gate}' step"
+                    if gate in later
+                    else f"add an install step for '{gate}' before '{step.environment}'"
                     if gate in settings.environments and gate != step.environment
                     else "an environment cannot gate its own install"
                     if gate == step.environment
@@ -118,4 +126,32 @@ def _entity_ids(spec: PackageSpec, doc: Document) -> list[Problem]:
                     "remove the repeated entity"))
             else:
                 seen[key] = e
+    return problems
+
+
+def _profile_actions(settings: LoadSettings, spec: PackageSpec, doc: Document) -> list[Problem]:
+    """Install actions the configured API profile does not have (``existing: overwrite``
+    sends OVERWRITING), refused with the profile's reason: the service would reject them."""
+    profile = PROFILES.get(settings.api)
+    if profile is None:
+        return []
+    caps = profile.capabilities
+    reason = caps.missing_actions_reason or "the API profile does not offer it"
+    hint = (f"under `api: {profile.name}` use `existing: use` and overrides of "
+            f"{', '.join(sorted(caps.map_actions))}; or set `api: current` in "
+            f"{settings.path} if the service is the current one")
+    problems = []
+    for i, step in enumerate(spec.install):
+        if step.existing == "overwrite" and "OVERWRITING" not in caps.map_actions:
+            problems.append(Problem(
+                f"install into '{step.environment}': `existing: overwrite` sends OVERWRITING, "
+                f"which `api: {profile.name}` does not have; {reason}",
+                doc.location(("install", i, "existing")), hint))
+        for code, records in step.overrides.items():
+            for source_id, action in records.items():
+                if action not in caps.map_actions:
+                    problems.append(Problem(
+                        f"install into '{step.environment}': override {code} {source_id}: "
+                        f"{action}, which `api: {profile.name}` does not have; {reason}",
+                        doc.location(("install", i, "overrides", code, source_id)), hint))
     return problems

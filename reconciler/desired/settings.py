@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reconciler.domain.profiles import DEFAULT_PROFILE
+
 
 @dataclass(frozen=True)
 class LoadSettings:
@@ -16,3 +18,4 @@ class LoadSettings:
     packages: str                       # the packages folder, relative to ``root``
     path: str                           # the configuration file, as messages name it
     environments: tuple[str, ...] = ()  # the configured environment names, in order
+    api: str = DEFAULT_PROFILE          # the API profile: which install actions exist

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from reconciler.budget import COMMENT_BUDGET
 from reconciler.gitops.http import ApiSession
 from reconciler.gitops.provider import Comment, Issue
 
 API_VERSION = "2022-11-28"
-# GitHub takes 65,536 characters per comment; budgeted in UTF-8 bytes, which are never fewer.
-BUDGET = 65_000             # bytes, with headroom for the marker and notes
 
 
 def headers(token: str) -> dict[str, str]:
@@ -20,7 +19,7 @@ def headers(token: str) -> dict[str, str]:
 
 class GitHubProvider:
     name = "github"
-    max_body_bytes = BUDGET
+    max_body_bytes = COMMENT_BUDGET
 
     def __init__(self, session: ApiSession, api_url: str, repository: str,
                  number: int | None) -> None:

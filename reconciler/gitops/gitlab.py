@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from reconciler.budget import COMMENT_BUDGET
 from reconciler.gitops.http import ApiSession
 from reconciler.gitops.provider import Comment, Issue
-
-# GitLab takes 1,000,000 characters per note; the budget stays like GitHub's.
-BUDGET = 65_000             # bytes: a reviewer reads it on one page
 
 
 def headers(token: str) -> dict[str, str]:
@@ -18,7 +16,7 @@ def headers(token: str) -> dict[str, str]:
 
 class GitLabProvider:
     name = "gitlab"
-    max_body_bytes = BUDGET
+    max_body_bytes = COMMENT_BUDGET
 
     def __init__(self, session: ApiSession, api_url: str, project: str,
                  number: int | None) -> None:

@@ -19,6 +19,7 @@ import httpx
 from reconciler.clock import Clock
 from reconciler.gitops.provider import ProviderError, RateLimited, ReadOnlyToken
 from reconciler.redact import redact
+from reconciler.retry_after import parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -144,12 +145,9 @@ def rate_limit_wait(response: httpx.Response, now: float, blind: int) -> float |
     if status not in (403, 429):
         return None
     headers = response.headers
-    retry_after = headers.get("retry-after")
+    retry_after = parse_retry_after(headers.get("retry-after"), now)
     if retry_after is not None:
-        try:
-            return max(1.0, float(retry_after))
-        except ValueError:
-            pass
+        return max(1.0, retry_after)
     remaining = headers.get("x-ratelimit-remaining", headers.get("ratelimit-remaining"))
     reset = headers.get("x-ratelimit-reset", headers.get("ratelimit-reset"))
     if remaining == "0" and reset is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reconciler.budget import utf8_size
 from reconciler.output.markdown import escape_html
 
 MARKER_PREFIX = "<!-- wfpromote:"
@@ -23,10 +24,6 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _OPEN = re.compile(r"<details\b", re.IGNORECASE)
 _CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub drops a step summary above 1 MiB
-
-
-def size(text: str) -> int:
-    return len(text.encode("utf-8"))
 
 
 def marker(kind: str, key: str) -> str:
@@ -98,12 +95,12 @@ def safe_cuts(text: str) -> list[int]:
 def fit(text: str, budget: int, note: str) -> tuple[str, bool]:
     """``text`` whole when it fits ``budget`` bytes, else cut at the last safe point so
     that the cut text plus ``note`` fits. Returns the text and whether it was cut."""
-    if size(text) <= budget:
+    if utf8_size(text) <= budget:
         return text, False
-    room = budget - size(note)
+    room = budget - utf8_size(note)
     best = 0
     for cut in safe_cuts(text):
-        if size(text[:cut]) > room:
+        if utf8_size(text[:cut]) > room:
             break
         best = cut
     return text[:best] + note, True

@@ -3,12 +3,16 @@
 A summary table, then one collapsible ``<details>`` per changed package holding a fenced
 ``diff`` block. When the whole does not fit, package sections are dropped from the end as a
 whole (never a fence or a ``<details>`` cut in half) and a note says how many were left out.
-User text is escaped: HTML entities in the ``<summary>``; inside code blocks, JSON escapes for
-the characters that could close a fence or open a tag.
+User text is escaped: HTML entities in the ``<summary>``. Inside a fenced code block text is
+shown as it is (``<``, ``&`` and backticks are literal there, never a tag); the fence is
+longer than any run of backticks in the block, so no text can close it.
 """
 
 from __future__ import annotations
 
+import re
+
+from reconciler.budget import COMMENT_BUDGET, utf8_size
 from reconciler.output.describe import (
     PRERUN_COLUMNS,
     SYMBOLS,
@@ -22,7 +26,6 @@ from reconciler.output.describe import (
 from reconciler.output.saved import summary
 from reconciler.plan.model import Action, Plan
 
-DEFAULT_BUDGET = 65_000
 MIN_BUDGET = 1_024
 MAX_SECTION_LINES = 60
 MAX_LINE_CHARS = 400
@@ -31,8 +34,9 @@ DEFAULT_FULL_PLAN_HINT = "run wfpromote plan, or open the JSON plan saved by thi
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;",
          "*": "&#42;", "_": "&#95;", "[": "&#91;", "]": "&#93;", "|": "&#124;", "~": "&#126;",
          "\\": "&#92;", "#": "&#35;", "!": "&#33;", "\n": " ", "\r": " "}
-# JSON-style escapes keep code blocks literal: no fence can close, no tag can open.
-_CODE = {"`": "\\u0060", "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\r": "\\r"}
+# A carriage return would end the line in some renderers: shown as an escape.
+_CODE = {"\r": "\\r"}
+_TICKS = re.compile(r"`+")
 
 
 def escape_html(text: str) -> str:
@@ -41,10 +45,6 @@ def escape_html(text: str) -> str:
 
 def escape_code(text: str) -> str:
     return "".join(_CODE.get(ch, ch) for ch in text)
-
-
-def _size(text: str) -> int:
-    return len(text.encode("utf-8"))
 
 
 def _clip(text: str, limit: int) -> str:
@@ -66,7 +66,9 @@ def _section(action: Action) -> str:
         left = len(lines) - MAX_SECTION_LINES + 1
         lines = [*lines[: MAX_SECTION_LINES - 1], f"  ... {left} more line(s) in the full plan"]
     body = "\n".join(lines)
-    return f"<details><summary>{title}</summary>\n\n```diff\n{body}\n```\n\n</details>\n"
+    fence = "`" * max(3, 1 + max((len(run) for run in _TICKS.findall(body)), default=0))
+    return (f"<details><summary>{title}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n"
+            "</details>\n")
 
 
 def _diff_lines(detail: Detail) -> list[str]:
@@ -100,7 +102,7 @@ def _header(plan: Plan, budget: int) -> str:
     shown = 0
     for warning in warnings:
         line = f"> **Warning:** {escape_html(_clip(warning, 300))}\n"
-        if _size(head + line) > budget // 4:
+        if utf8_size(head + line) > budget // 4:
             break
         head += line
         shown += 1
@@ -109,24 +111,24 @@ def _header(plan: Plan, budget: int) -> str:
     return head + ("\n" if warnings else "")
 
 
-def render_markdown(plan: Plan, *, budget: int = DEFAULT_BUDGET,
+def render_markdown(plan: Plan, *, budget: int = COMMENT_BUDGET,
                     full_plan_hint: str = DEFAULT_FULL_PLAN_HINT) -> str:
     if budget < MIN_BUDGET:
         raise ValueError(f"a Markdown budget below {MIN_BUDGET} bytes cannot hold a summary")
     header = _header(plan, budget)
     footer = _prerun(plan) + f"\n**{summary_line(plan)}**\n"
     sections = [_section(action) for action in plan.changes]
-    if _size(header) + sum(map(_size, sections)) + _size(footer) <= budget:
+    if utf8_size(header) + sum(map(utf8_size, sections)) + utf8_size(footer) <= budget:
         return header + "".join(sections) + footer
     hint = escape_html(_clip(full_plan_hint, 200))
-    note_room = _size(_note(len(sections), len(sections), hint))
-    room = budget - _size(header) - _size(footer) - note_room
+    note_room = utf8_size(_note(len(sections), len(sections), hint))
+    room = budget - utf8_size(header) - utf8_size(footer) - note_room
     kept: list[str] = []
     for section in sections:
-        if _size(section) > room:
+        if utf8_size(section) > room:
             break
         kept.append(section)
-        room -= _size(section)
+        room -= utf8_size(section)
     note = _note(len(sections) - len(kept), len(sections), hint)
     return header + "".join(kept) + note + footer
 

@@ -13,19 +13,17 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from reconciler.budget import COMMENT_BUDGET
 from reconciler.plan.model import Plan
 
 if TYPE_CHECKING:  # the matrix (and the planner under it) only when status asks
     from reconciler.plan.matrix import Matrix
 
-# Kept equal to output.markdown.DEFAULT_BUDGET (UTF-8 bytes; a test checks), without importing it.
-DEFAULT_MARKDOWN_BUDGET = 65_000
-
 
 @dataclass(frozen=True)
 class RenderOptions:
     color: bool = False                              # ANSI colour (text only)
-    markdown_budget: int = DEFAULT_MARKDOWN_BUDGET   # UTF-8 bytes (Markdown only)
+    markdown_budget: int = COMMENT_BUDGET           # UTF-8 bytes (Markdown only)
     full_plan_hint: str | None = None                # where a cut Markdown plan is whole
 
 

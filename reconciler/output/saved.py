@@ -4,6 +4,7 @@ the file on disk: recognised by its content, read back, or refused with one mess
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from reconciler.plan.model import (
     DiffOp,
     FieldDiff,
     Plan,
+    PlanFlags,
     PrerunPreview,
     Reason,
     SafetyVerdict,
@@ -60,6 +62,10 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
             f"reads {FORMAT_VERSION}", hint="make a new plan with this version: wfpromote plan")
     _check_schema(data)
     plan = _plan(data)
+    if data["summary"] != summary(plan):
+        raise StalePlan("not a valid saved plan: its summary does not count its actions "
+                        "(the file was edited)",
+                        hint="make a new plan: wfpromote plan --out plan.json")
     if not plan.scope.complete and any(a.reason is Reason.NOT_DECLARED for a in plan.actions):
         raise StalePlan("not a valid saved plan: it was made from part of the packages "
                         "folder, yet disables or deletes undeclared packages",
@@ -68,6 +74,39 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
 
 
 def _plan(data: dict[str, Any]) -> Plan:
+    plan = _bare_plan(data)
+    return replace(plan, flags=saved_flags(plan))
+
+
+def saved_flags(plan: Plan) -> PlanFlags:
+    """The flags a saved plan was made with, as far as they shaped it, read from the plan
+    itself: ``--replace``, ``--adopt`` and ``--reinstall`` from the reasons of its actions,
+    ``--force`` and ``--allow-empty`` from a verdict they allowed, ``--target`` and
+    ``--exclude`` from the selection warning the planner writes for them. A flag that left no
+    trace did not change the plan. Apply makes the plan again with these and compares: a
+    wrong guess (an edited plan) can only make the two differ, and the plan is refused."""
+    from reconciler.plan.selection import parse_warning
+
+    verdict = plan.verdict
+    allowed = verdict.flag if verdict is not None and verdict.allowed else None
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    for warning in plan.warnings:
+        found = parse_warning(warning)
+        if found is not None:
+            targets, excludes = found
+            break
+    return PlanFlags(
+        targets=targets, excludes=excludes,
+        replaces=tuple(sorted({a.name for a in plan.actions
+                               if a.reason is Reason.REPLACE_REQUESTED})),
+        reinstall=tuple(sorted({a.environment for a in plan.actions
+                                if a.reason is Reason.REINSTALL_REQUESTED and a.environment})),
+        adopt=any(a.reason is Reason.ADOPTED for a in plan.actions),
+        allow_empty=allowed == "--allow-empty", force=allowed == "--force")
+
+
+def _bare_plan(data: dict[str, Any]) -> Plan:
     return Plan(
         actions=tuple(_action(item) for item in data.get("actions", [])),
         owner=str(data["owner"]), profile=str(data["profile"]),

@@ -231,6 +231,23 @@ class SafetyVerdict:
                 f"pass {self.flag} to go ahead anyway.")
 
 
+@dataclass(frozen=True)
+class PlanFlags:
+    """The command-line choices a plan was made with (``--target``, ``--exclude``,
+    ``--replace``, ``--reinstall``, ``--adopt``, ``--allow-empty``, ``--force``). A saved plan
+    is read back with them (``output.saved.saved_flags``: from its actions, verdict and
+    selection warning) so that apply can make the same plan again from the declared files
+    and refuse a saved plan that differs from it (an edited one)."""
+
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
+    reinstall: tuple[str, ...] = ()
+    adopt: bool = False
+    allow_empty: bool = False
+    force: bool = False
+
+
 PRERUN_ACTIONS = INSTALL_ACTIONS  # a pre-run counts the translation-map actions
 
 
@@ -275,6 +292,8 @@ class Plan:
     verdict: SafetyVerdict | None = None                 # None: no safety rule tripped
     # plan --prerun: what each pending install would do, per package and environment
     previews: tuple[PrerunPreview, ...] = ()
+    # the flags it was made with (not part of what the plan is: equal plans may differ here)
+    flags: PlanFlags = field(default_factory=PlanFlags, compare=False)
 
     @property
     def refused(self) -> bool:

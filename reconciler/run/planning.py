@@ -20,7 +20,7 @@ from reconciler.clock import Clock, RealClock
 from reconciler.desired.settings import LoadSettings
 from reconciler.domain.declared import Config, PackageSpec
 from reconciler.domain.remote import Installation, RemotePackage
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Plan, PlanFlags
 from reconciler.plan.planner import plan_prepared
 from reconciler.plan.prepare import prepare
 from reconciler.plan.settings import PlanSettings
@@ -162,7 +162,22 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
         timings["prerun"] = clock.monotonic() - done
     # '/' on every platform: a plan saved on a Windows laptop applies in Linux CI.
     paths = tuple(p.replace(os.sep, "/") if os.sep != "/" else p for p in options.paths)
-    return dataclasses.replace(result, timings=timings, paths=paths)
+    return dataclasses.replace(result, timings=timings, paths=paths, flags=flags_of(options))
+
+
+def flags_of(options: PlanOptions) -> PlanFlags:
+    """The flags a plan records (``plan --prerun`` and PATHS are kept elsewhere)."""
+    return PlanFlags(targets=tuple(options.targets), excludes=tuple(options.excludes),
+                     replaces=tuple(sorted(set(options.replaces))),
+                     reinstall=tuple(sorted(set(options.reinstall))), adopt=options.adopt,
+                     allow_empty=options.allow_empty, force=options.force)
+
+
+def options_of(flags: PlanFlags, paths: Sequence[str]) -> PlanOptions:
+    """The options that make a plan with ``flags`` again (no pre-run: apply does its own)."""
+    return PlanOptions(targets=flags.targets, excludes=flags.excludes,
+                       replaces=flags.replaces, reinstall=flags.reinstall, adopt=flags.adopt,
+                       allow_empty=flags.allow_empty, force=flags.force, paths=tuple(paths))
 
 
 def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,

@@ -17,7 +17,7 @@ from reconciler.simulator.settings import EmbeddedSettings
 
 def load_settings(config: Config) -> LoadSettings:
     return LoadSettings(root=config.root, packages=config.packages, path=config.path,
-                        environments=tuple(config.environments))
+                        environments=tuple(config.environments), api=config.api)
 
 
 def state_file(config: Config, state_path: str | None = None) -> str:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import copy
 import threading
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from uuid import uuid4
 
 from reconciler.clock import Clock, RealClock
 from reconciler.domain.statuses import PACKAGE_STATUSES
 from reconciler.errors import ConfigError
 from reconciler.simulator.assembly import check_collections, expand, records_from_entities
+from reconciler.simulator.behaviour import Behaviour
 from reconciler.simulator.errors import SimError
 from reconciler.simulator.installs import (
     TranslationMap,
@@ -29,6 +30,7 @@ from reconciler.simulator.installs import (
 )
 from reconciler.simulator.state import (
     Environment,
+    IdFactory,
     Installation,
     Package,
     World,
@@ -56,14 +58,19 @@ class Simulator:
 
     def __init__(self, world: World | None = None, *, environments: dict[str, str] | None = None,
                  clock: Clock | None = None, assembly_seconds: float = 0.0,
-                 install_seconds: float = 0.0, state_path: str | None = None) -> None:
-        self.world = world or new_world(environments)
+                 install_seconds: float = 0.0, state_path: str | None = None,
+                 ids: IdFactory | None = None) -> None:
+        self.ids: IdFactory = ids or uuid4
+        self.world = world or new_world(environments, self.ids)
         if environments:
             add_missing_environments(self.world, environments)
         self.clock: Clock = clock or RealClock()
         self.assembly_seconds = assembly_seconds
         self.install_seconds = install_seconds
         self.state_path = state_path
+        # Where the reference is silent, which way to answer (see behaviour.py).
+        self.behaviour = Behaviour()
+        self.fail_records: frozenset[str] = frozenset()   # fault knob: these names fail
         self.generation = 0  # bumped on every change; lets the HTTP layer cache renderings
         self._lock = threading.RLock()
         self._cache: dict[str, tuple[int, Any]] = {}
@@ -138,7 +145,8 @@ class Simulator:
     def _finish_install(self, inst: Installation) -> None:
         pkg = self.world.packages.get(inst.packageId)
         target = self.world.environments[inst.environment]
-        ok = apply_map(pkg.records if pkg else [], target, inst.translationMap)
+        ok = apply_map(pkg.records if pkg else [], target, inst.translationMap, self.behaviour,
+                       fail=self.fail_records, ids=self.ids)
         inst.status = "INSTALLED" if ok else "FAILED"
         inst.updatedAt = self._now()
 
@@ -190,7 +198,7 @@ class Simulator:
             source_env = self.resolve_source(body.get("source"), env)
             description = body.get("description")
             pkg = Package(
-                id=str(uuid.uuid4()), name=name, description=_text(description),
+                id=str(self.ids()), name=name, description=_text(description),
                 source=str(body.get("source") or source_env), source_env=source_env,
                 status="ASSEMBLING", createdAt=self._now(), createdById=self.world.userId,
                 customerId=self.world.customerId, objectCollections=collections,
@@ -336,12 +344,13 @@ class Simulator:
     def _installable(self, pkg: Package, env: Environment) -> None:
         reason = install_refusal(pkg.status, env.kind)
         if reason:
-            raise SimError(409, reason)
+            # No status code is documented for this refusal: 409 or 400 (behaviour knob).
+            raise SimError(self.behaviour.refusal, reason)
 
     def _new_installation(self, pkg: Package, env: Environment, label: str,
                           tmap: TranslationMap, status: str) -> Installation:
         inst = Installation(
-            id=str(uuid.uuid4()), packageId=pkg.id, packageVersion=pkg.version,
+            id=str(self.ids()), packageId=pkg.id, packageVersion=pkg.version,
             environment=env.name, environment_label=label, userId=self.world.userId,
             customerId=self.world.customerId, status=status, registeredAt=self._now(),
             updatedAt=None, translationMap=tmap)
@@ -370,12 +379,15 @@ class Simulator:
         """E7: start a prepared installation (optionally with an edited map)."""
         def op() -> Installation:
             inst = self._installation(installation_id)
+            target_env = env
             if inst.environment != env:
-                raise SimError(409, f"installation {installation_id} was prepared for "
-                                    f"{inst.environment}, not {env}")
+                if self.behaviour.install_elsewhere == "refuse":
+                    raise SimError(self.behaviour.refusal, f"installation {installation_id} "
+                                   f"was prepared for {inst.environment}, not {env}")
+                target_env = inst.environment   # installs into the target of its pre-run
             if inst.status != "PREPARING":
                 raise SimError(409, f"installation is {inst.status}, not PREPARING")
-            pkg, target = self._package(inst.packageId), self.env(env)
+            pkg, target = self._package(inst.packageId), self.env(target_env)
             self._installable(pkg, target)
             if edited is not None:
                 inst.translationMap = merge_map(pkg.records, target, edited)

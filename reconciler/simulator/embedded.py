@@ -52,7 +52,8 @@ def embedded_transport(settings: EmbeddedSettings, *, clock: Clock | None = None
     try:
         faults = Faults.from_env(os.environ)
     except ValueError as exc:
-        raise ConfigError(str(exc), hint="see docs/simulator.md for the fault knobs") from None
+        raise ConfigError(str(exc), hint="see docs/simulator.md for the fault and "
+                          "behaviour knobs") from None
     sim = make_simulator(state_path=state_path or settings.state,
                          environments=dict(settings.environments) or None, clock=clock,
                          assembly_seconds=settings.assembly_seconds,

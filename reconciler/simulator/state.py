@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ from reconciler.simulator.seed import SourceRecord, seed_records
 STATE_VERSION = 1
 DEFAULT_ENVIRONMENTS: dict[str, str] = {
     "sandbox": "sandbox", "preview": "preview", "production": "production"}
+# Where the simulator's new ids come from (packages, installations, created records, the
+# customer and user): random by default; tests pass a counter for ids they can replay.
+IdFactory = Callable[[], uuid.UUID]
 
 
 @dataclass
@@ -82,11 +86,12 @@ class World:
     installations: dict[str, Installation] = field(default_factory=dict)
 
 
-def new_world(environments: dict[str, str] | None = None) -> World:
+def new_world(environments: dict[str, str] | None = None,
+              ids: IdFactory = uuid.uuid4) -> World:
     envs = environments or DEFAULT_ENVIRONMENTS
     return World(
-        customerId=uuid.uuid4().hex,
-        userId=uuid.uuid4().hex,
+        customerId=ids().hex,
+        userId=ids().hex,
         environments={name: Environment(name, kind, {r.ID: r for r in seed_records(name, kind)})
                       for name, kind in envs.items()})
 

@@ -9,15 +9,11 @@ import httpx
 import pytest
 from apihelpers import Script, json_reply, make_client, run
 
-from reconciler.api.transport import (
-    OutcomeUnknown,
-    RetryPolicy,
-    excerpt,
-    parse_retry_after,
-    safe_url,
-)
+from reconciler.api.transport import OutcomeUnknown, RetryPolicy, excerpt
 from reconciler.clock import FakeClock
 from reconciler.errors import ApiError
+from reconciler.redact import safe_url
+from reconciler.retry_after import parse_retry_after
 
 PKG = "2e6a94c0-4c1f-4b7e-9a53-0f1b2c3d4e5f"
 LIST: dict[str, list[object]] = {"data": []}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from support.repos import PackageFiles
 
 from reconciler.clock import Clock, FakeClock
 from reconciler.desired.config import load_config
@@ -31,7 +32,7 @@ def package_doc(name: str, *templates: str, status: str = "DRAFT",
 
 
 @dataclass
-class Repo:
+class Repo(PackageFiles):
     root: Path
     sim: SimulatorHandle
 
@@ -47,15 +48,6 @@ class Repo:
         self.config_path.write_text(
             f"api: {self.sim.profile}\nowner: {OWNER}\npackages: promotions/\n"
             f"prune: {prune}\nenvironments:\n{envs}\n{extra}", encoding="utf-8")
-
-    def put(self, filename: str, *docs: dict[str, Any]) -> None:
-        folder = self.root / "promotions"
-        folder.mkdir(exist_ok=True)
-        (folder / filename).write_text("\n---\n".join(json.dumps(d) for d in docs),
-                                       encoding="utf-8")
-
-    def remove(self, filename: str) -> None:
-        (self.root / "promotions" / filename).unlink()
 
     def live(self, name: str) -> list[Any]:
         """Packages under ``name`` in the simulator (deleted ones are gone)."""

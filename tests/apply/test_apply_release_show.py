@@ -9,20 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support.repos import ALL_ENVIRONMENTS, simulator_config
 
 from reconciler.cli import run
 
 ROOT = Path(__file__).parents[2]
-CONFIG = """\
-api: current
-owner: acme-workfront
-packages: packages/
-environments:
-  sandbox:    {url: simulator, kind: sandbox}
-  preview:    {url: simulator, kind: preview}
-  production: {url: simulator, kind: production}
-simulator: {assembly_seconds: 0, install_seconds: 0}
-"""
+CONFIG = simulator_config(*ALL_ENVIRONMENTS, settings=(
+    "simulator: {assembly_seconds: 0, install_seconds: 0}\n"))
 NAME = "Agency Groups and Roles"  # declared in packages/people.yaml
 
 

@@ -6,17 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from support.repos import simulator_config
 
 from reconciler.cli import run
 
-CONFIG = """\
-api: current
-owner: acme-workfront
-packages: packages/
-environments:
-  sandbox: {url: simulator, kind: sandbox}
-simulator: {assembly_seconds: 0}
-"""
+CONFIG = simulator_config(settings="simulator: {assembly_seconds: 0}\n")
 PACKAGE = """\
 name: {name}
 source: sandbox

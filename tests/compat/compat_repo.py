@@ -4,7 +4,6 @@ the real CLI against it in-process."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 import pytest
 from compat_server import CompatHandle
+from support.repos import PackageFiles
 
 from reconciler.cli import run
 from reconciler.clock import RealClock
@@ -54,7 +54,7 @@ def package_doc(name: str, *ids: tuple[str, str], status: str = "DRAFT",
 
 
 @dataclass
-class CompatRepo:
+class CompatRepo(PackageFiles):
     root: Path
     url: str
     api: str = "current"
@@ -72,15 +72,6 @@ class CompatRepo:
             "environments:\n"
             f"  sandbox: {{url: '{url or self.url}', kind: sandbox, "
             "auth: {apikey_env: WF_KEY}}\n", encoding="utf-8")
-
-    def put(self, filename: str, *docs: dict[str, Any]) -> None:
-        folder = self.root / "promotions"
-        folder.mkdir(exist_ok=True)
-        (folder / filename).write_text("\n---\n".join(json.dumps(d) for d in docs),
-                                       encoding="utf-8")
-
-    def remove(self, filename: str) -> None:
-        (self.root / "promotions" / filename).unlink()
 
     def cli(self, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
         code = run(["--config", str(self.config_path), *args], clock=VirtualClock())

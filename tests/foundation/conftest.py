@@ -7,18 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.repos import ALL_ENVIRONMENTS, simulator_config
 
 from reconciler.cli import run
 
-CONFIG = """\
-api: current
-owner: acme-workfront
-packages: packages/
-environments:
-  sandbox: {url: simulator, kind: sandbox}
-  preview: {url: simulator, kind: preview}
-  production: {url: simulator, kind: production}
-"""
+CONFIG = simulator_config(*ALL_ENVIRONMENTS)
 
 GOOD = """\
 name: Agency Onboarding

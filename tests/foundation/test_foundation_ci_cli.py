@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -108,6 +109,28 @@ def test_help_imports_no_heavy_module() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=ROOT, check=True, timeout=60)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_run_that_talks_http_does_not_import_the_httpx_command_line(tmp_path: Path) -> None:
+    # httpx imports its command-line client (rich, pygments) when they are installed; the
+    # wfpromote process blocks that module (cli.without_httpx_cli), a plain import does not.
+    pytest.importorskip("rich")
+    (tmp_path / "wfpromote.yaml").write_text(
+        "owner: acme\npackages: packages/\nenvironments:\n"
+        "  sandbox: {url: simulator, kind: sandbox}\n", encoding="utf-8")
+    (tmp_path / "packages").mkdir()
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "reconciler", "plan",
+                           "--allow-empty"], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    imported = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "httpx" in imported and "httpx._client" in imported
+    assert not {"rich", "pygments"} & imported
+    probe = "import reconciler, httpx, sys; print('rich' in sys.modules)"
+    plain = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           cwd=ROOT, check=True, timeout=60)
+    assert plain.stdout.strip() == "True"  # importing reconciler changes nothing of httpx
 
 
 def test_simulator_reset_forgets_the_configured_state(repo: Repo, tmp_path: Path) -> None:

@@ -5,15 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.repos import simulator_config
 
 from reconciler.cli import run
 
-CONFIG = """\
-owner: acme
-packages: packages/
-environments:
-  sandbox: {url: simulator, kind: sandbox}
-"""
+CONFIG = simulator_config(owner="acme")
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
 import threading
@@ -10,10 +11,11 @@ from pathlib import Path
 import pytest
 from gitops_fakes import Forge, assert_token_only_in_auth, github_env, gitlab_env
 
+from reconciler.budget import utf8_size as size
 from reconciler.clock import FakeClock
 from reconciler.errors import WfpromoteError
 from reconciler.gitops.context import Overrides
-from reconciler.gitops.markdown import Target, marker, size
+from reconciler.gitops.markdown import Target, marker
 from reconciler.gitops.run import CommentRequest, run_comment
 
 SIM_TARGET = Target("current", (("sandbox", "sandbox", True), ("production", "production",
@@ -234,6 +236,17 @@ def test_rate_limits_are_waited_out_on_the_clock(github: Forge, saved_plan: Path
     assert sum("rate limit" in line for line in lines) == 3
 
 
+def test_a_retry_after_date_is_waited_until(github: Forge, saved_plan: Path,
+                                           tmp_path: Path) -> None:
+    # Retry-After may be an HTTP date (RFC 9110): read as the Workfront client reads it,
+    # not taken for a rate limit that names no time (a minute).
+    clock = FakeClock()
+    github.rate_limits = [(429, {"retry-after": email.utils.formatdate(clock.now() + 90,
+                                                                       usegmt=True)})]
+    assert post(saved_plan, github_env(github, tmp_path), clock=clock) == 0
+    assert clock.sleeps[:1] == [90.0]
+
+
 def test_rate_limits_beyond_the_budget_fail_clearly(github: Forge, saved_plan: Path,
                                                     tmp_path: Path) -> None:
     github.rate_limits = [(429, {"retry-after": "400"}), (429, {"retry-after": "400"})]
@@ -372,7 +385,10 @@ def test_an_oversized_saved_plan_drops_whole_sections_with_a_pointer(
     data = json.loads(saved_plan.read_text())
     actions = data["actions"]
     data["actions"] = [{**a, "name": f"{a['name']} {i}"} for i in range(150) for a in actions]
-    data["summary"]["create"] = len(data["actions"])
+    kinds = [a["action"] for a in data["actions"]]  # a summary that counts the actions
+    data["summary"] = {**{k: kinds.count(k) for k in data["summary"]},
+                       "unchanged": kinds.count("no-op"),
+                       "blocked": sum(bool(a.get("blocked")) for a in data["actions"])}
     big = tmp_path / "big.json"
     big.write_text(json.dumps(data))
     assert post(big, github_env(github, tmp_path)) == 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.gitops.markdown import cut_note, fit, marker, safe_cuts, size
+from reconciler.budget import utf8_size as size
+from reconciler.gitops.markdown import cut_note, fit, marker, safe_cuts
 
 BLOCKS = st.sampled_from([
     "plain line ✓\n", "```diff\n+ a\n- b\n```\n", "~~~\ncode ```\n~~~\n",

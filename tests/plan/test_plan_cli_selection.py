@@ -6,17 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from support.repos import simulator_config
 
 from reconciler.cli import run
 
-CONFIG = """\
-api: current
-owner: acme-workfront
-packages: packages/
-environments:
-  sandbox: {url: simulator, kind: sandbox}
-simulator: {state: state.json, assembly_seconds: 0}
-"""
+CONFIG = simulator_config(settings="simulator: {state: state.json, assembly_seconds: 0}\n")
 NAMES = ("Agency Alpha", "Agency Beta", "Campaign Gamma", "Campaign Delta", "Other Epsilon")
 
 

@@ -10,22 +10,14 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from support.repos import ALL_ENVIRONMENTS, simulator_config
 
 from reconciler.cli import run
 
 ROOT = Path(__file__).parents[2]
 SCHEMA = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
-CONFIG = """\
-api: current
-owner: acme-workfront
-packages: packages/
-prune: disable
-environments:
-  sandbox:    {url: simulator, kind: sandbox}
-  preview:    {url: simulator, kind: preview}
-  production: {url: simulator, kind: production}
-simulator: {assembly_seconds: 0, install_seconds: 0}
-"""
+CONFIG = simulator_config(*ALL_ENVIRONMENTS, settings=(
+    "prune: disable\nsimulator: {assembly_seconds: 0, install_seconds: 0}\n"))
 TOTAL = 8  # packages declared by the example repository
 
 

@@ -76,12 +76,10 @@ def test_freeze_and_thaw_round_trip() -> None:
 
 
 def test_every_format_renders_through_the_registry() -> None:
-    from reconciler.output import markdown
-    from reconciler.output.renderers import DEFAULT_MARKDOWN_BUDGET, FORMATS, render
+    from reconciler.output.renderers import FORMATS, render
     from reconciler.plan.model import Plan
 
     p = Plan(actions=(_create("A"),), owner="acme", profile="current", desired_digest="0" * 64)
     assert FORMATS == ("text", "json", "markdown")
     assert json.loads(render(p, "json"))["actions"][0]["name"] == "A"
     assert "A" in render(p, "text") and "A" in render(p, "markdown")
-    assert DEFAULT_MARKDOWN_BUDGET == markdown.DEFAULT_BUDGET

@@ -12,32 +12,11 @@ for folder in ("apply", "compat", "foundation"):
         sys.path.append(path)
 
 
-import asyncio  # noqa: E402
 import contextlib  # noqa: E402
-import time  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
-
-
-@pytest.fixture
-def virtual_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI's RealClock sleeps (retries, polling) advance a virtual offset instead of
-    wall time; the servers still run on real time."""
-    from reconciler.clock import RealClock
-
-    skew = {"offset": 0.0}
-
-    async def sleep(self: RealClock, seconds: float) -> None:
-        skew["offset"] += max(0.0, seconds)
-        await asyncio.sleep(0.001)
-
-    def monotonic(self: RealClock) -> float:
-        return time.monotonic() + skew["offset"]
-
-    monkeypatch.setattr(RealClock, "sleep", sleep)
-    monkeypatch.setattr(RealClock, "monotonic", monotonic)
 
 
 @pytest.fixture

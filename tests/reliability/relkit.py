@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from support.repos import PackageFiles
+
 from reconciler.clock import Clock, FakeClock
 from reconciler.desired.config import load_config
 from reconciler.desired.loader import load_packages
@@ -75,7 +77,7 @@ def doc(name: str, objects: tuple[str, ...], status: str = "DRAFT",
 
 
 @dataclass
-class RelRepo:
+class RelRepo(PackageFiles):
     root: Path
     sim: SimulatorHandle
     tokens: bool = False
@@ -100,15 +102,6 @@ class RelRepo:
             "safety: {max_change_percent: 100, min_managed: 1}\n"
             f"simulator: {{assembly_seconds: {assembly}}}\n"
             f"environments:\n{envs}\n", encoding="utf-8")
-
-    def put(self, filename: str, *docs: dict[str, Any]) -> None:
-        folder = self.root / "promotions"
-        folder.mkdir(exist_ok=True)
-        (folder / filename).write_text("\n---\n".join(json.dumps(d) for d in docs),
-                                       encoding="utf-8")
-
-    def remove(self, filename: str) -> None:
-        (self.root / "promotions" / filename).unlink(missing_ok=True)
 
     def apply(self, **options: Any) -> tuple[int, str, str]:
         config = load_config(str(self.config_path))

@@ -19,6 +19,7 @@ import json
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -58,21 +59,14 @@ STATUSES = ("DRAFT", "TESTING", "ACTIVE")
 ENVIRONMENTS = {"sandbox": "sandbox", "preview": "preview", "production": "production"}
 
 
-class CountingIds:
-    """Stands in for the simulator's ``uuid`` module: ids counted from 1 in each example.
+def counting_ids() -> Callable[[], uuid.UUID]:
+    """The simulator's id factory for one example: ids counted from 1.
 
     Rules pick packages by index into lists sorted by id; with random ids the same choices
     would pick other packages when hypothesis runs a prefix again, and the runs would differ
     (hypothesis then stops with "inconsistent data generation")."""
-
-    def __init__(self) -> None:
-        self.next = itertools.count(1)
-
-    def uuid4(self) -> uuid.UUID:
-        return uuid.UUID(int=next(self.next))
-
-
-IDS = CountingIds()
+    numbers = itertools.count(1)
+    return lambda: uuid.UUID(int=next(numbers))
 
 
 class Killed(BaseException):
@@ -134,7 +128,6 @@ class Reconciler(RuleBasedStateMachine):
         self.root = Path(tempfile.mkdtemp(prefix="wfp-model-"))
         (self.root / "promotions").mkdir()
         self.clock = FakeClock()
-        IDS.next = itertools.count(1)  # the same ids in the same order in every example
         self.files: dict[str, dict[str, Any]] = {}      # file name -> package document
         self.unowned: dict[str, tuple[str, str, str]] = {}  # id -> (name, description, status)
         self.last_code: int | None = None
@@ -148,7 +141,7 @@ class Reconciler(RuleBasedStateMachine):
     def setup(self, profile: str, prune: str, assembly: float) -> None:
         self.profile = profile
         self.sim = Simulator(environments=ENVIRONMENTS, clock=self.clock,
-                             assembly_seconds=assembly)
+                             assembly_seconds=assembly, ids=counting_ids())
         self.injector = CountingInjector()
         self.transport = KillableTransport(EmbeddedTransport(self.sim, self.injector, profile))
         _CURRENT["transport"] = self.transport
@@ -409,10 +402,7 @@ class Reconciler(RuleBasedStateMachine):
 
 
 def test_model() -> None:
-    with mock.patch("reconciler.simulator.embedded.embedded_transport", _transport), \
-            mock.patch("reconciler.simulator.core.uuid", IDS), \
-            mock.patch("reconciler.simulator.installs.uuid", IDS), \
-            mock.patch("reconciler.simulator.state.uuid", IDS):
+    with mock.patch("reconciler.simulator.embedded.embedded_transport", _transport):
         run_state_machine_as_test(Reconciler, settings=settings(
             max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))

@@ -7,16 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from support.repos import simulator_config
 
 from reconciler.cli import run
 
-CONFIG = """\
-api: current
-owner: acme-workfront
-packages: packages/
-environments:
-  sandbox: {url: simulator, kind: sandbox}
-"""
+CONFIG = simulator_config()
 
 
 def _package(name: str = "Agency Onboarding") -> dict[str, object]:

@@ -134,7 +134,7 @@ def test_failed_packages_never_make_the_repository_stuck(sim_server: StartSim,
 @pytest.mark.parametrize("legacy", [False, True])
 def test_independent_implementation_refusing_status_changes_of_failed_packages(
         compat: Callable[..., Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        virtual_waits: None, legacy: bool) -> None:
+        legacy: bool) -> None:
     from compat_repo import AGENCY
     from compat_repo import new_repo as compat_repo
     from compat_repo import package_doc as compat_doc

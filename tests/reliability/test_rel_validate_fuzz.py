@@ -18,6 +18,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from relkit import TALLY, count
+from support.repos import simulator_config
 
 from reconciler.cli import run
 
@@ -83,13 +84,7 @@ def damaged(text: str, how: str, where: int) -> str | bytes:
     return text
 
 
-CONFIG = """\
-api: current
-owner: fuzz
-packages: packages/
-environments:
-  sandbox: {url: simulator, kind: sandbox}
-"""
+CONFIG = simulator_config(owner="fuzz")
 
 
 def _validate(config: str | bytes, files: dict[str, str | bytes],

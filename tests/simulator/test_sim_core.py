@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import uuid
 from typing import Any
 
 import pytest
@@ -324,3 +326,16 @@ def test_installations_span_environments() -> None:
     assert len(sim.list_installations(None)) == 3
     assert sim.translation_map(pid, "production")["GROUP"][sid(*DEFAULT_GROUP)][
         "action"] == "USEEXISTING"
+
+
+def test_every_new_id_comes_from_the_id_factory() -> None:
+    numbers = itertools.count(1)
+    sim = Simulator(clock=FakeClock(), ids=lambda: uuid.UUID(int=next(numbers)))
+    assert (sim.world.customerId, sim.world.userId) == (f"{1:032x}", f"{2:032x}")
+    pid = ready(sim, ONBOARDING)
+    assert pid == str(uuid.UUID(int=3))
+    done = sim.install(sim.prepare_installation(pid, "preview", "preview").id, "preview")
+    assert done.id == str(uuid.UUID(int=4))
+    created = {entry(done, *ONBOARDING)["targetId"], entry(done, "TTSK", "Kickoff Call")[
+        "targetId"]}
+    assert created <= {f"{n:032x}" for n in range(5, 20)}
