@@ -86,19 +86,16 @@ def prepare(desired: Sequence[PackageSpec], listing: Sequence[RemotePackage],
     _check_replace_names(desired, chosen, settings.replaces)
     selected = frozenset(r.id for r in listing if selection.includes(r.name))
     read = Readings()
-    survey: Survey | None = None
-    problem: WfpromoteError | None = None
+    made = (tuple(desired), chosen, tuple(listing), settings, selection, selected, read)
     try:
         survey = survey_of(desired, chosen, listing, settings.owner, read)
     except WfpromoteError as exc:
         # Several live packages share a declared name and some list items lack the status
         # that tells the superseded (DISABLED) ones apart: fetch those, then judge again.
         details = _ambiguous(exc, desired, chosen, listing, settings, selected, read)
-        problem = exc
-    else:
-        details = frozenset(_details(survey, settings, selected, read))
-    return Preparation(tuple(desired), chosen, tuple(listing), settings, selection, selected,
-                       read, survey, details, problem)
+        return Preparation(*made, survey=None, details=details, problem=exc)
+    return Preparation(*made, survey=survey,
+                       details=frozenset(_details(survey, settings, selected, read)))
 
 
 def survey_of(desired: Sequence[PackageSpec], chosen: Sequence[PackageSpec],

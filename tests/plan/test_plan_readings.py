@@ -275,6 +275,7 @@ def test_without_the_fetch_an_ambiguous_listing_is_the_plan_s_problem() -> None:
     full = slim.model_copy(update={"status": "DISABLED"})
     fetched = prepared.fetched({slim.id: full})
     assert fetched.listing == (live, full) and fetched.details == frozenset()
+    assert fetched.problem is None and prepared.problem is not None
     assert fetched.surveyed() is fetched.survey
     assert [(a.kind, a.package_id) for a in plan_prepared(fetched, {}).actions] == [
         (ActionKind.NOOP, live.id)]
