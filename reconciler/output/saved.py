@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import Location, StalePlan, WfpromoteError
 from reconciler.plan.changes import change_from_data
@@ -46,6 +46,7 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "safety": plan.verdict.data() if plan.verdict else None,
         "prerun": [p.data() for p in plan.previews],
         "timings": {k: round(v, 6) for k, v in plan.timings.items()},
+        **({"picture": plan.picture.data(compact=True)} if plan.picture is not None else {}),
     }
 
 
@@ -120,7 +121,24 @@ def _bare_plan(data: dict[str, Any]) -> Plan:
         previews=tuple(PrerunPreview(
             name=str(p["name"]), environment=str(p["environment"]),
             records={str(k): tuple(str(x) for x in v) for k, v in p["records"].items()},
-            error=p.get("error")) for p in data.get("prerun") or ()))
+            error=p.get("error")) for p in data.get("prerun") or ()),
+        picture=_picture(data.get("picture")))
+
+
+if TYPE_CHECKING:
+    from reconciler.plan.matrix import Matrix
+
+
+def _picture(item: dict[str, Any] | None) -> Matrix | None:
+    if item is None:   # before format 1.5, or a plan made without one
+        return None
+    from reconciler.plan.matrix import Matrix
+
+    try:
+        return Matrix.from_data(item)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StalePlan(f"not a valid saved plan: its picture is malformed ({exc!r:.80})",
+                        hint="make a new plan: wfpromote plan --out plan.json") from None
 
 
 def _scope(item: dict[str, Any] | None) -> Scope:

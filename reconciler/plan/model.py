@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.domain.objcodes import INSTALL_ACTIONS
 from reconciler.plan.changes import (
@@ -25,6 +25,9 @@ from reconciler.plan.changes import (
     Update,
 )
 from reconciler.plan.values import FrozenMap, freeze, thaw
+
+if TYPE_CHECKING:  # the matrix is made from a plan: plan.matrix imports this module
+    from reconciler.plan.matrix import Matrix
 
 # The kinds of change (plan.changes) are handed on with the rest of the plan's vocabulary.
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     "Install",
     "NoOp",
     "Plan",
+    "PlanFlags",
     "PrerunPreview",
     "Reason",
     "Replace",
@@ -53,8 +57,8 @@ __all__ = [
 
 # 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read);
 # 1.3: the reason "revision_raised"; 1.4: install actions, "blocked" actions and "prerun"
-# previews
-FORMAT_VERSION = "1.4"
+# previews; 1.5: the "picture" (the promotion matrix, as status --format json has it)
+FORMAT_VERSION = "1.5"
 
 
 # Deterministic execution/display order of kinds; within a kind, by package name.
@@ -294,6 +298,8 @@ class Plan:
     previews: tuple[PrerunPreview, ...] = ()
     # the flags it was made with (not part of what the plan is: equal plans may differ here)
     flags: PlanFlags = field(default_factory=PlanFlags, compare=False)
+    # each declared package by environment when the plan was made (the comment's graph)
+    picture: Matrix | None = field(default=None, compare=False)
 
     @property
     def refused(self) -> bool:

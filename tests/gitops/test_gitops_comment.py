@@ -467,3 +467,34 @@ def test_a_truncated_saved_plan_is_refused_not_posted_as_markdown(
         post(cut, env)
     assert github.log == []
     assert not (tmp_path / "summary.md").exists()
+
+
+def _install_plan(tmp_path: Path, blocked: str | None) -> Path:
+    from reconciler.output.saved import plan_to_data
+    from reconciler.plan.model import Action, Install, Plan, Reason
+
+    action = Action("Launch", Reason.INSTALL_REQUESTED,
+                    Install("production", step=1, after=("preview",),
+                            gates=("after preview: done",), blocked=blocked),
+                    package_id="fe06a006-d15b-46ff-89f5-0c70eee9eca8", source_env="sandbox")
+    out = tmp_path / f"install-{bool(blocked)}-{len(blocked or '')}.json"
+    out.write_text(json.dumps(plan_to_data(Plan((action,), "acme", "current", "0" * 64))))
+    return out
+
+
+def test_an_install_still_soaking_is_not_drift_until_it_is_due(github: Forge,
+                                                                tmp_path: Path) -> None:
+    env = github_env(github, tmp_path, number=None)
+    lines: list[str] = []
+    soaking = _install_plan(tmp_path, "soaking in preview: 3h left of 4h")
+    assert post(soaking, env, drift=True, lines=lines) == 0
+    assert github.open_issues() == [] and lines[-1].startswith("No drift")
+    assert post(_install_plan(tmp_path, None), env, drift=True, lines=lines) == 0  # now due
+    [issue] = github.open_issues()
+    assert "Launch" in github.issue_body(issue)
+    assert post(soaking, env, drift=True, lines=lines) == 0   # a new version soaks again
+    assert github.open_issues() == []
+    blocked = _install_plan(tmp_path, "a TESTING package cannot be installed into a "
+                                      "production environment; set status: ACTIVE")
+    assert post(blocked, env, drift=True, lines=lines) == 0   # other gates still count
+    assert len(github.open_issues()) == 1
