@@ -29,6 +29,7 @@ from reconciler.domain.statuses import installation_phase, status_name, text_or_
 from reconciler.plan.changes import Install, LastInstall
 from reconciler.plan.model import Action, Reason
 from reconciler.plan.ownership import installation_key
+from reconciler.plan.values import FrozenMap
 
 
 def entry(name: str, action: str, status: str | None = None, **extra: Any) -> TranslationEntry:
@@ -229,7 +230,7 @@ def test_an_edited_install_under_current_reads_its_map_from_e10_and_installs_wit
     api = Scripted(EDITING)
     said: list[str] = []
     ctx = run_install(api, Install(environment="preview", existing="overwrite",
-                                   overrides={"TTSK": {"k1": "IGNORE"}}), said=said)
+                                   overrides=FrozenMap({"TTSK": {"k1": "IGNORE"}})), said=said)
     assert api.calls == [("E10", "p-1"), ("E3", "p-1"),
                          ("E11", "p-1", (("k1", "IGNORE"), ("t1", "OVERWRITING")), ()),
                          ("E9", "inst-11")]
@@ -251,12 +252,13 @@ def test_an_unedited_install_pre_runs_and_installs_the_map_as_it_is() -> None:
 
 def test_an_edited_install_under_2023_sends_its_map_with_e7_and_elsewhere_is_refused() -> None:
     api = Scripted(PRERUN_MAP)
-    run_install(api, Install(environment="preview", overrides={"TTSK": {"k1": "IGNORE"}}))
+    ignore = FrozenMap({"TTSK": {"k1": "IGNORE"}})
+    run_install(api, Install(environment="preview", overrides=ignore))
     assert api.calls == [("E6", "p-1"), ("E3", "p-1"), ("E7", "pre-1", True),
                          ("E9", "pre-1")]
     api = Scripted(NEITHER)
     with pytest.raises(StepFailed) as refused:
-        run_install(api, Install(environment="preview", overrides={"TTSK": {"k1": "IGNORE"}}))
+        run_install(api, Install(environment="preview", overrides=ignore))
     assert refused.value.message == ("the API profile of 'preview' offers no way to install "
                                      "an edited translation map")
     assert refused.value.hint == "drop the overrides and `existing: overwrite`"
@@ -360,7 +362,7 @@ def test_edited_installs_sharing_records_take_turns_and_read_the_map_again() -> 
                             install_timeout=60, known_ids=set(), group_ids={}).record_locks
 
         async def one(api: Scripted, env: str) -> None:
-            change = Install(environment=env, overrides={"TTSK": {"k1": "IGNORE"}})
+            change = Install(environment=env, overrides=FrozenMap({"TTSK": {"k1": "IGNORE"}}))
             action = Action(name="Launch", reason=Reason.INSTALL_REQUESTED, change=change,
                             package_id="p-1")
             ctx = StepContext(clients={env: api}, default_env=env,  # type: ignore[dict-item]
@@ -509,7 +511,7 @@ def test_a_refused_map_names_its_environment_and_overwrites_are_listed_in_full()
 
     with pytest.raises(MapRefused) as refused:
         run_install(Scripted(EDITING), Install(environment="preview",
-                                               overrides={"TMPL": {"nope": "IGNORE"}}))
+                                               overrides=FrozenMap({"TMPL": {"nope": "IGNORE"}})))
     assert refused.value.message.startswith("install into 'preview': override(s) name ")
     api = Scripted(EDITING)
     api.map = lambda: {"TMPL": {  # type: ignore[method-assign]
@@ -531,7 +533,7 @@ def test_pre_runs_sharing_records_take_turns_only_within_one_environment() -> No
                             install_timeout=60, known_ids=set(), group_ids={}).record_locks
 
         async def one(api: Scripted, env: str, pid: str) -> None:
-            overrides = {"TTSK": {"k1": "IGNORE"}} if edited else {}
+            overrides = FrozenMap({"TTSK": {"k1": "IGNORE"}} if edited else {})
             change = Install(environment=env, overrides=overrides)
             action = Action(name="Launch", reason=Reason.INSTALL_REQUESTED, change=change,
                             package_id=pid)
