@@ -42,6 +42,9 @@ class ApplySettings:
     # for a saved plan (an install may have been made since), not for a plan made just now.
     recheck_installs: bool = True
     poll: PollPolicy = field(default_factory=PollPolicy)
+    # After a create's answer was lost, the service may still commit it this long (seconds,
+    # from the POST): the POST is sent again only after that (timeouts.request + 60 s).
+    late_commit_window: float = 90.0
 
 
 def chains(actions: Sequence[Action]) -> list[list[int]]:
@@ -214,7 +217,8 @@ class ApplyEngine:
             group_ids=group_ids, stopping=lambda: self.stopping,
             say=lambda state: self.progress.update(action, state),
             package_id=action.package_id, record_locks=locks,
-            recheck_installs=self.settings.recheck_installs)
+            recheck_installs=self.settings.recheck_installs,
+            late_commit_window=self.settings.late_commit_window)
         self.progress.update(action, "started")
         try:
             await run_action(action, ctx)

@@ -72,6 +72,7 @@ class StepContext:
     record_locks: RecordLocks = field(default_factory=lambda: RecordLocks())
     recheck_installs: bool = True             # look at the history before installing
     details: list[str] = field(default_factory=list)   # per-record results, for the report
+    late_commit_window: float = 60.0          # a lost POST may still commit this long after
 
     def api_for(self, action: Action) -> PromotionAPI:
         env = action.environment or action.source_env or self.default_env
@@ -124,9 +125,10 @@ async def _create_and_settle(name: str, body: PackageBody, api: PromotionAPI,
     ctx.checkpoint()
     ctx.wrote = True
     package = await create_once(api, body.post(), clock=ctx.clock,
-                                known_ids=ctx.known_ids,
+                                known_ids=ctx.known_ids, window=ctx.late_commit_window,
                                 on_recovered=lambda p: ctx.say(f"found after lost answer "
-                                                               f"(id {p.id})"))
+                                                               f"(id {p.id})"),
+                                on_waiting=ctx.say)
     ctx.known_ids.add(package.id)
     ctx.package_id = package.id
     ctx.say(f"posted (id {package.id})")
