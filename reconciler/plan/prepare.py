@@ -55,8 +55,9 @@ class Preparation:
         """IDs of the matched packages whose installation history (E8) the plan needs."""
         if self.survey is None:
             return frozenset()   # known once the details are fetched
-        return frozenset(m.remote.id for m in self.survey.matches
-                         if m.spec.install and m.remote is not None)
+        return frozenset(p.id for m in self.survey.matches
+                         if m.spec.install and m.remote is not None
+                         for p in (m.remote, *m.twins))
 
     def fetched(self, details: Mapping[str, RemotePackage]) -> Preparation:
         """The same run over the listing with ``details`` (full records by id) in place of
@@ -129,7 +130,7 @@ def _details(survey: Survey, settings: PlanSettings, selected: frozenset[str],
     claimed: set[str] = set()
     for match in survey.matches:
         package = match.remote
-        claimed.update(r.id for r in match.superseded + match.leftovers)
+        claimed.update(r.id for r in match.superseded + match.leftovers + match.twins)
         if package is None:
             continue
         marker = read(package).marker

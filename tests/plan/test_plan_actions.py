@@ -157,8 +157,11 @@ def test_deleted_remote_packages_are_ignored() -> None:
 
 
 def test_two_live_packages_with_one_name_is_an_error() -> None:
+    # (Two with the same content of ours are duplicates, retired: tests/plan/
+    # test_plan_duplicates.py; with two other contents nothing says which one is it.)
     s = spec("Twin")
-    remote = [remote_of(s, id=pkg_id("one")), remote_of(s, id=pkg_id("two"))]
+    remote = [remote_of(s, id=pkg_id("one"), digest="a" * 64),
+              remote_of(s, id=pkg_id("two"), digest="b" * 64)]
     with pytest.raises(WfpromoteError) as caught:
         plan([s], remote, settings())
     assert pkg_id("one") in caught.value.message and pkg_id("two") in caught.value.message
