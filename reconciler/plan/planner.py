@@ -345,7 +345,11 @@ def _replace(spec: PackageSpec, package: RemotePackage, seen: Reading, reason: R
                  *diffs]
     elif marker is None:
         diffs = [*object_diffs(spec, package.packageEntities), *diffs]
-    if settings.capabilities.replace_with_put:
+    if settings.capabilities.replace_with_put and spec.definition_content is not None:
+        # A PUT writes a definition by value without assembling: nothing can fail half-way.
+        # Content by reference must be assembled, and an assembly in place that fails would
+        # leave no usable version: it is made as a new package, the old one retired only
+        # once the new one is usable (docs/apply.md, "Replace under 2023").
         strategy = ReplaceStrategy.PUT
         body = bodies.put_package_body(spec, settings.owner, settings.environments)
     else:

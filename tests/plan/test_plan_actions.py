@@ -85,9 +85,11 @@ def test_pinned_package_renames() -> None:
     assert action.data()["after"] == {"name": "New name"}
 
 
+# Under 2023 too, content by reference is replaced by a new package: an assembly in place
+# that fails would leave no usable version (issue 19, item 2). A definition by value is PUT.
 @pytest.mark.parametrize(("caps", "strategy"), [
     (settings().capabilities, ReplaceStrategy.CREATE_THEN_DISABLE),
-    (LEGACY, ReplaceStrategy.PUT)])
+    (LEGACY, ReplaceStrategy.CREATE_THEN_DISABLE)])
 def test_replace_when_content_changed(caps, strategy) -> None:  # type: ignore[no-untyped-def]
     old = spec("Pkg", entities=("New Agency Onboarding",))
     new = spec("Pkg", entities=("New Agency Onboarding", "Campaign Launch"), status="TESTING")
@@ -272,3 +274,12 @@ def test_fingerprints_cover_touched_managed_and_the_names_matched_by() -> None:
     assert set(p.remote_fingerprints) == {pkg_id("Declared"), pkg_id("Gone"), "name:New",
                                           "name:Declared", "name:Gone"}
     assert p.desired_digest == "d" * 64
+
+
+def test_a_definition_by_value_is_replaced_with_put_under_2023() -> None:
+    old = spec("Pkg", definition={"PARAM": [{"id": "b" * 32, "name": "Budget"}]})
+    new = spec("Pkg", definition={"PARAM": [{"id": "b" * 32, "name": "Budget (USD)"}]},
+               status="TESTING")
+    (action,) = plan([new], [remote_of(old, status="TESTING")],
+                     settings(capabilities=LEGACY)).actions
+    assert action.data().get("strategy") == ReplaceStrategy.PUT
