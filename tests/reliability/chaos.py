@@ -89,6 +89,7 @@ class Chaos:
         self._token_serial = 0
         self.token_requests = 0
         self._held: list[_Held] = []
+        self.paths: list[str] = []       # "METHOD /path" of every request, in order
         self.late_commits = 0            # held requests committed so far
 
     def _now(self) -> float:
@@ -154,6 +155,7 @@ class Chaos:
                 await _drain(receive)
                 await _reply(send, 401, b'{"error": {"message": "token expired"}}')
                 return
+        self.paths.append(f"{method} {path}")
         await self._commit_due()
         kind = self._decide(method, path)
         abort = (scope.get("extensions") or {}).get(ABORT_EXTENSION)
@@ -284,11 +286,12 @@ class ChaosHandle(SimulatorHandle):
 
 @contextlib.contextmanager
 def serve_chaos(*, profile: str = "current", seed: int = 0, tokens: bool = False,
-                assembly_seconds: float = 0.0, clock: Any = None) -> Iterator[ChaosHandle]:
+                assembly_seconds: float = 0.0, clock: Any = None,
+                install_seconds: float = 0.0) -> Iterator[ChaosHandle]:
     """The simulator behind a Chaos middleware, served on 127.0.0.1 in a thread."""
     sim, injector, app = _served_app(
         profile, state_path=None, environments=None, faults=None, clock=clock,
-        assembly_seconds=assembly_seconds, install_seconds=0.0)
+        assembly_seconds=assembly_seconds, install_seconds=install_seconds)
     chaos = Chaos(app, seed=seed, tokens=tokens, clock=clock)
     sock = bind_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
