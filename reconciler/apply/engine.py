@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from reconciler.api.protocol import PromotionAPI
+from reconciler.apply.idempotent import late_twin
 from reconciler.apply.poll import Interrupted, PollPolicy
 from reconciler.apply.progress import Progress, RecordingProgress
 from reconciler.apply.report import ActionResult, ApplyReport, Outcome
@@ -85,6 +87,8 @@ class ApplyEngine:
         self._stop_reason: str | None = None
         self._failed_once = False
         self._stop_event: asyncio.Event | None = None
+        # Per action index: a create posted twice (api, body, first attempt, id kept).
+        self._reposted: dict[int, tuple[PromotionAPI, dict[str, Any], float, str]] = {}
 
     # -- stopping -----------------------------------------------------------------------
 
@@ -146,7 +150,8 @@ class ApplyEngine:
                             results[rest] = self._skip(actions[rest], blocked)
                         return
                     running.add(index)
-                    result = await self._run_one(action, known_ids, group_ids, locks)
+                    result = await self._run_one(action, known_ids, group_ids, locks,
+                                                 index)
                     running.discard(index)
                     results[index] = result
                     if result.outcome is Outcome.APPLIED:
@@ -164,6 +169,7 @@ class ApplyEngine:
 
         tasks = [asyncio.create_task(run_chain(g)) for g in chains(actions)]
         await self._wait(tasks)
+        await self._late_twins(results, known_ids)
         for index in range(len(actions)):
             if index not in results:
                 if index in running:
@@ -207,8 +213,27 @@ class ApplyEngine:
         finally:
             stop_waiter.cancel()
 
+    async def _late_twins(self, results: dict[int, ActionResult], known_ids: set[str]) -> None:
+        """A create posted twice (its first answer lost) whose first POST was committed after
+        all, later than the action looked: the duplicate is deleted and the action fails, so
+        a run never exits 0 when it made a duplicate (docs/apply.md, "Idempotency")."""
+        if self.stopping:
+            return
+        for index, (api, body, started, kept) in sorted(self._reposted.items()):
+            try:
+                problem = await late_twin(api, body, kept, started=started,
+                                          known_ids=known_ids)
+            except WfpromoteError as exc:
+                problem = f"could not look for a late duplicate of {kept} ({exc.message})"
+            if problem is not None and index in results:
+                results[index] = replace(
+                    results[index], outcome=Outcome.FAILED, error=redact(problem),
+                    hint="apply again: the next plan keeps one package and retires the other")
+                self._failed_once = True
+
     async def _run_one(self, action: Action, known_ids: set[str],
-                       group_ids: dict[str, str], locks: RecordLocks) -> ActionResult:
+                       group_ids: dict[str, str], locks: RecordLocks,
+                       index: int = 0) -> ActionResult:
         begin = self.clock.monotonic()
         ctx = StepContext(
             clients=self.clients, default_env=self.default_env, clock=self.clock,
@@ -221,7 +246,11 @@ class ApplyEngine:
             late_commit_window=self.settings.late_commit_window)
         self.progress.update(action, "started")
         try:
-            await run_action(action, ctx)
+            try:
+                await run_action(action, ctx)
+            finally:
+                for reposted in ctx.reposted:
+                    self._reposted[index] = reposted
         except Interrupted as exc:
             self._failed_once = True
             outcome = Outcome.FAILED if ctx.wrote else Outcome.SKIPPED

@@ -68,6 +68,7 @@ async def create_once(api: PromotionAPI, body: dict[str, Any], *, clock: Clock,
                       known_ids: Collection[str], window: float = LATE_COMMIT_MARGIN,
                       on_recovered: Callable[[RemotePackage], None] | None = None,
                       on_waiting: Callable[[str], None] | None = None,
+                      on_reposted: Callable[[float, RemotePackage], None] | None = None,
                       ) -> RemotePackage:
     """POST the package, or find the one an earlier lost POST created; never two.
 
@@ -102,6 +103,8 @@ async def create_once(api: PromotionAPI, body: dict[str, Any], *, clock: Clock,
             continue
         if attempt == 2:
             await _no_twin(api, body, created, started=first_started, known_ids=known_ids)
+            if on_reposted is not None:
+                on_reposted(first_started, created)   # looked at again at the end of the run
         return created
     raise AssertionError("unreachable")
 
@@ -120,6 +123,23 @@ async def _look(api: PromotionAPI, body: dict[str, Any], *, clock: Clock, starte
             return None
         await clock.sleep(min(delay, left))
         delay = min(LOOK_CAP, delay * LOOK_FACTOR)
+
+
+async def late_twin(api: PromotionAPI, body: dict[str, Any], created_id: str, *,
+                    started: float, known_ids: Collection[str]) -> str | None:
+    """At the end of a run: if the first POST of a create that was posted twice has been
+    committed since, the duplicate is deleted; the message to fail the action with."""
+    twin = await find_created(api, body, started=started, known_ids={*known_ids, created_id})
+    if twin is None:
+        return None
+    try:
+        await api.delete_package(twin.id)
+    except ApiError as exc:
+        return (f"the first, lost POST of package {body.get('name')!r} was committed after "
+                f"all: {twin.id} duplicates {created_id}, and deleting it failed "
+                f"({exc.message}); the next plan keeps one and retires the other")
+    return (f"the first, lost POST of package {body.get('name')!r} was committed after all: "
+            f"{twin.id} duplicated {created_id} and was deleted; {created_id} is kept")
 
 
 async def _no_twin(api: PromotionAPI, body: dict[str, Any], created: RemotePackage, *,

@@ -79,6 +79,10 @@ class StepContext:
     recheck_installs: bool = True             # look at the history before installing
     details: list[str] = field(default_factory=list)   # per-record results, for the report
     late_commit_window: float = 60.0          # a lost POST may still commit this long after
+    # Creates posted twice (the first answer lost): (api, body, first attempt, id kept);
+    # the engine looks for a late twin of each at the end of the run.
+    reposted: list[tuple[PromotionAPI, dict[str, Any], float, str]] = field(
+        default_factory=list)
 
     def api_for(self, action: Action) -> PromotionAPI:
         env = action.environment or action.source_env or self.default_env
@@ -134,7 +138,9 @@ async def _create_and_settle(name: str, body: PackageBody, api: PromotionAPI,
                                 known_ids=ctx.known_ids, window=ctx.late_commit_window,
                                 on_recovered=lambda p: ctx.say(f"found after lost answer "
                                                                f"(id {p.id})"),
-                                on_waiting=ctx.say)
+                                on_waiting=ctx.say,
+                                on_reposted=lambda started, made: ctx.reposted.append(
+                                    (api, body.post(), started, made.id)))
     ctx.known_ids.add(package.id)
     ctx.package_id = package.id
     ctx.say(f"posted (id {package.id})")

@@ -123,3 +123,16 @@ def test_two_lost_answers_with_nothing_found_still_give_up() -> None:
         asyncio.run(create_once(api, body("Agency Onboarding"), clock=api.clock,
                                 known_ids=set(), window=20.0))
     assert _posts(api) == 2
+
+
+def test_a_first_post_committed_later_in_the_run_is_found_at_its_end() -> None:
+    # The window (5 s) passes, the POST is sent again, the action looks once and finds no
+    # twin; the first POST commits 5.5 s after it was sent, while the new package assembles.
+    api = LateAPI(FakeClock(), hold=5.5)
+    engine = ApplyEngine({"sandbox": api}, default_env="sandbox", clock=api.clock,
+                         settings=ApplySettings(late_commit_window=5.0))
+    report = asyncio.run(engine.run(plan_of(create("Agency Onboarding", "TESTING"))))
+    assert report.exit_code == 1
+    [result] = report.results
+    assert result.error is not None and "committed after all" in result.error
+    assert [p["status"] for p in api.by_name("Agency Onboarding")] == ["TESTING"]
