@@ -109,6 +109,7 @@ class KillableTransport(httpx.AsyncBaseTransport):
         if self.kill_on is not None and request.method == "POST" and \
                 request.url.path.endswith(self.kill_on):
             killing = True
+            INJECTED[f"model: kill at {self.kill_on}"] += 1
         if killing:
             self.dead = True
             if self.commit_last:
@@ -165,7 +166,7 @@ class Reconciler(RuleBasedStateMachine):
     @initialize(profile=st.sampled_from(("current", "2023")),
                 prune=st.sampled_from(("disable", "delete")),
                 assembly=st.sampled_from((0.0, 3.0)),
-                install=st.sampled_from((0.0, 5.0)))
+                install=st.sampled_from((0.0, 5.0, 5.0)))
     def setup(self, profile: str, prune: str, assembly: float, install: float) -> None:
         self.profile = profile
         self.sim = Simulator(environments=ENVIRONMENTS, clock=self.clock,
@@ -395,8 +396,9 @@ class Reconciler(RuleBasedStateMachine):
         else:
             self.files[filename]["install"] = [{"environment": "preview"}]
         self._write(filename)
-        self.transport.kill_on = rnd.choice(("/prepare-installation", "/install"))
-        self.transport.commit_last = rnd.random() < 0.75
+        self.transport.kill_on = rnd.choice(("/prepare-installation", "/install", "/install"))
+        # At the install request, mostly after it was handled: the install then runs on.
+        self.transport.commit_last = rnd.random() < 0.85
 
     @rule(rnd=st.randoms(use_true_random=False))
     def apply(self, rnd: Any) -> None:
