@@ -36,8 +36,8 @@ lint: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml examples/github/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci examples/gitlab/.gitlab-ci.yml
-	$(BIN)/zizmor --offline --no-progress --quiet action.yml .github/workflows examples/github
-	$(BIN)/zizmor --offline --no-progress --quiet --persona auditor action.yml .github/workflows examples/github
+	$(BIN)/zizmor --offline --no-progress --quiet action.yml .github/workflows/*.yml examples/github/*.yml
+	$(BIN)/zizmor --offline --no-progress --quiet --persona auditor action.yml .github/workflows/*.yml examples/github/*.yml
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reconciler import __version__
 from reconciler.commands.apply import apply_command
 from reconciler.commands.comment import comment_command
 from reconciler.commands.common import GlobalOptions
@@ -97,9 +96,12 @@ class _Cli(click.Group):
 
 @click.group(cls=_Cli, epilog=EPILOG,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="wfpromote")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, param, value: _print_version(ctx, value),
+              help="Show the version and, when known, the git commit, then exit.")
 @click.option("--config", "config_path", metavar="FILE", envvar="WFPROMOTE_CONFIG",
-              help="Configuration file (default: ./wfpromote.yaml).")
+              help="Configuration file (default: ./wfpromote.yaml, else the one in the "
+                   "nearest parent folder up to the git repository's root).")
 @click.option("--allow-simulator", is_flag=True, envvar="WFPROMOTE_ALLOW_SIMULATOR",
               help="Allow environments served by the embedded simulator when CI=true.")
 @click.option("--color/--no-color", default=None,
@@ -121,6 +123,16 @@ def cli(ctx: click.Context, config_path: str | None, allow_simulator: bool,
     if clock is not None:
         ctx.obj.clock = clock
     _setup_logging(verbose)
+
+
+def _print_version(ctx: click.Context, value: bool) -> None:
+    """``wfpromote 0.2.0 (commit SHA)``: the commit is looked up only when asked for."""
+    if not value or ctx.resilient_parsing:
+        return
+    from reconciler.version import describe
+
+    click.echo(describe())
+    ctx.exit()
 
 
 def _setup_logging(verbose: int) -> None:

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.api.protocol import PromotionAPI
+from reconciler.apply.context import RecordLocks, StepContext
 from reconciler.apply.idempotent import late_twin
 from reconciler.apply.poll import Interrupted, PollPolicy
 from reconciler.apply.progress import Progress, RecordingProgress
 from reconciler.apply.report import ActionResult, ApplyReport, Outcome
-from reconciler.apply.steps import RecordLocks, StepContext, run_action
+from reconciler.apply.steps import run_action
 from reconciler.clock import Clock, RealClock
 from reconciler.errors import WfpromoteError
 from reconciler.plan.changes import Install

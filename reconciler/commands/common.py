@@ -26,11 +26,20 @@ class GlobalOptions:
     color: bool | None        # None: decide from NO_COLOR / FORCE_COLOR / TTY
     verbose: int
     clock: Clock = field(default_factory=RealClock)  # tests pass a fake one to cli.run
+    _announced: bool = field(default=False, repr=False)  # a parent folder's config was named
 
     def load_config(self) -> Config:
-        from reconciler.desired.config import load_config
+        """The configuration: --config, else ./wfpromote.yaml, else the one in a parent
+        folder up to the repository root, which is then named on stderr (once)."""
+        from reconciler.desired.config import DEFAULT_NAME, load_config
 
-        return load_config(self.config_path)
+        config = load_config(self.config_path)
+        if self.config_path is None and config.path != DEFAULT_NAME and not self._announced:
+            self._announced = True
+            shown = os.path.relpath(config.path)
+            click.echo(f"Using {shown} ({Path(config.path).resolve()}), found in a parent "
+                       "folder.", err=True)
+        return config
 
     def use_color(self, stream: Any = None) -> bool:
         """--color/--no-color beats NO_COLOR, which beats FORCE_COLOR, which beats the TTY."""

@@ -20,7 +20,8 @@ Examples:
               help="Ownership marker written into every package (default: DIR's name).")
 @click.option("--env", "envs", multiple=True, metavar="NAME[:KIND]=URL",
               help="An environment (repeatable): URL is https://HOST or 'simulator'; KIND "
-                   "(sandbox, preview, production) defaults to NAME when NAME is one of them.")
+                   "(sandbox, preview, production) defaults to NAME when NAME is one of them. "
+                   "NAME is written in lower case.")
 def init_command(directory: str, owner: str | None, envs: tuple[str, ...]) -> int:
     """Create wfpromote.yaml, promotions/ with one example package, a .gitignore holding
     .wfpromote/, and the CI workflows (plan, apply, drift) under .github/workflows/ in DIR.
@@ -47,6 +48,11 @@ def init_command(directory: str, owner: str | None, envs: tuple[str, ...]) -> in
     chosen: list[Environment]
     if envs:
         chosen = [parse_env_option(value) for value in envs]
+        for value, env in zip(envs, chosen, strict=True):
+            given = value.partition("=")[0].partition(":")[0]
+            if given != env.name:
+                click.echo(f"  environment {given!r} is written as {env.name!r} "
+                           "(names in wfpromote.yaml are lower case)", err=True)
     elif is_terminal(sys.stdin):
         chosen = prompt_environments()
     else:

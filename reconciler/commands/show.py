@@ -8,6 +8,7 @@ import click
 
 from reconciler.budget import COMMENT_BUDGET
 from reconciler.commands.common import global_options
+from reconciler.output.renderers import FORMATS
 
 EPILOG = """\b
 Examples:
@@ -19,7 +20,7 @@ Examples:
 
 @click.command("show", epilog=EPILOG, short_help="Render a saved plan again, offline.")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+@click.option("--format", "output_format", type=click.Choice(FORMATS),
               default="text", show_default=True, help="How to print the plan on stdout.")
 @click.option("--markdown-budget", type=click.IntRange(min=1024),
               default=COMMENT_BUDGET,
@@ -38,6 +39,7 @@ def show_command(ctx: click.Context, plan_file: str, output_format: str,
     from pathlib import Path
 
     from reconciler.errors import WfpromoteError
+    from reconciler.output.renderers import RenderOptions, render
     from reconciler.output.saved import is_saved_plan, read_saved_plan
     from reconciler.redact import redact
 
@@ -50,20 +52,9 @@ def show_command(ctx: click.Context, plan_file: str, output_format: str,
                              hint="give the file written by wfpromote plan --out FILE")
     plan = read_saved_plan((plan_file,))
     assert plan is not None
-    color = False
-    if output_format == "json":
-        from reconciler.output.as_json import render_json
-
-        text = render_json(plan)
-    elif output_format == "markdown":
-        from reconciler.output.markdown import render_markdown
-
-        text = render_markdown(plan, budget=markdown_budget,
-                               full_plan_hint=f"run wfpromote show {plan_file}")
-    else:
-        from reconciler.output.text import render_text
-
-        color = global_options(ctx).use_color(sys.stdout)
-        text = render_text(plan, color=color)
+    color = output_format == "text" and global_options(ctx).use_color(sys.stdout)
+    text = render(plan, output_format, RenderOptions(
+        color=color, markdown_budget=markdown_budget,
+        full_plan_hint=f"run wfpromote show {plan_file}"))
     click.echo(redact(text), nl=False, color=color)
     return 0

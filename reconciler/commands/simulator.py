@@ -88,11 +88,19 @@ def _parse_envs(values: tuple[str, ...]) -> dict[str, str] | None:
                    "[WFPROMOTE_SIM_DROP_FIRST].")
 @click.option("--seed", type=int, default=None,
               help="Seed of the random fault decisions [WFPROMOTE_SIM_SEED].")
+@click.option("--fail-record", "fail_records", multiple=True, metavar="NAME",
+              help="Installs of records of this name fail (repeatable) "
+                   "[WFPROMOTE_SIM_FAIL_RECORDS=NAME,...].")
+@click.option("--behaviour", "behaviours", multiple=True, metavar="NAME=VALUE",
+              help="Where the API reference is silent, answer this way (repeatable; see "
+                   "docs/simulator.md) [WFPROMOTE_SIM_BEHAVIOUR=NAME=VALUE,...].")
 def serve_command(host: str, port: int, profile: str, state_path: str, envs: tuple[str, ...],
                   assembly_seconds: float | None, install_seconds: float | None,
                   latency_ms: float | None, error_rates: tuple[str, ...],
                   rate_limit: float | None, retry_after: float | None, drop_rate: float | None,
-                  drop_first: int | None, seed: int | None) -> None:
+                  drop_first: int | None, seed: int | None,
+                  fail_records: tuple[str, ...] = (),
+                  behaviours: tuple[str, ...] = ()) -> None:
     """Serve the simulator over HTTP until interrupted.
 
     Each environment is a path prefix: http://HOST:PORT/<env>. Flags beat WFPROMOTE_SIM_*
@@ -108,8 +116,15 @@ def serve_command(host: str, port: int, profile: str, state_path: str, envs: tup
         for item in error_rates:
             code, rate = parse_error_rate(item)
             faults.error_rates[code] = rate
+        if fail_records:
+            faults.fail_records = fail_records
+        if behaviours:
+            from reconciler.simulator.behaviour import Behaviour
+
+            faults.behaviour = Behaviour.parse(behaviours, base=faults.behaviour)
     except ValueError as exc:
-        raise ConfigError(str(exc), hint="see docs/simulator.md for the fault knobs") from None
+        raise ConfigError(str(exc), hint="see docs/simulator.md for the fault and behaviour "
+                                         "knobs") from None
     for attr, value in (("latency_ms", latency_ms), ("rate_limit", rate_limit),
                         ("retry_after", retry_after), ("drop_rate", drop_rate),
                         ("drop_first", drop_first), ("seed", seed),
@@ -165,18 +180,19 @@ def _configured_state(ctx: click.Context) -> str:
     config = _config_if_any(ctx)
     if config is None:
         return DEFAULT_STATE
-    from reconciler.simulator.embedded import state_file
+    from reconciler.run.settings import state_file
 
     return state_file(config)
 
 
 def _config_if_any(ctx: click.Context) -> Config | None:
-    """The configuration in use: --config / WFPROMOTE_CONFIG, else ./wfpromote.yaml if any."""
+    """The configuration in use: --config / WFPROMOTE_CONFIG, else ./wfpromote.yaml or one in
+    a parent folder up to the repository root, if any."""
     from reconciler.commands.common import global_options
-    from reconciler.desired.config import DEFAULT_NAME
+    from reconciler.desired.config import find_config
 
     options = global_options(ctx)
-    if options.config_path is None and not os.path.isfile(DEFAULT_NAME):
+    if options.config_path is None and find_config() is None:
         return None
     return options.load_config()
 

@@ -27,11 +27,12 @@ def status_command(ctx: click.Context, output_format: str) -> int:
     Read only: lists the packages and their installation history through the listing
     environment (its credential only). Exit 0.
     """
+    from reconciler.output.renderers import render_matrix
     from reconciler.redact import redact
-    from reconciler.run.status import render_status, status_matrix
+    from reconciler.run.status import status_matrix
 
     opts = global_options(ctx)
     matrix = status_matrix(opts.load_config(), allow_simulator=opts.allow_simulator,
                            clock=opts.clock)
-    click.echo(redact(render_status(matrix, output_format)), nl=False)
+    click.echo(redact(render_matrix(matrix, output_format)), nl=False)
     return 0

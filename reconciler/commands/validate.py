@@ -50,8 +50,9 @@ def validate_command(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> in
                             exc.hint)]
     else:
         from reconciler.desired.loader import collect
+        from reconciler.run.settings import load_settings
 
-        found, problems, files = collect(config, paths)
+        found, problems, files = collect(load_settings(config), paths)
         packages = len(found)
     if fmt == "json":
         document = {"valid": not problems, "files": files, "packages": packages,

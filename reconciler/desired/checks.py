@@ -1,15 +1,17 @@
 """Checks that need more than one document, or the configuration: the things a schema can't say.
 
-Pure: declared packages (with the documents they came from, for positions) and the config in,
-problems out.
+Pure: declared packages (with the documents they came from, for positions) and the part of
+the configuration the loader gets (``LoadSettings``) in, problems out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from reconciler.desired.settings import LoadSettings
 from reconciler.desired.sources import Document
-from reconciler.domain.declared import Config, PackageSpec
+from reconciler.domain.declared import PackageSpec
+from reconciler.domain.profiles import PROFILES
 from reconciler.errors import Problem
 from reconciler.plan import canonical
 from reconciler.suggest import did_you_mean
@@ -17,12 +19,13 @@ from reconciler.suggest import did_you_mean
 Declared = tuple[PackageSpec, Document]
 
 
-def check_all(config: Config, declared: Sequence[Declared]) -> list[Problem]:
+def check_all(settings: LoadSettings, declared: Sequence[Declared]) -> list[Problem]:
     problems = _duplicates(declared)
     for spec, doc in declared:
-        problems += _environments(config, spec, doc)
-        problems += _install_order(config, spec, doc)
+        problems += _environments(settings, spec, doc)
+        problems += _install_order(settings, spec, doc)
         problems += _entity_ids(spec, doc)
+        problems += _profile_actions(settings, spec, doc)
     return problems
 
 
@@ -61,31 +64,32 @@ def _duplicates(declared: Sequence[Declared]) -> list[Problem]:
     return problems
 
 
-def _unknown_env(config: Config, name: str, doc: Document, path: tuple[str | int, ...],
+def _unknown_env(settings: LoadSettings, name: str, doc: Document, path: tuple[str | int, ...],
                  role: str) -> Problem:
-    return Problem(f"{role} environment '{name}' is not in {config.path}", doc.location(path),
-                   did_you_mean(name, config.environments, noun="environments"))
+    return Problem(f"{role} environment '{name}' is not in {settings.path}", doc.location(path),
+                   did_you_mean(name, settings.environments, noun="environments"))
 
 
-def _environments(config: Config, spec: PackageSpec, doc: Document) -> list[Problem]:
+def _environments(settings: LoadSettings, spec: PackageSpec, doc: Document) -> list[Problem]:
     problems = []
-    if spec.source not in config.environments:
-        problems.append(_unknown_env(config, spec.source, doc, ("source",), "source"))
+    if spec.source not in settings.environments:
+        problems.append(_unknown_env(settings, spec.source, doc, ("source",), "source"))
     for i, step in enumerate(spec.install):
-        env = config.environments.get(step.environment)
         # The status gates (production needs ACTIVE, ...) are checked by the plan, which
         # shows such an install as blocked instead of refusing every other change.
-        if env is None:
-            problems.append(_unknown_env(config, step.environment, doc,
+        if step.environment not in settings.environments:
+            problems.append(_unknown_env(settings, step.environment, doc,
                                          ("install", i, "environment"), "install"))
     return problems
 
 
-def _install_order(config: Config, spec: PackageSpec, doc: Document) -> list[Problem]:
+def _install_order(settings: LoadSettings, spec: PackageSpec, doc: Document) -> list[Problem]:
     """`after:` gates name environments installed earlier in the same list."""
     problems = []
     earlier: list[str] = []
+    order = [step.environment for step in spec.install]
     for i, step in enumerate(spec.install):
+        later = order[i + 1:]
         if step.environment in earlier:
             problems.append(Problem(f"environment '{step.environment}' is installed twice",
                                     doc.location(("install", i, "environment")),
@@ -95,12 +99,16 @@ def _install_order(config: Config, spec: PackageSpec, doc: Document) -> list[Pro
                 problems.append(Problem(
                     f"'after: {gate}' names an environment not installed earlier in this "
                     "package's install list", doc.location(("install", i, "after", j)),
-                    f"add an install step for '{gate}' before '{step.environment}'"
-                    if gate in config.environments and gate != step.environment
+                    f"'{gate}' is installed after '{step.environment}' in this list: move "
+                    f"the gate, i.e. drop it here and write 'after: [{step.environment}]' "
+                    f"on the '{gate}' step"
+                    if gate in later
+                    else f"add an install step for '{gate}' before '{step.environment}'"
+                    if gate in settings.environments and gate != step.environment
                     else "an environment cannot gate its own install"
                     if gate == step.environment
                     else did_you_mean(gate, earlier, noun="earlier environments")
-                    or did_you_mean(gate, config.environments, noun="environments")))
+                    or did_you_mean(gate, settings.environments, noun="environments")))
         earlier.append(step.environment)
     return problems
 
@@ -118,4 +126,32 @@ def _entity_ids(spec: PackageSpec, doc: Document) -> list[Problem]:
                     "remove the repeated entity"))
             else:
                 seen[key] = e
+    return problems
+
+
+def _profile_actions(settings: LoadSettings, spec: PackageSpec, doc: Document) -> list[Problem]:
+    """Install actions the configured API profile does not have (``existing: overwrite``
+    sends OVERWRITING), refused with the profile's reason: the service would reject them."""
+    profile = PROFILES.get(settings.api)
+    if profile is None:
+        return []
+    caps = profile.capabilities
+    reason = caps.missing_actions_reason or "the API profile does not offer it"
+    hint = (f"under `api: {profile.name}` use `existing: use` and overrides of "
+            f"{', '.join(sorted(caps.map_actions))}; or set `api: current` in "
+            f"{settings.path} if the service is the current one")
+    problems = []
+    for i, step in enumerate(spec.install):
+        if step.existing == "overwrite" and "OVERWRITING" not in caps.map_actions:
+            problems.append(Problem(
+                f"install into '{step.environment}': `existing: overwrite` sends OVERWRITING, "
+                f"which `api: {profile.name}` does not have; {reason}",
+                doc.location(("install", i, "existing")), hint))
+        for code, records in step.overrides.items():
+            for source_id, action in records.items():
+                if action not in caps.map_actions:
+                    problems.append(Problem(
+                        f"install into '{step.environment}': override {code} {source_id}: "
+                        f"{action}, which `api: {profile.name}` does not have; {reason}",
+                        doc.location(("install", i, "overrides", code, source_id)), hint))
     return problems

@@ -38,8 +38,47 @@ _AUTH_MODES = "apikey_env, session_env, bearer_env, oauth or refresh"
 
 
 
+def find_config(start: Path | None = None) -> Path | None:
+    """``wfpromote.yaml`` in ``start`` (the current folder) or, as git finds its repository,
+    in a parent folder up to the root of the git repository holding ``start``. Outside a
+    repository only ``start`` itself is looked at: a file far above is never picked up."""
+    here = Path(start or Path.cwd())
+    if (here / DEFAULT_NAME).is_file():
+        return here / DEFAULT_NAME if start else Path(DEFAULT_NAME)
+    top = repository_root(here)
+    if top is None:
+        return None
+    for folder in here.resolve().parents:
+        if (folder / DEFAULT_NAME).is_file():
+            return folder / DEFAULT_NAME
+        if folder == top:
+            break
+    return None
+
+
+def repository_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding ``.git`` (a folder, or the file of a
+    worktree or submodule); None outside a repository."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
 def config_file(path: str | None) -> Path:
-    """The config file to read: the given path, or ./wfpromote.yaml."""
+    """The config file to read: the given path, else ./wfpromote.yaml, else one in a parent
+    folder up to the repository root (:func:`find_config`)."""
+    if not path and not Path(DEFAULT_NAME).exists():
+        found = find_config()
+        if found is not None:
+            return found
+        top = repository_root(Path.cwd())
+        where = (f"in {Path.cwd()} or its parent folders up to the repository root {top}"
+                 if top is not None and top != Path.cwd().resolve() else f"in {Path.cwd()}")
+        raise ConfigError(f"no {DEFAULT_NAME} {where}",
+                          hint=f"pass --config FILE, or create {DEFAULT_NAME} (see "
+                               "examples/promotions/wfpromote.yaml, or run wfpromote init)")
     chosen = Path(path) if path else Path(DEFAULT_NAME)
     if chosen.is_dir():
         raise ConfigError(f"configuration file {chosen} is a directory",

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from reconciler.desired.checks import Declared, check_all
 from reconciler.desired.definitions import definition_target, load_definition
 from reconciler.desired.schemas import problems_from_schema
+from reconciler.desired.settings import LoadSettings
 from reconciler.desired.sources import (
     Document,
     SourceError,
@@ -28,7 +29,7 @@ from reconciler.desired.sources import (
     display_path,
     read_documents,
 )
-from reconciler.domain.declared import Config, PackageSpec
+from reconciler.domain.declared import PackageSpec
 from reconciler.errors import Location, Problem, ValidationFailed
 
 PACKAGE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -39,17 +40,17 @@ _SKIPPED_DIRS = ("node_modules", "__pycache__")
 _JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def load_packages(config: Config, paths: Sequence[str] = ()) -> list[PackageSpec]:
+def load_packages(settings: LoadSettings, paths: Sequence[str] = ()) -> list[PackageSpec]:
     """The declared packages, sorted by name; ValidationFailed if anything is wrong."""
-    return finish(loading(config, paths))
+    return finish(loading(settings, paths))
 
 
-def loading(config: Config, paths: Sequence[str] = ()) -> Generator[
+def loading(settings: LoadSettings, paths: Sequence[str] = ()) -> Generator[
         None, None, list[PackageSpec]]:
     """``load_packages`` one file at a time: it yields after each file it reads or checks and
     returns the specs (or raises ValidationFailed), so a caller can do other work between
     files (``plan`` lets its listing request make progress)."""
-    specs, problems, _ = yield from collecting(config, paths)
+    specs, problems, _ = yield from collecting(settings, paths)
     if problems:
         raise ValidationFailed(problems)
     return specs
@@ -64,17 +65,17 @@ def finish(steps: Generator[None, None, T]) -> T:
             return cast(T, done.value)
 
 
-def collect(config: Config, paths: Sequence[str] = ()) -> tuple[
+def collect(settings: LoadSettings, paths: Sequence[str] = ()) -> tuple[
         list[PackageSpec], list[Problem], int]:
     """(specs sorted by name, every problem sorted by place, number of package files read)."""
-    return finish(collecting(config, paths))
+    return finish(collecting(settings, paths))
 
 
-def collecting(config: Config, paths: Sequence[str] = ()) -> Generator[
+def collecting(settings: LoadSettings, paths: Sequence[str] = ()) -> Generator[
         None, None, tuple[list[PackageSpec], list[Problem], int]]:
     """``collect``, yielding after each file read and each document checked."""
-    root = Path(config.root)
-    files, problems = discover(config, paths)
+    root = Path(settings.root)
+    files, problems = discover(settings, paths)
     read: list[tuple[Path, list[Document]]] = []
     cwd = os.getcwd()
     for file in files:
@@ -99,7 +100,7 @@ def collecting(config: Config, paths: Sequence[str] = ()) -> Generator[
             if spec is not None:
                 declared.append((spec, doc))
             yield
-    problems += check_all(config, declared)
+    problems += check_all(settings, declared)
     problems.sort(key=lambda p: (p.location.file or "", p.location.line or 0,
                                  p.location.column or 0))
     specs = sorted((spec for spec, _ in declared), key=lambda s: s.name)
@@ -149,12 +150,12 @@ def _to_spec(doc: Document, file: Path, root: Path) -> tuple[PackageSpec | None,
                       for err in exc.errors(include_input=False)]
 
 
-def covers_packages(config: Config, paths: Sequence[str] = ()) -> bool:
+def covers_packages(settings: LoadSettings, paths: Sequence[str] = ()) -> bool:
     """Whether a run over ``paths`` reads the whole packages folder: no PATHS, or a PATH that
     is the folder or contains it. Only such a run may prune what it does not find declared."""
     if not paths:
         return True
-    folder = os.path.normcase(os.path.abspath(Path(config.root) / config.packages))
+    folder = os.path.normcase(os.path.abspath(Path(settings.root) / settings.packages))
     for path in paths:
         start = os.path.normcase(os.path.abspath(path))
         if not Path(path).is_dir():
@@ -167,12 +168,12 @@ def covers_packages(config: Config, paths: Sequence[str] = ()) -> bool:
     return False
 
 
-def discover(config: Config, paths: Sequence[str] = ()) -> tuple[list[Path], list[Problem]]:
+def discover(settings: LoadSettings, paths: Sequence[str] = ()) -> tuple[list[Path], list[Problem]]:
     """Package files under the given paths, or under the config's `packages` folder."""
-    root = Path(config.root)
+    root = Path(settings.root)
     problems: list[Problem] = []
     files: list[Path] = []
-    starts = [Path(p) for p in paths] or [root / config.packages]
+    starts = [Path(p) for p in paths] or [root / settings.packages]
     for start in starts:
         shown = display_path(start)
         if not start.exists():
@@ -183,10 +184,10 @@ def discover(config: Config, paths: Sequence[str] = ()) -> tuple[list[Path], lis
             else:
                 problems.append(Problem(
                     f"the packages folder {shown} does not exist",
-                    Location(display_path(Path(config.path)), path="$.packages"),
+                    Location(display_path(Path(settings.path)), path="$.packages"),
                     "create it, or set `packages:` in the configuration"))
             continue
-        if os.path.abspath(start) == os.path.abspath(config.path):
+        if os.path.abspath(start) == os.path.abspath(settings.path):
             problems.append(Problem("this is the configuration, not a package file",
                                     Location(shown), "name package files or folders"))
             continue

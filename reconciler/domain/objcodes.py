@@ -62,9 +62,10 @@ PROMOTABLE_CODES: tuple[str, ...] = tuple(PROMOTABLE)
 INSTALL_ACTIONS: tuple[str, ...] = ("CREATE", "USEEXISTING", "OVERWRITING", "IGNORE")
 
 # The one parent -> children table of the translation map (reference sections 2.4 and 2.5).
-# Neither ``packageEntities`` nor the map links a child record to its parent, so rules over
-# children (the IGNORE cascade) work per objCode pair: a created parent that is ignored needs
-# every record of its child objCodes ignored too. Codes are those the service reports
+# The IGNORE cascade goes by the package's own parent links (``parentID`` in
+# ``packageEntities``); only when the service reports none does it fall back to these objCode
+# pairs: a created parent that is ignored then needs every record of its child objCodes
+# ignored too. Codes are those the service reports
 # (TTSK, TASSGN, TPRED, QUED, QUET and RRUL from the 2023 installOrder; the others by their
 # Workfront objCodes). PARAMOPT is what the simulator reports for a parameter option.
 CHILD_CODES: dict[str, tuple[str, ...]] = {
@@ -76,6 +77,21 @@ CHILD_CODES: dict[str, tuple[str, ...]] = {
     "CALEND": ("CALSEC",),
     "QUED": ("QUETGP", "QUET"),
 }
+
+# Types whose names may repeat in one environment (reference section 2.4: "templates,
+# projects, views, filters, groupings, reports, dashboards" get a second record of the same
+# name). Every other type is taken to need unique names, as groups are documented to (2.4,
+# 3.3): creating a second record of the same name fails the install.
+DUPLICATE_NAMES_ALLOWED: frozenset[str] = frozenset(
+    {"TMPL", "PROJ", "UIVW", "UIFT", "UIGB", "PTLSEC", "PTLTAB"})
+# Types the reference documents as refusing duplicate names.
+DOCUMENTED_UNIQUE_NAMES: frozenset[str] = frozenset({"GROUP"})
+
+
+def may_repeat_names(code: str) -> bool:
+    """Whether a second record of this objCode with the same name can be created."""
+    return code.upper() in DUPLICATE_NAMES_ALLOWED
+
 
 def _code_of_label() -> dict[str, str]:
     """"Report" -> PTLSEC, "Category" -> CTGY, ...: the promotable code a label names."""

@@ -30,6 +30,12 @@ class Capabilities:
     install_with_map: bool = False
     # E7 accepts an edited translationMap in its body (the 2023-era install took a map).
     map_in_prerun_install: bool = False
+    # The translation-map actions the profile's API has (reference section 1.4): OVERWRITING
+    # arrived 2024-03-07 and CREATEWITHALTNAME in the 2024-05-30 examples, so the July 2023
+    # API has only CREATE, USEEXISTING and IGNORE.
+    map_actions: frozenset[str] = frozenset({"CREATE", "USEEXISTING", "IGNORE"})
+    # Why an action outside ``map_actions`` is missing, said to the user (None: nothing is).
+    missing_actions_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,9 @@ CURRENT = Profile(
     name="current", base_path="/environment-promotion/api/v1",
     capabilities=Capabilities(replace_with_put=False, read_definition=False,
                               reassemble_with_patch=False, install_with_map=True,
-                              map_in_prerun_install=False),
+                              map_in_prerun_install=False,
+                              map_actions=frozenset({"CREATE", "USEEXISTING", "IGNORE",
+                                                     "OVERWRITING", "CREATEWITHALTNAME"})),
     old_status_names=False, slim_list=True,
     patch_fields=frozenset({"name", "description", "status"}))
 
@@ -69,7 +77,11 @@ PROFILE_2023 = Profile(
     name="2023", base_path="/environment-promotion/v1",
     capabilities=Capabilities(replace_with_put=True, read_definition=True,
                               reassemble_with_patch=True, install_with_map=False,
-                              map_in_prerun_install=True),
+                              map_in_prerun_install=True,
+                              missing_actions_reason=(
+                                  "the July 2023 API knows only CREATE, USEEXISTING and IGNORE: "
+                                  "OVERWRITING arrived 2024-03 and CREATEWITHALTNAME 2024-05 "
+                                  "(API reference, section 1.4)")),
     old_status_names=True, slim_list=False,
     patch_fields=frozenset({"name", "description", "status", "source", "objectCollections",
                             "version", "metadata", "isPrivate"}),

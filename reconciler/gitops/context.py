@@ -55,7 +55,7 @@ def resolve(environ: Mapping[str, str], overrides: Overrides, *, need_number: bo
     context = (_github if provider == "github" else _gitlab)(environ, overrides)
     if need_number and context.number is None:
         raise WfpromoteError(f"no {_request(context)} to comment on: this run is not for one",
-                             hint="run it on pull_request events, or pass --pr N")
+                             hint=_no_request_hint(context.provider))
     _check_url(context.api_url)
     return context
 
@@ -77,12 +77,36 @@ def _github(environ: Mapping[str, str], o: Overrides) -> Context:
     token_env = o.token_env or "GITHUB_TOKEN"
     token = environ.get(token_env) or (environ.get("GH_TOKEN", "") if o.token_env is None
                                        else "")
-    server = environ.get("GITHUB_SERVER_URL", "https://github.com")
-    run_id = environ.get("GITHUB_RUN_ID")
-    run_url = f"{server}/{repo}/actions/runs/{run_id}" if run_id else ""
-    sha = str((pr.get("head") or {}).get("sha") or environ.get("GITHUB_SHA", ""))
+    sha, run_url = github_commit_and_run(environ, event, repo)
     return _with_token(Context("github", repo, number, o.api_url or environ.get(
         "GITHUB_API_URL", GITHUB_API), token, token_env, fork, sha, run_url))
+
+
+def github_commit_and_run(environ: Mapping[str, str], event: Mapping[str, Any] | None = None,
+                          repo: str | None = None) -> tuple[str, str]:
+    """The commit a GitHub run is about (a pull request's head, not the merge commit that
+    ``GITHUB_SHA`` names on pull_request events) and the run's URL: what the comment's footer
+    and the job summary's footer both say."""
+    if event is None:
+        try:
+            event = _event(environ.get("GITHUB_EVENT_PATH"))
+        except WfpromoteError:
+            event = {}
+    pr = event.get("pull_request") if isinstance(event.get("pull_request"), dict) else {}
+    assert isinstance(pr, dict)
+    repo = repo if repo is not None else environ.get("GITHUB_REPOSITORY", "")
+    server = environ.get("GITHUB_SERVER_URL", "https://github.com")
+    run_id = environ.get("GITHUB_RUN_ID")
+    run_url = f"{server}/{repo}/actions/runs/{run_id}" if run_id and repo else ""
+    sha = str((pr.get("head") or {}).get("sha") or environ.get("GITHUB_SHA", ""))
+    return sha, run_url
+
+
+def _no_request_hint(provider: str) -> str:
+    if provider == "github":
+        return "run it on pull_request events, or pass --pr N"
+    return ("run it in a merge request pipeline (rules: if: $CI_PIPELINE_SOURCE == "
+            "\"merge_request_event\"), or pass --mr N")
 
 
 def _gitlab(environ: Mapping[str, str], o: Overrides) -> Context:
@@ -124,7 +148,12 @@ def _token_hint(context: Context) -> str:
 
 
 def _request(context: Context) -> str:
-    return "pull request" if context.provider == "github" else "merge request"
+    return request_noun(context.provider)
+
+
+def request_noun(provider: str) -> str:
+    """What the provider calls a change under review."""
+    return "pull request" if provider == "github" else "merge request"
 
 
 def _event(path: str | None) -> dict[str, Any]:

@@ -15,7 +15,13 @@ from reconciler import __version__
 from reconciler.budget import utf8_size
 from reconciler.clock import Clock, RealClock
 from reconciler.errors import WfpromoteError
-from reconciler.gitops.context import Context, Overrides, resolve
+from reconciler.gitops.context import (
+    Context,
+    Overrides,
+    github_commit_and_run,
+    request_noun,
+    resolve,
+)
 from reconciler.gitops.http import ApiSession
 from reconciler.gitops.markdown import (
     STEP_SUMMARY_LIMIT,
@@ -113,11 +119,11 @@ def run_comment(request: CommentRequest, *, environ: Mapping[str, str] | None = 
     try:
         context = resolve(env, request.overrides, need_number=not request.drift)
     except ReadOnlyToken as exc:
-        _write_summary(request, document, env, "", say)
+        _write_summary(request, document, env, say)
         say(redact(exc.message))
         return 0
     pointer = _pointer(request, context)
-    _write_summary(request, document, env, pointer, say)
+    _write_summary(request, document, env, say)
     try:
         outcome = asyncio.run(_post(request, document, context, pointer, clock or RealClock(),
                                     say, transport))
@@ -155,12 +161,27 @@ def _footer(context: Context) -> str:
 
 def compose(request: CommentRequest, document: Document, context: Context, budget: int,
             pointer: str, *, with_marker: bool = True, intro: str = "") -> str:
-    """Marker, header, the plan fitted into what is left of ``budget``, footer."""
+    """Marker, a refusal (the first thing a reviewer reads), header, the plan fitted into
+    what is left of ``budget``, footer."""
+    refusal = _refusal(document)
     top = (marker("drift" if request.drift else "plan", request.key) + "\n"
-           if with_marker else "") + header(request.target) + intro
+           if with_marker else "") + refusal + header(request.target) + intro
     bottom = _footer(context)
     room = budget - utf8_size(top) - utf8_size(bottom)
-    return redact(top + document.render(room, pointer) + bottom)
+    body = document.render(room + utf8_size(refusal), pointer)
+    if refusal and refusal in body:  # said once, at the top
+        body = body.replace(refusal, "", 1)
+    return redact(top + body + bottom)
+
+
+def _refusal(document: Document) -> str:
+    """The safety check's refusal of a saved plan, as the plan's Markdown words it."""
+    verdict = document.plan.verdict if document.plan is not None else None
+    if verdict is None or not verdict.refused:
+        return ""
+    from reconciler.output.markdown import escape_html
+
+    return f"> [!CAUTION]\n> **{escape_html(verdict.headline())}**\n\n"
 
 
 async def _post(request: CommentRequest, document: Document, context: Context, pointer: str,
@@ -170,10 +191,14 @@ async def _post(request: CommentRequest, document: Document, context: Context, p
 
     auth = github.headers(context.token) if context.provider == "github" \
         else gitlab.headers(context.token)
-    hint = ("this pull request comes from a fork, whose token is read-only"
-            if context.fork else "give the token write access to comments")
+    from reconciler.api.trace import event_hooks
+
+    hint = (f"this {request_noun(context.provider)} comes from a fork, whose token is "
+            "read-only" if context.fork else "give the token write access to comments")
+    # -v / -vv / RUNNER_DEBUG=1: one line per request, then headers and bodies, redacted.
     async with httpx.AsyncClient(headers=auth, timeout=30.0, transport=transport,
-                                 follow_redirects=False) as client:
+                                 follow_redirects=False,
+                                 event_hooks=event_hooks(context.api_url)) as client:
         session = ApiSession(client, clock, provider=context.provider,
                              wait_budget=request.wait_budget,
                              notify=lambda m: say(redact(m)),
@@ -223,8 +248,10 @@ def _describe(outcome: Outcome, request: CommentRequest, context: Context) -> st
 
 
 def _write_summary(request: CommentRequest, document: Document, env: Mapping[str, str],
-                   pointer: str, say: Callable[[str], None]) -> None:
-    """Append the plan to ``$GITHUB_STEP_SUMMARY``, keeping the file within 1 MiB."""
+                   say: Callable[[str], None]) -> None:
+    """Append the plan to ``$GITHUB_STEP_SUMMARY``, keeping the file within 1 MiB. A cut
+    plan points to the artifact (not to the summary itself); the footer is the comment's:
+    the pull request's head commit and the run."""
     path = env.get("GITHUB_STEP_SUMMARY")
     if request.summary is False or not path:
         return
@@ -236,9 +263,9 @@ def _write_summary(request: CommentRequest, document: Document, env: Mapping[str
     if room < 4096:
         say("The job summary is nearly full (1 MiB); the plan was not added to it.")
         return
-    hint = pointer or "see the uploaded plan artifact"
-    context = Context("github", "", None, "", "", "", False,
-                      env.get("GITHUB_SHA", ""), "")
+    sha, run_url = github_commit_and_run(env)
+    hint = f"see the {request.artifact} artifact of this run"
+    context = Context("github", "", None, "", "", "", False, sha, run_url)
     text = compose(request, document, context, room, hint, with_marker=False)
     try:
         with open(path, "a", encoding="utf-8") as handle:

@@ -187,8 +187,9 @@ def prerun_rows(plan: Plan) -> list[tuple[str, str, list[str], str | None]]:
 
 
 def scope_note(plan: Plan) -> str | None:
-    """How many packages a partial run left alone, and why; None for a complete run."""
-    if plan.scope.complete:
+    """How many packages a partial run left alone, and why; None for a complete run, and
+    for a partial one that left none alone (nothing it could have pruned was spared)."""
+    if plan.scope.complete or not plan.scope.out_of_scope:
         return None
     return (f"partial run: {plan.scope.out_of_scope} package(s) owned by {plan.owner} were "
             f"left out of scope and are not disabled or deleted; "

@@ -3,11 +3,14 @@
 A summary table, then one collapsible ``<details>`` per changed package holding a fenced
 ``diff`` block. When the whole does not fit, package sections are dropped from the end as a
 whole (never a fence or a ``<details>`` cut in half) and a note says how many were left out.
-User text is escaped: HTML entities in the ``<summary>``; inside code blocks, JSON escapes for
-the characters that could close a fence or open a tag.
+User text is escaped: HTML entities in the ``<summary>``. Inside a fenced code block text is
+shown as it is (``<``, ``&`` and backticks are literal there, never a tag); the fence is
+longer than any run of backticks in the block, so no text can close it.
 """
 
 from __future__ import annotations
+
+import re
 
 from reconciler.budget import COMMENT_BUDGET, utf8_size
 from reconciler.output.describe import (
@@ -31,8 +34,9 @@ DEFAULT_FULL_PLAN_HINT = "run wfpromote plan, or open the JSON plan saved by thi
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;",
          "*": "&#42;", "_": "&#95;", "[": "&#91;", "]": "&#93;", "|": "&#124;", "~": "&#126;",
          "\\": "&#92;", "#": "&#35;", "!": "&#33;", "\n": " ", "\r": " "}
-# JSON-style escapes keep code blocks literal: no fence can close, no tag can open.
-_CODE = {"`": "\\u0060", "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\r": "\\r"}
+# A carriage return would end the line in some renderers: shown as an escape.
+_CODE = {"\r": "\\r"}
+_TICKS = re.compile(r"`+")
 
 
 def escape_html(text: str) -> str:
@@ -62,7 +66,9 @@ def _section(action: Action) -> str:
         left = len(lines) - MAX_SECTION_LINES + 1
         lines = [*lines[: MAX_SECTION_LINES - 1], f"  ... {left} more line(s) in the full plan"]
     body = "\n".join(lines)
-    return f"<details><summary>{title}</summary>\n\n```diff\n{body}\n```\n\n</details>\n"
+    fence = "`" * max(3, 1 + max((len(run) for run in _TICKS.findall(body)), default=0))
+    return (f"<details><summary>{title}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n"
+            "</details>\n")
 
 
 def _diff_lines(detail: Detail) -> list[str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from reconciler.domain.declared import PackageSpec
+from reconciler.domain.objcodes import may_repeat_names
 from reconciler.domain.remote import Installation, RemotePackage, environment_key
 from reconciler.domain.statuses import installation_phase
 from reconciler.plan.changes import Install, LastInstall
@@ -128,6 +129,23 @@ def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version:
             name=spec.name, reason=reason, change=change,
             package_id=None if new_version or package is None else package.id,
             source_env=spec.source, origin=origin))
+    return out
+
+
+def unique_name_warnings(spec: PackageSpec) -> list[str]:
+    """A loud word for each CREATE override on a type whose names must be unique (reference
+    2.4, 3.3): if the pre-run finds the record in the target (USEEXISTING), the install would
+    fail on the duplicate name, so apply refuses it before the install request."""
+    out = []
+    for step in spec.install:
+        for code, records in sorted(step.overrides.items()):
+            for source_id, action in sorted(records.items()):
+                if action == "CREATE" and not may_repeat_names(code):
+                    out.append(
+                        f"package {spec.name!r}, install into {step.environment!r}: override "
+                        f"CREATE of {code} {source_id}, a type whose names must be unique in "
+                        "the target; if the pre-run finds it there (USEEXISTING) the install "
+                        "is refused before it is sent (`plan --prerun` tells)")
     return out
 
 

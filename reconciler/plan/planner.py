@@ -29,7 +29,7 @@ from reconciler.plan.changes import (
 from reconciler.plan.content import same_content
 from reconciler.plan.definition_diff import definition_diffs
 from reconciler.plan.identity import Match, oldest_first
-from reconciler.plan.installs import plan_installs
+from reconciler.plan.installs import plan_installs, unique_name_warnings
 from reconciler.plan.model import (
     Action,
     ActionKind,
@@ -89,6 +89,7 @@ def plan_prepared(prepared: Preparation,
             new_version = own.kind in (ActionKind.CREATE, ActionKind.REPLACE)
             draft.actions.extend(plan_installs(match.spec, found, new_version, past,
                                                settings, _origin(match.spec)))
+            draft.warnings.extend(unique_name_warnings(match.spec))
         if match.stale_pin is not None and match.remote is not None:
             where = f" in {match.spec.origin.file}" if match.spec.origin else ""
             draft.warnings.append(

@@ -174,8 +174,9 @@ def _run_apply(config: Config, request: ApplyRequest, stdin: TextIO, stdout: Tex
 
 def _load(config: Config, request: ApplyRequest) -> list[PackageSpec]:
     from reconciler.desired.loader import load_packages
+    from reconciler.run.settings import load_settings
 
-    return load_packages(config, list(request.paths))
+    return load_packages(load_settings(config), list(request.paths))
 
 
 async def _session(config: Config, request: ApplyRequest, saved: Plan | None, stdin: TextIO,

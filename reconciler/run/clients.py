@@ -68,10 +68,12 @@ async def open_clients(config: Config, *, allow_simulator: bool = False,
         transport = transport_factory(name, env_config) if transport_factory else None
         if env_config.is_simulator and transport is None:
             if sim_transport is None:
-                from reconciler.simulator.embedded import embedded_transport, state_file
+                from reconciler.run.settings import simulator_settings
+                from reconciler.simulator.embedded import embedded_transport
 
-                _announce_simulator(state_file(config))
-                sim_transport = embedded_transport(config, clock=clock)
+                settings = simulator_settings(config)
+                _announce_simulator(settings.state)
+                sim_transport = embedded_transport(settings, clock=clock)
             transport = sim_transport
         return PromotionClient(name, profile.api_root(env_config.base_url(name)), profile,
                                auth=auth, transport=transport, timeout=config.timeouts.request,

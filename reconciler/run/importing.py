@@ -326,9 +326,10 @@ def _place(drafts: Sequence[Draft], folder: Path, config: Config, request: Impor
 def _declared_elsewhere(config: Config) -> dict[str, Path]:
     """Declared package name -> its file (best effort: broken files are skipped)."""
     from reconciler.desired.loader import collect
+    from reconciler.run.settings import load_settings
 
     try:
-        specs, _, _ = collect(config)
+        specs, _, _ = collect(load_settings(config))
     except WfpromoteError:
         return {}
     root = Path(config.root)
@@ -359,9 +360,10 @@ async def _adopt(config: Config, clients: Mapping[str, PromotionAPI], paths: lis
     files); apply only the adoptions (the marker)."""
     from reconciler.desired.loader import load_packages
     from reconciler.run.planning import PlanOptions, build_plan
+    from reconciler.run.settings import load_settings
 
     shown = [str(p) for p in paths]
-    specs = load_packages(config, shown)
+    specs = load_packages(load_settings(config), shown)
     plan = await build_plan(config, specs, clients, PlanOptions(adopt=True, paths=tuple(shown)),
                             clock, listed)
     adopted = managed = 0

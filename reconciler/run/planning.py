@@ -17,12 +17,14 @@ from typing import TypeVar
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock, RealClock
+from reconciler.desired.settings import LoadSettings
 from reconciler.domain.declared import Config, PackageSpec
 from reconciler.domain.remote import Installation, RemotePackage
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan_prepared
 from reconciler.plan.prepare import prepare
 from reconciler.plan.settings import PlanSettings
+from reconciler.run.settings import load_settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,7 +58,7 @@ def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
                   digest: str) -> PlanSettings:
     from reconciler.desired.loader import covers_packages
 
-    complete = covers_packages(config, options.paths)
+    complete = covers_packages(load_settings(config), options.paths)
     return PlanSettings(
         owner=config.owner, capabilities=api.capabilities, profile=config.api,
         prune=config.prune, environments=environment_urls(config),
@@ -182,6 +184,8 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
                             clock=clock)
     from reconciler.run.clients import open_clients
 
+    files = load_settings(config)
+
     async def run() -> Plan:
         reading = False
         try:
@@ -191,7 +195,7 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
                 listing = asyncio.ensure_future(timed(api.list_packages, clock))
                 try:
                     reading = True
-                    specs, load_seconds = await read_files(config, paths, clock)
+                    specs, load_seconds = await read_files(files, paths, clock)
                 except BaseException:
                     listing.cancel()
                     await asyncio.gather(listing, return_exceptions=True)
@@ -201,7 +205,7 @@ def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,
                                           listing=remote, listing_seconds=list_seconds)
         except Exception:
             if not reading:  # the clients could not be opened: the files' problems come first
-                await read_files(config, paths, clock)
+                await read_files(files, paths, clock)
             raise
         return dataclasses.replace(result, timings={"load": load_seconds, **result.timings})
 
@@ -216,7 +220,7 @@ def plan_in_turn(config: Config, paths: Sequence[str], options: PlanOptions, *,
     from reconciler.run.clients import open_clients
 
     started = clock.monotonic()
-    specs = list(load_packages(config, list(paths)))
+    specs = list(load_packages(load_settings(config), list(paths)))
     load_seconds = clock.monotonic() - started
 
     async def run() -> Plan:
@@ -233,14 +237,14 @@ def plan_in_turn(config: Config, paths: Sequence[str], options: PlanOptions, *,
 FILES_PER_TURN = 8
 
 
-async def read_files(config: Config, paths: Sequence[str],
+async def read_files(files: LoadSettings, paths: Sequence[str],
                      clock: Clock) -> tuple[list[PackageSpec], float]:
     """``load_packages`` in the event loop, letting the other tasks run between files:
     (specs, seconds), or ValidationFailed."""
     from reconciler.desired.loader import loading
 
     started = clock.monotonic()
-    steps = loading(config, list(paths))
+    steps = loading(files, list(paths))
     done = 0
     while True:
         try:

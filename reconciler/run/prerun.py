@@ -15,7 +15,12 @@ from reconciler.domain.declared import PackageSpec
 from reconciler.errors import WfpromoteError
 from reconciler.plan.changes import Install
 from reconciler.plan.model import Action, ActionKind, Plan, PrerunPreview
-from reconciler.plan.translation import edit_map, records_by_action
+from reconciler.plan.translation import (
+    edit_map,
+    ignores_a_created_record,
+    parent_links,
+    records_by_action,
+)
 from reconciler.redact import redact
 
 
@@ -28,9 +33,13 @@ async def preview_one(action: Action, api: PromotionAPI) -> PrerunPreview:
                              "this run; its pre-run happens during apply")
     try:
         prepared = await api.prepare_installation(action.package_id)
+        overrides = change.plain_overrides()
+        parents = None
+        if ignores_a_created_record(prepared.translationMap, overrides):
+            parents = parent_links((await api.get_package(action.package_id)).packageEntities)
         edited = edit_map(prepared.translationMap, existing=change.existing,
-                          overrides=change.plain_overrides(), environment=env,
-                          origin=action.origin)
+                          overrides=overrides, environment=env, origin=action.origin,
+                          parents=parents)
     except WfpromoteError as exc:
         return PrerunPreview(action.name, env, error=redact(exc.message))
     return PrerunPreview(action.name, env, records=records_by_action(edited.translation_map))

@@ -108,9 +108,10 @@ def _render(chosen: list[RemotePackage], config: Config, name: str) -> str:
 def _still_declared(config: Config, name: str) -> list[str]:
     """Declarations of ``name`` in the package files (best effort: broken files are skipped)."""
     from reconciler.desired.loader import collect
+    from reconciler.run.settings import load_settings
 
     try:
-        specs, _, _ = collect(config)
+        specs, _, _ = collect(load_settings(config))
     except WfpromoteError:
         return []
     return [f"{name!r} is still declared"

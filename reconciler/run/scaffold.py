@@ -18,7 +18,8 @@ WORKFLOW_FILES = {"wfpromote-plan.yml": "first", "wfpromote-apply.yml": "all",
                   "wfpromote-drift.yml": "first"}
 EXAMPLE = Path("promotions") / "example.yaml"
 _OWNER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+# As config.schema.json has it (validate refuses any other), up to 63 characters.
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _SECRET_LINE = re.compile(r"^(?P<indent>\s+)WF_[A-Z0-9_]+: \$\{\{ secrets\.WF_[A-Z0-9_]+ \}\}$")
 
 
@@ -34,15 +35,18 @@ class Environment:
 
 
 def parse_env_option(value: str) -> Environment:
-    """``NAME[:KIND]=URL`` from --env."""
+    """``NAME[:KIND]=URL`` from --env. Names and kinds are written in lower case, as
+    wfpromote.yaml requires (``Sandbox`` becomes ``sandbox``)."""
     head, sep, url = value.partition("=")
-    name, _, kind = head.partition(":")
+    given, _, kind = head.partition(":")
+    name, kind = given.lower(), kind.lower()
     kind = kind or (name if name in KINDS else "")
     if not sep or not name or not url:
         raise click.BadParameter(f"{value!r}: expected NAME[:KIND]=URL", param_hint="--env")
     if not _NAME.match(name):
-        raise click.BadParameter(f"{name!r}: an environment name is letters, digits, '-' "
-                                 "and '_'", param_hint="--env")
+        raise click.BadParameter(f"{given!r}: an environment name starts with a letter and "
+                                 "holds letters, digits, '-' and '_' (written in lower case), "
+                                 "e.g. sandbox or prod-eu", param_hint="--env")
     if kind not in KINDS:
         raise click.BadParameter(f"{value!r}: give the kind, e.g. {name}:sandbox=URL "
                                  "(sandbox, preview or production)", param_hint="--env")
@@ -135,12 +139,27 @@ def workflow_text(template: str, variables: list[str]) -> str:
     return "\n".join(out) + "\n"
 
 
+_PIN = re.compile(r"(?m)^(?P<head>\s*(?:-\s+)?uses: OWNER/wfpromote@)[0-9a-f]{40}\b.*$")
+
+
+def pin_running_version(text: str, commit: str | None, version: str) -> str:
+    """Pin ``uses: OWNER/wfpromote@SHA`` to the running wfpromote's own commit when it is
+    known (the template's pin, a tested release, otherwise)."""
+    if not commit:
+        return text
+    return _PIN.sub(lambda m: f"{m['head']}{commit} # {version}", text)
+
+
 def workflows(environments: list[Environment]) -> dict[Path, str]:
     """The three workflow files, relative to the repository root."""
+    from reconciler.version import commit, version
+
     real = [e.variable for e in environments if e.url != "simulator"]
-    return {WORKFLOWS / name: workflow_text(_workflow_template(name),
-                                            real[:1] if which == "first" else real)
-            for name, which in WORKFLOW_FILES.items()}
+    running = commit()
+    return {WORKFLOWS / name: pin_running_version(
+        workflow_text(_workflow_template(name), real[:1] if which == "first" else real),
+        running, version())
+        for name, which in WORKFLOW_FILES.items()}
 
 
 def _workflow_template(name: str) -> str:

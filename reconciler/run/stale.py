@@ -32,10 +32,11 @@ async def check_fresh(plan: Plan, config: Config, clients: Mapping[str, Promotio
     """Raise StalePlan unless the remote and the declared files still match the plan.
     ``specs``: the plan's package files (``plan.paths``) when the caller has loaded them."""
     from reconciler.desired.loader import declared_digest, load_packages
+    from reconciler.run.settings import load_settings
 
     check_target(plan, config)
     if specs is None:
-        specs = load_packages(config, list(plan.paths))
+        specs = load_packages(load_settings(config), list(plan.paths))
     if declared_digest(specs) != plan.desired_digest:
         raise StalePlan("stale plan: the declared package files changed since it was made",
                         hint=HINT)

@@ -22,7 +22,7 @@ from reconciler.simulator.errors import SimError
 from reconciler.simulator.faults import FaultInjector
 from reconciler.simulator.middleware import DROP_KEY, FaultMiddleware
 from reconciler.simulator.profiles import WireFormat
-from reconciler.simulator.state import Package
+from reconciler.simulator.state import Installation, Package
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -32,7 +32,13 @@ def json_response(payload: Any, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 
-def error_response(status: int, message: str) -> Response:
+def error_response(status: int, message: str, shape: str = "nested") -> Response:
+    """An error body: no shape is documented (reference 1.1), so the behaviour knob picks
+    ``{"error": {"message"}}``, ``{"message"}`` or plain text."""
+    if shape == "text":
+        return PlainTextResponse(message, status_code=status)
+    if shape == "flat":
+        return json_response({"message": message, "status": status}, status)
     return json_response({"error": {"message": message}}, status)
 
 
@@ -74,7 +80,13 @@ class Handlers:
         return env
 
     def _wrapped(self, pkg: Package, *, entities: bool = True) -> Response:
-        return json_response({"data": self.profile.package(pkg, entities=entities)})
+        return json_response({"data": self.profile.package(pkg, entities=entities,
+                                                           behaviour=self.sim.behaviour)})
+
+    def _installation(self, request: Request, inst: Installation, *,
+                      prerun: bool = False) -> dict[str, Any]:
+        return self.profile.installation(inst, self.sim.behaviour, prerun=prerun,
+                                         scheme=request.url.scheme or "https")
 
     async def create_package(self, request: Request) -> Response:            # E1
         env = self._env(request)
@@ -138,15 +150,20 @@ class Handlers:
         await read_body(request, required=False)
         inst = self.sim.prepare_installation(request.path_params["id"], env,
                                              environment_label(request, env))
-        return json_response(self.profile.installation(inst))
+        return json_response(self._installation(request, inst, prerun=True))
 
     async def install(self, request: Request) -> Response:                   # E7
         env = self._env(request)
         body = await read_body(request, required=False)
         edited = body.get("translationMap")
         if edited is not None and not self.profile.map_in_prerun_install:
-            raise SimError(400, "this install takes no translationMap; install an edited map "
-                                "with POST /packages/{id}/install")
+            # Whether the current E7 takes a map is not stated (reference E7): refused, or
+            # ignored (the pre-run's map is installed), as the behaviour knob says.
+            if self.sim.behaviour.e7_map == "ignore":
+                edited = None
+            else:
+                raise SimError(400, "this install takes no translationMap; install an edited "
+                                    "map with POST /packages/{id}/install")
         if edited is not None and not isinstance(edited, dict):
             raise SimError(400, "translationMap must be an object")
         self.sim.install(request.path_params["iid"], env, edited)
@@ -158,12 +175,12 @@ class Handlers:
         params = request.query_params
         package_id = params.get("environmentPromotionPackageId") or params.get("packageId")
         installs = self.sim.list_installations(package_id)
-        return json_response([self.profile.installation(i) for i in installs])
+        return json_response([self._installation(request, i) for i in installs])
 
     async def get_installation(self, request: Request) -> Response:          # E9
         self._env(request)
         inst = self.sim.get_installation(request.path_params["iid"])
-        return json_response(self.profile.installation(inst))
+        return json_response(self._installation(request, inst))
 
     async def translation_map(self, request: Request) -> Response:           # E10
         env = self._env(request)
@@ -177,6 +194,10 @@ class Handlers:
         inst = self.sim.install_with_map(request.path_params["id"], env,
                                          environment_label(request, env),
                                          body["translationMap"])
+        # "The body includes the installation UUID" (reference E11): a JSON string or plain
+        # text, as the behaviour knob says.
+        if self.sim.behaviour.e11_answer == "text":
+            return PlainTextResponse(inst.id, status_code=202)
         return json_response(inst.id, 202)
 
 
@@ -212,23 +233,22 @@ def _route(path: str, methods: list[tuple[str, Handler]]) -> Route:
     return Route(path, endpoint, methods=list(table))
 
 
-async def _sim_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, SimError)
-    return error_response(exc.status, exc.message)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    response = error_response(exc.status_code, str(exc.detail))
-    if exc.headers:
-        response.headers.update(exc.headers)
-    return response
-
-
 def build_app(sim: Simulator, profile: WireFormat,
               injector: FaultInjector | None = None) -> ASGIApp:
     """The ASGI app serving every environment of ``sim`` under ``profile``."""
     injector = injector or FaultInjector()
+
+    async def _sim_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, SimError)
+        return error_response(exc.status, exc.message, sim.behaviour.error_shape)
+
+    async def _http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        response = error_response(exc.status_code, str(exc.detail), sim.behaviour.error_shape)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
     app = Starlette(routes=routes(Handlers(sim, profile, injector), profile),
                     exception_handlers={SimError: _sim_error, HTTPException: _http_error})
     return FaultMiddleware(app, injector, sim.clock)

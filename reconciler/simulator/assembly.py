@@ -70,12 +70,18 @@ def expand(env: Environment, collections: list[dict[str, Any]]) -> list[SourceRe
     return out
 
 
-def entities_map(records: list[SourceRecord]) -> dict[str, list[dict[str, Any]]]:
-    """The ``packageEntities`` summary: objCode -> [{id, name, description}]."""
+def entities_map(records: list[SourceRecord], *,
+                 parents: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """The ``packageEntities`` summary: objCode -> [{id, name, description}], plus each
+    record's ``parentID`` when ``parents`` (the reference shows "{id, name, description, ...}"
+    and R1 records carry ``parentID``)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for record in records:
-        out.setdefault(record.objCode, []).append(
-            {"id": record.ID, "name": record.name, "description": record.description})
+        item: dict[str, Any] = {"id": record.ID, "name": record.name,
+                                "description": record.description}
+        if parents:
+            item["parentID"] = record.parentID
+        out.setdefault(record.objCode, []).append(item)
     return out
 
 

@@ -19,6 +19,7 @@ from reconciler.clock import Clock, RealClock
 from reconciler.domain.statuses import PACKAGE_STATUSES
 from reconciler.errors import ConfigError
 from reconciler.simulator.assembly import check_collections, expand, records_from_entities
+from reconciler.simulator.behaviour import Behaviour
 from reconciler.simulator.errors import SimError
 from reconciler.simulator.installs import (
     TranslationMap,
@@ -67,6 +68,9 @@ class Simulator:
         self.assembly_seconds = assembly_seconds
         self.install_seconds = install_seconds
         self.state_path = state_path
+        # Where the reference is silent, which way to answer (see behaviour.py).
+        self.behaviour = Behaviour()
+        self.fail_records: frozenset[str] = frozenset()   # fault knob: these names fail
         self.generation = 0  # bumped on every change; lets the HTTP layer cache renderings
         self._lock = threading.RLock()
         self._cache: dict[str, tuple[int, Any]] = {}
@@ -141,7 +145,8 @@ class Simulator:
     def _finish_install(self, inst: Installation) -> None:
         pkg = self.world.packages.get(inst.packageId)
         target = self.world.environments[inst.environment]
-        ok = apply_map(pkg.records if pkg else [], target, inst.translationMap, ids=self.ids)
+        ok = apply_map(pkg.records if pkg else [], target, inst.translationMap, self.behaviour,
+                       fail=self.fail_records, ids=self.ids)
         inst.status = "INSTALLED" if ok else "FAILED"
         inst.updatedAt = self._now()
 
@@ -339,7 +344,8 @@ class Simulator:
     def _installable(self, pkg: Package, env: Environment) -> None:
         reason = install_refusal(pkg.status, env.kind)
         if reason:
-            raise SimError(409, reason)
+            # No status code is documented for this refusal: 409 or 400 (behaviour knob).
+            raise SimError(self.behaviour.refusal, reason)
 
     def _new_installation(self, pkg: Package, env: Environment, label: str,
                           tmap: TranslationMap, status: str) -> Installation:
@@ -373,12 +379,15 @@ class Simulator:
         """E7: start a prepared installation (optionally with an edited map)."""
         def op() -> Installation:
             inst = self._installation(installation_id)
+            target_env = env
             if inst.environment != env:
-                raise SimError(409, f"installation {installation_id} was prepared for "
-                                    f"{inst.environment}, not {env}")
+                if self.behaviour.install_elsewhere == "refuse":
+                    raise SimError(self.behaviour.refusal, f"installation {installation_id} "
+                                   f"was prepared for {inst.environment}, not {env}")
+                target_env = inst.environment   # installs into the target of its pre-run
             if inst.status != "PREPARING":
                 raise SimError(409, f"installation is {inst.status}, not PREPARING")
-            pkg, target = self._package(inst.packageId), self.env(env)
+            pkg, target = self._package(inst.packageId), self.env(target_env)
             self._installable(pkg, target)
             if edited is not None:
                 inst.translationMap = merge_map(pkg.records, target, edited)

@@ -1,4 +1,4 @@
-"""The simulator in-process: an httpx transport that serves a config's "simulator" environments.
+"""The simulator in-process: an httpx transport that serves the "simulator" environments.
 
 Clients use the base URL ``http://simulator.local/<env>`` (``declared.SIMULATOR_ROOT``);
 nothing listens on a socket.
@@ -11,7 +11,6 @@ import os
 import httpx
 
 from reconciler.clock import Clock
-from reconciler.domain.declared import Config
 from reconciler.errors import ConfigError
 from reconciler.simulator.app import build_app
 from reconciler.simulator.core import Simulator
@@ -19,6 +18,7 @@ from reconciler.simulator.factory import make_simulator
 from reconciler.simulator.faults import FaultInjector, Faults
 from reconciler.simulator.middleware import ConnectionDropped
 from reconciler.simulator.profiles import wire_format
+from reconciler.simulator.settings import EmbeddedSettings
 
 
 class EmbeddedTransport(httpx.AsyncBaseTransport):
@@ -42,29 +42,20 @@ class EmbeddedTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def simulator_environments(config: Config) -> dict[str, str]:
-    """name -> kind of the environments whose url is "simulator"."""
-    return {name: env.kind for name, env in config.environments.items() if env.is_simulator}
-
-
-def state_file(config: Config, state_path: str | None = None) -> str:
-    path = state_path or config.simulator.state
-    return path if os.path.isabs(path) else os.path.join(config.root, path)
-
-
-def embedded_transport(config: Config, *, clock: Clock | None = None,
+def embedded_transport(settings: EmbeddedSettings, *, clock: Clock | None = None,
                        state_path: str | None = None) -> httpx.AsyncBaseTransport:
-    """An in-process transport serving the simulator environments of ``config``.
+    """An in-process transport serving the simulated environments of ``settings``.
 
-    The state lives in ``config.simulator.state`` (relative to the repository root) unless
-    ``state_path`` is given. Fault knobs come from ``WFPROMOTE_SIM_*`` variables.
+    The state lives in ``settings.state`` unless ``state_path`` is given. Fault knobs come
+    from ``WFPROMOTE_SIM_*`` variables.
     """
     try:
         faults = Faults.from_env(os.environ)
     except ValueError as exc:
-        raise ConfigError(str(exc), hint="see docs/simulator.md for the fault knobs") from None
-    sim = make_simulator(state_path=state_file(config, state_path),
-                         environments=simulator_environments(config) or None, clock=clock,
-                         assembly_seconds=config.simulator.assembly_seconds,
-                         install_seconds=config.simulator.install_seconds, faults=faults)
-    return EmbeddedTransport(sim, FaultInjector(faults), config.api)
+        raise ConfigError(str(exc), hint="see docs/simulator.md for the fault and "
+                          "behaviour knobs") from None
+    sim = make_simulator(state_path=state_path or settings.state,
+                         environments=dict(settings.environments) or None, clock=clock,
+                         assembly_seconds=settings.assembly_seconds,
+                         install_seconds=settings.install_seconds, faults=faults)
+    return EmbeddedTransport(sim, FaultInjector(faults), settings.profile)

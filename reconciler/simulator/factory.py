@@ -15,5 +15,8 @@ def make_simulator(*, state_path: str | None, environments: dict[str, str] | Non
         assembly_seconds = faults.assembly_seconds
     if faults and faults.install_seconds is not None:
         install_seconds = faults.install_seconds
-    return Simulator.open(state_path, environments=environments, clock=clock,
-                          assembly_seconds=assembly_seconds, install_seconds=install_seconds)
+    sim = Simulator.open(state_path, environments=environments, clock=clock,
+                         assembly_seconds=assembly_seconds, install_seconds=install_seconds)
+    if faults is not None:
+        sim.behaviour, sim.fail_records = faults.behaviour, frozenset(faults.fail_records)
+    return sim

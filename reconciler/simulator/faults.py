@@ -11,6 +11,9 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from reconciler.simulator.behaviour import ENV_NAME as BEHAVIOUR_ENV
+from reconciler.simulator.behaviour import Behaviour
+
 ENV_PREFIX = "WFPROMOTE_SIM_"
 
 
@@ -25,6 +28,11 @@ class Faults:
     seed: int = 0                 # makes the random decisions repeatable
     assembly_seconds: float | None = None  # overrides the configured assembly time
     install_seconds: float | None = None   # overrides the configured install time
+    # Names of records whose install fails (FAILED with a failureReason), as a bad object
+    # in the source would make it.
+    fail_records: tuple[str, ...] = ()
+    # Where the reference is silent, which way the service answers (behaviour.py).
+    behaviour: Behaviour = field(default_factory=Behaviour)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Faults:
@@ -54,6 +62,12 @@ class Faults:
         for item in filter(None, (part.strip() for part in rates.split(","))):
             code, rate = parse_error_rate(item)
             faults.error_rates[code] = rate
+        names = environ.get(ENV_PREFIX + "FAIL_RECORDS", "")
+        if names.strip():
+            faults.fail_records = tuple(n.strip() for n in names.split(",") if n.strip())
+        raw = environ.get(BEHAVIOUR_ENV, "").strip()
+        if raw:
+            faults.behaviour = Behaviour.parse(raw)
         return faults
 
     def active(self) -> bool:

@@ -5,11 +5,24 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from reconciler.domain.objcodes import DOCUMENTED_UNIQUE_NAMES, may_repeat_names
+from reconciler.simulator.behaviour import Behaviour
 from reconciler.simulator.seed import SourceRecord
 from reconciler.simulator.state import Environment, IdFactory
 
-# Types whose names must be unique in an environment: creating a second one fails.
-UNIQUE_NAME_TYPES = frozenset({"GROUP"})
+# Types the reference documents as refusing a second record of the same name (2.4, 3.3).
+UNIQUE_NAME_TYPES = DOCUMENTED_UNIQUE_NAMES
+# A parent whose children are created without a link to it (an ignored record the target
+# holds: "dependants may fall back to defaults", reference 2.4).
+FALLBACK = ""
+
+
+def unique_names(code: str, behaviour: Behaviour) -> bool:
+    """Whether ``code`` refuses a second record of the same name: groups (documented), or,
+    under ``unique_names=unlisted``, every type 2.4 does not list as allowing duplicates."""
+    if behaviour.unique_names == "unlisted":
+        return not may_repeat_names(code)
+    return code in UNIQUE_NAME_TYPES
 INSTALLABLE_KINDS = {"TESTING": {"sandbox", "preview"},
                      "ACTIVE": {"sandbox", "preview", "production"}}
 
@@ -64,13 +77,18 @@ def merge_map(records: list[SourceRecord], target: Environment,
 
 
 def apply_map(records: list[SourceRecord], target: Environment,
-              tmap: TranslationMap, *, ids: IdFactory = uuid.uuid4) -> bool:
+              tmap: TranslationMap, behaviour: Behaviour | None = None,
+              fail: frozenset[str] = frozenset(), *, ids: IdFactory = uuid.uuid4) -> bool:
     """Carry out the map against ``target``; fill each entry's outcome. True when none failed.
 
     Parents are handled before children, so a child can point at its parent's new record.
     Under an OVERWRITING parent (reference section 2.5) children in both the package and the
     target are updated, children only in the package are created, and nothing is deleted.
+    The IGNORE cascade is judged by each record's own parent link: a CREATE whose parent was
+    ignored (and is not in the target) fails; the children of an ignored record the target
+    holds fall back (2.4).
     """
+    behaviour = behaviour or Behaviour()
     by_id = {r.ID: r for r in records}
     done: dict[str, str | None] = {}  # source ID -> target ID (None: unavailable)
     overwritten: set[str] = set()     # source IDs of records overwritten (or updated as children)
@@ -79,12 +97,19 @@ def apply_map(records: list[SourceRecord], target: Environment,
         entry = tmap.get(record.objCode, {}).get(record.ID)
         if entry is None:
             continue
-        if (record.parentID in overwritten
-                and str(entry.get("action", "")).upper() == "USEEXISTING"):
+        if record.name in fail and str(entry.get("action", "")).upper() != "IGNORE":
+            _fail(entry, f"simulated failure of {record.objCode} {record.name!r}")
+            done[record.ID] = None
+            ok = False
+            continue
+        update_child = (record.parentID in overwritten
+                        and str(entry.get("action", "")).upper() == "USEEXISTING")
+        if update_child and behaviour.overwritten_child == "OVERWRITING":
             entry = dict(entry, action="OVERWRITING")
             tmap[record.objCode][record.ID] = entry
-        done[record.ID] = _apply_entry(record, entry, target, by_id, done, ids=ids)
-        if (str(entry.get("action", "")).upper() == "OVERWRITING"
+        done[record.ID] = _apply_entry(record, entry, target, by_id, done, behaviour,
+                                       overwrite=update_child, ids=ids)
+        if ((update_child or str(entry.get("action", "")).upper() == "OVERWRITING")
                 and entry.get("installationStatus") != "FAILED"):
             overwritten.add(record.ID)
         ok = ok and entry.get("installationStatus") != "FAILED"
@@ -102,20 +127,25 @@ def _fail(entry: dict[str, Any], reason: str) -> None:
 
 
 def _apply_entry(record: SourceRecord, entry: dict[str, Any], target: Environment,
-                 by_id: dict[str, SourceRecord],
-                 done: dict[str, str | None], *, ids: IdFactory) -> str | None:
+                 by_id: dict[str, SourceRecord], done: dict[str, str | None],
+                 behaviour: Behaviour, *, overwrite: bool = False,
+                 ids: IdFactory) -> str | None:
     action = str(entry.get("action", "")).upper()
     target_id = str(entry.get("targetId") or "")
     if action == "IGNORE":
+        if behaviour.ignore_status != "none":
+            entry["installationStatus"] = behaviour.ignore_status
         existing = target.find(record.objCode, record.name)
-        return existing.ID if existing else None
+        if existing is None:
+            return None
+        return existing.ID if behaviour.ignored_existing_parent == "existing" else FALLBACK
     if action in ("USEEXISTING", "OVERWRITING"):
         found = target.records.get(target_id)
         if found is None or found.objCode != record.objCode:
             _fail(entry, f"target record {target_id or '(empty)'} not found in {target.name}")
             return None
-        if action == "OVERWRITING":
-            if (record.objCode in UNIQUE_NAME_TYPES and found.name != record.name
+        if action == "OVERWRITING" or overwrite:
+            if (unique_names(record.objCode, behaviour) and found.name != record.name
                     and target.find(record.objCode, record.name)):
                 _fail(entry, f"a {record.objCode} named {record.name!r} already exists in "
                              f"{target.name}; names of this type must be unique")
@@ -126,14 +156,14 @@ def _apply_entry(record: SourceRecord, entry: dict[str, Any], target: Environmen
             entry["installationStatus"] = "REGISTERED"
         return found.ID
     if action in ("CREATE", "CREATEWITHALTNAME"):
-        return _create(record, entry, target, by_id, done, ids=ids)
+        return _create(record, entry, target, by_id, done, behaviour, ids=ids)
     _fail(entry, f"unknown action {action!r}")
     return None
 
 
 def _create(record: SourceRecord, entry: dict[str, Any], target: Environment,
-            by_id: dict[str, SourceRecord], done: dict[str, str | None], *,
-            ids: IdFactory) -> str | None:
+            by_id: dict[str, SourceRecord], done: dict[str, str | None],
+            behaviour: Behaviour, *, ids: IdFactory) -> str | None:
     parent_target: str | None = None
     if record.parentID and record.parentID in by_id:
         parent = by_id[record.parentID]
@@ -142,7 +172,8 @@ def _create(record: SourceRecord, entry: dict[str, Any], target: Environment,
             _fail(entry, f"parent {parent.objCode} {parent.name!r} is ignored or failed, "
                          "so this child cannot be created; ignore it too")
             return None
-    if record.objCode in UNIQUE_NAME_TYPES and target.find(record.objCode, record.name):
+        parent_target = parent_target or None   # FALLBACK: created without the link
+    if unique_names(record.objCode, behaviour) and target.find(record.objCode, record.name):
         _fail(entry, f"a {record.objCode} named {record.name!r} already exists in "
                      f"{target.name}; names of this type must be unique")
         return None

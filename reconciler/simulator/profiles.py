@@ -11,6 +11,7 @@ from typing import Any
 
 from reconciler.domain.profiles import Profile, get_profile
 from reconciler.simulator.assembly import entities_map
+from reconciler.simulator.behaviour import Behaviour
 from reconciler.simulator.state import Installation, Package
 
 
@@ -45,7 +46,8 @@ class WireFormat:
         """A status from a request body, in current names (unknown values pass through)."""
         return self.profile.status_from_wire(value)
 
-    def package(self, pkg: Package, *, entities: bool) -> dict[str, Any]:
+    def package(self, pkg: Package, *, entities: bool,
+                behaviour: Behaviour | None = None) -> dict[str, Any]:
         """A package as E1/E3/E4 (and R2) report it."""
         out: dict[str, Any] = {
             "id": pkg.id, "name": pkg.name, "description": pkg.description,
@@ -62,7 +64,8 @@ class WireFormat:
             out["installationCounts"] = {}
             out["isPrivate"] = False
         if entities:
-            summary = entities_map(pkg.records)
+            parents = (behaviour or Behaviour()).entity_parents == "present"
+            summary = entities_map(pkg.records, parents=parents)
             out["packageEntities"] = summary
             if self.profile.old_status_names:
                 out["displayEntities"] = summary
@@ -94,19 +97,31 @@ class WireFormat:
     def map_in_prerun_install(self) -> bool:
         return self.profile.capabilities.map_in_prerun_install
 
-    def installation(self, inst: Installation) -> dict[str, Any]:
+    def installation(self, inst: Installation, behaviour: Behaviour | None = None, *,
+                     prerun: bool = False, scheme: str = "https") -> dict[str, Any]:
+        """An installation as E6 (``prerun``), E8 and E9 report it. The ``environment`` field
+        is a bare host in the E6 example and a URL in the E8/E9 ones (the behaviour knob picks
+        one of them everywhere, or follows the examples)."""
+        behaviour = behaviour or Behaviour()
+        label = inst.environment_label
+        style = behaviour.environment_field
+        if style == "url" or (style == "documented" and not prerun):
+            label = f"{scheme}://{label}"
         out: dict[str, Any] = {
             "id": inst.id,
             "environmentPromotionPackageId": inst.packageId,
             "environmentPromotionPackageVersion": inst.packageVersion,
             "userId": inst.userId, "customerId": inst.customerId,
             "status": self.installation_status(inst.status),
-            "environment": inst.environment_label, "registeredAt": inst.registeredAt,
+            "environment": label, "registeredAt": inst.registeredAt,
             "updatedAt": inst.updatedAt, "translationMap": inst.translationMap,
         }
         if self.profile.old_status_names:
             out["blueprintId"] = inst.packageId
             out["blueprintVersion"] = inst.packageVersion
+        if behaviour.e8_package_id == "absent":
+            for key in ("environmentPromotionPackageId", "blueprintId"):
+                out.pop(key, None)
         return out
 
 

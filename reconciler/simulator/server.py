@@ -68,8 +68,10 @@ class SimulatorHandle:
         return self.injector.faults
 
     def set_faults(self, faults: Faults) -> None:
-        """Replace the fault knobs (and restart the seeded random sequence)."""
+        """Replace the fault and behaviour knobs (and restart the seeded random sequence)."""
         self.injector.reset(faults)
+        self.state.behaviour = faults.behaviour
+        self.state.fail_records = frozenset(faults.fail_records)
 
 
 def uvicorn_config(app: ASGIApp, host: str, port: int, **kwargs: Any) -> uvicorn.Config:

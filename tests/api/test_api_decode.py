@@ -113,7 +113,14 @@ def test_profile_table() -> None:
     assert current.wire_status("ACTIVE") == "ACTIVE"
     assert old.wire_status("ACTIVE") == "PUBLIC"
     assert old.wire_status("WHATEVER") == "WHATEVER"
-    assert {k for k, v in vars(current.capabilities).items() if v} == {"install_with_map"}
-    assert {k for k, v in vars(old.capabilities).items() if not v} == {"install_with_map"}
+    flags = ("replace_with_put", "read_definition", "reassemble_with_patch",
+             "install_with_map", "map_in_prerun_install")
+    assert {k for k in flags if getattr(current.capabilities, k)} == {"install_with_map"}
+    assert {k for k in flags if not getattr(old.capabilities, k)} == {"install_with_map"}
+    # the actions each API has (reference 1.4): OVERWRITING arrived 2024-03
+    assert "OVERWRITING" in current.capabilities.map_actions
+    assert "OVERWRITING" not in old.capabilities.map_actions
+    assert current.capabilities.missing_actions_reason is None
+    assert "2024-03" in (old.capabilities.missing_actions_reason or "")
     with pytest.raises(ConfigError, match="unknown API profile"):
         get_profile("2022")

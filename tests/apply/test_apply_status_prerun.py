@@ -84,8 +84,11 @@ def test_prerun_in_the_three_renderers(profile: str,
     repo = new_repo(tmp_path, sim)
     repo.put("a.yaml", doc("Launch", "Campaign Launch", "ACTIVE", [{"environment": "preview"}]))
     assert repo.apply(reinstall=())[0] == 0
-    step = {"environment": "preview", "existing": "overwrite",
-                    "overrides": {"TTSK": {sid("TTSK", "Creative Brief"): "CREATE"}}}
+    # The 2023 API has no OVERWRITING (reference 1.4): there the matches stay USEEXISTING.
+    matched = "OVERWRITING" if profile == "current" else "USEEXISTING"
+    step = {"environment": "preview",
+            "existing": "overwrite" if profile == "current" else "use",
+            "overrides": {"TTSK": {sid("TTSK", "Creative Brief"): "IGNORE"}}}
     repo.put("a.yaml", doc("Launch", "Campaign Launch", "ACTIVE", [step]))
     before = len(sim.state.world.installations)
     code, out = cli(repo, capsys, "plan")
@@ -98,15 +101,17 @@ def test_prerun_in_the_three_renderers(profile: str,
     [preview] = json.loads(out)["prerun"]
     assert preview["environment"] == "preview" and preview["error"] is None
     # existing: overwrite turns the matches into OVERWRITING; the override wins over it
-    assert preview["counts"] == {"CREATE": 1, "USEEXISTING": 0, "OVERWRITING": 2, "IGNORE": 0}
-    assert "TMPL Campaign Launch" in preview["records"]["OVERWRITING"]
-    assert preview["records"]["CREATE"] == ["TTSK Creative Brief"]
+    counts = {"CREATE": 0, "USEEXISTING": 0, "OVERWRITING": 0, "IGNORE": 1, matched: 2}
+    assert preview["counts"] == counts
+    assert "TMPL Campaign Launch" in preview["records"][matched]
+    assert preview["records"]["IGNORE"] == ["TTSK Creative Brief"]
 
     code, out = cli(repo, capsys, "plan", "--prerun", "--reinstall", "preview")
     assert code == 0
     assert "PACKAGE  ENVIRONMENT  CREATE  USEEXISTING  OVERWRITING  IGNORE" in out
-    assert "Launch -> preview OVERWRITING: TMPL Campaign Launch" in out
+    assert f"Launch -> preview {matched}: TMPL Campaign Launch" in out
     _code, out = cli(repo, capsys, "plan", "--prerun", "--reinstall", "preview",
                     "--format", "markdown")
     assert "<details><summary>Pre-run of 1 install(s)</summary>" in out
-    assert "| Launch | preview | 1 | 0 | 2 | 0 |" in out
+    assert ("| Launch | preview | 0 | 0 | 2 | 1 |" if profile == "current"
+            else "| Launch | preview | 0 | 2 | 0 | 1 |") in out

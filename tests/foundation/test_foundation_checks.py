@@ -58,11 +58,12 @@ def test_duplicate_entity_ids(repo: Repo) -> None:
 def test_definition_by_value_loads(repo: Repo) -> None:
     from reconciler.desired.config import load_config
     from reconciler.desired.loader import load_packages
+    from reconciler.run.settings import load_settings
 
     repo.package("groups.definition.json", DEFINITION)
     repo.package("groups.yaml", BY_VALUE.format(path="groups.definition.json"))
     assert repo.validate().code == 0
-    [spec] = load_packages(load_config(None))
+    [spec] = load_packages(load_settings(load_config(None)))
     assert spec.definition_content == {"GROUP": [
         {"id": "dd8c5b39ceabb1c876a8cb721050d6f8", "name": "Default Group"}]}
     assert spec.origin is not None and spec.origin.file.endswith("groups.yaml")

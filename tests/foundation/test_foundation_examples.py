@@ -13,6 +13,7 @@ from reconciler.cli import run
 from reconciler.desired.config import load_config
 from reconciler.desired.loader import collect, declared_digest, load_packages
 from reconciler.errors import ValidationFailed
+from reconciler.run.settings import load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "promotions"
 CONFIG = str(EXAMPLE / "wfpromote.yaml")
@@ -32,7 +33,7 @@ def test_example_json_format_parses(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_example_content_covers_the_features() -> None:
-    specs = load_packages(load_config(CONFIG))
+    specs = load_packages(load_settings(load_config(CONFIG)))
     names = [s.name for s in specs]
     assert names == sorted(names) and len(set(names)) == len(names)
     assert any(s.definition_content for s in specs)
@@ -50,19 +51,19 @@ def test_example_content_covers_the_features() -> None:
 def test_load_packages_raises_with_every_problem(repo: Repo) -> None:
     repo.package("a.yaml", "name: abc\n")
     with pytest.raises(ValidationFailed) as info:
-        load_packages(load_config(None))
+        load_packages(load_settings(load_config(None)))
     assert len(info.value.problems) == 3  # too short, no source, no collections/definition
 
 
 def test_collect_counts(repo: Repo) -> None:
     shutil.copytree(EXAMPLE / "packages", repo.root / "packages", dirs_exist_ok=True)
     repo.write("wfpromote.yaml", (EXAMPLE / "wfpromote.yaml").read_text())
-    specs, problems, files = collect(load_config(None))
+    specs, problems, files = collect(load_settings(load_config(None)))
     assert problems == [] and files == 7 and len(specs) == 8
 
 
 def test_declared_digest_is_order_independent_and_sensitive() -> None:
-    specs = load_packages(load_config(CONFIG))
+    specs = load_packages(load_settings(load_config(CONFIG)))
     digest = declared_digest(specs)
     assert digest == declared_digest(list(reversed(specs)))
     changed = [specs[0].model_copy(update={"description": "changed"}), *specs[1:]]

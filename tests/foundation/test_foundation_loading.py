@@ -16,6 +16,7 @@ from conftest import GOOD, Repo, assert_one_error
 from reconciler.desired import sources
 from reconciler.desired.config import load_config
 from reconciler.desired.loader import collect, discover
+from reconciler.run.settings import load_settings
 
 
 def test_walked_paths_are_shown_as_the_user_named_the_folder(
@@ -41,7 +42,7 @@ def test_discovered_files_are_absolute_normalised_and_sorted(repo: Repo) -> None
     repo.package("a/x.definition.json", "{}")
     repo.package(".hidden/d.yaml", GOOD)
     config = load_config(None)
-    files, problems = discover(config, ["packages/../packages", "packages/b.yaml"])
+    files, problems = discover(load_settings(config), ["packages/../packages", "packages/b.yaml"])
     assert problems == []
     cwd = os.getcwd()
     assert files == [Path(cwd, "packages/a/c.yml"), Path(cwd, "packages/b.yaml")]
@@ -50,7 +51,7 @@ def test_discovered_files_are_absolute_normalised_and_sorted(repo: Repo) -> None
 def test_messages_name_files_relative_to_the_working_directory(repo: Repo) -> None:
     repo.package("team/bad.yaml", GOOD.replace("source: sandbox", "source: [sandbox"))
     config = load_config(None)
-    _, problems, _ = collect(config)
+    _, problems, _ = collect(load_settings(config))
     assert problems[0].location.file == "packages/team/bad.yaml"
 
 

@@ -37,6 +37,7 @@ class Runner:
         self.outputs: dict[str, dict[str, str]] = {}
         self.uploaded: list[Path] = []
         self.codes: list[int] = []
+        self.failed = False
 
     def expand(self, value: str) -> str:
         def one(match: re.Match[str]) -> str:
@@ -50,11 +51,42 @@ class Runner:
             raise AssertionError(f"unexpected expression {expr}")
         return EXPR.sub(one, value)
 
-    def run_job(self, job: dict[str, Any], only: set[str] | None = None) -> None:
+    def run_job(self, job: dict[str, Any], only: set[str] | None = None, *,
+                fails: bool = False) -> list[str]:
+        """Run the steps a runner would run (``if:`` and an earlier failure decide; ``only``
+        runs the steps named, whatever their ``if:``); returns the names of the steps run.
+        ``fails``: the job is expected to end failed."""
+        self.failed = False
+        ran = []
         for step in job["steps"]:
             if only is not None and step.get("id") not in only:
                 continue
+            if only is None and not self.wanted(step):
+                continue
+            ran.append(str(step.get("name") or step.get("id") or step.get("uses")))
             self.run_step(step)
+        assert self.failed is fails, f"the job {'passed' if fails else 'failed'}: {ran}"
+        return ran
+
+    def wanted(self, step: dict[str, Any]) -> bool:
+        """A step's ``if:``, for the few forms the examples use."""
+        condition = str(step.get("if", "success()")).strip()
+        if condition.startswith("${{") and condition.endswith("}}"):
+            condition = condition[3:-2].strip()
+        results = []
+        for term in (t.strip() for t in condition.split("&&")):
+            if term in ("!cancelled()", "always()"):
+                results.append(True)
+            elif term in ("success()", "failure()"):
+                results.append(self.failed is (term == "failure()"))
+            elif m := re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+) (==|!=) '(.*)'", term):
+                value = self.outputs.get(m.group(1), {}).get(m.group(2), "")
+                results.append((value == m.group(4)) is (m.group(3) == "=="))
+            else:
+                raise AssertionError(f"unexpected condition {term}")
+        if not any(t in condition for t in ("!cancelled()", "always()", "failure()")):
+            results.append(not self.failed)  # an implicit success()
+        return all(results)
 
     def run_step(self, step: dict[str, Any]) -> None:
         uses = str(step.get("uses", ""))
@@ -84,7 +116,7 @@ class Runner:
                                     capture_output=True, text=True, timeout=60)
             code = result.returncode
         self.codes.append(code)
-        assert code == 0, f"step {step.get('id') or step.get('name') or uses} exit {code}"
+        self.failed = self.failed or code != 0
         if step.get("id"):
             values = dict(line.split("=", 1) for line in output.read_text().splitlines()
                           if "=" in line)
@@ -178,3 +210,30 @@ def test_drift_job_opens_then_closes_the_issue_and_apply_says_which_plan(
     assert github.open_issues() == []
     out = capsys.readouterr()
     assert canary not in out.out + out.err
+
+
+def test_a_refused_plan_is_uploaded_and_posted_refusal_first_and_the_job_fails(
+        github: Forge, workdir: Path, tmp_path: Path, canary: str,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "empty").mkdir()
+    config = workdir / "wfpromote.yaml"
+    config.write_text(config.read_text().replace("packages: packages/", "packages: empty/"))
+    runner = _runner(github, workdir, tmp_path, canary, monkeypatch)
+    ran = runner.run_job(_job("wfpromote-plan.yml", "plan"), fails=True)
+    assert ran[1:] == ["plan", "upload the plan", "post the plan"]  # "result" is skipped
+    assert runner.outputs["plan"]["exit-code"] == "1"
+    assert runner.uploaded == [workdir / "plan.json"]
+    [body] = github.bodies(7)
+    assert body.splitlines()[1:2] == ["> [!CAUTION]"]
+    assert body.splitlines()[2].startswith("> **Refused by the safety check")
+    out = capsys.readouterr()
+    assert canary not in out.out + out.err + body
+
+
+def test_a_plan_that_cannot_be_made_posts_nothing_and_fails(
+        github: Forge, workdir: Path, tmp_path: Path, canary: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    (workdir / "wfpromote.yaml").write_text("api: current\nowner: [oops\n")
+    runner = _runner(github, workdir, tmp_path, canary, monkeypatch)
+    assert runner.run_job(_job("wfpromote-plan.yml", "plan"), fails=True)[1:] == ["plan"]
+    assert github.comments == {} and runner.uploaded == []

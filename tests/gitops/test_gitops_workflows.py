@@ -124,3 +124,35 @@ def test_examples_pin_this_repository_at_a_real_commit() -> None:
             shown = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{ref}:{path}"],
                                    capture_output=True)
             assert shown.returncode == 0, f"{ref} has no {path}"
+
+
+def test_make_lint_audits_every_workflow_file_with_zizmor() -> None:
+    """zizmor skips a folder that has no .github/workflows inside: the files are passed."""
+    import glob
+    import shlex
+
+    lines = [line for line in (ROOT / "Makefile").read_text().splitlines()
+             if "zizmor " in line and not line.lstrip().startswith("#")]
+    assert len(lines) == 2 and any("--persona auditor" in line for line in lines)
+    for line in lines:
+        args = [a for a in shlex.split(line) if not a.startswith(("-", "$("))]
+        paths = {Path(p).resolve() for a in args for p in glob.glob(str(ROOT / a))}
+        assert not any(p.is_dir() for p in paths), line
+        assert {*WORKFLOWS, ACTION} <= paths, line
+
+
+@pytest.mark.parametrize("name", ["wfpromote-plan.yml", "wfpromote-drift.yml"])
+def test_a_refused_plan_is_still_uploaded_and_posted(name: str) -> None:
+    from reconciler.run.scaffold import default_environments, workflows
+
+    scaffolded = {p.name: text for p, text in workflows(default_environments()).items()}
+    for doc in (_load(ROOT / "examples" / "github" / name),
+                YAML(typ="safe", pure=True).load(scaffolded[name])):
+        steps = _steps(doc)
+        after = steps[[s.get("id") for s in steps].index("plan") + 1:]
+        posting = [s for s in after if "upload-artifact" in str(s.get("uses"))
+                   or "command: comment" in str(s) or s.get("with", {}).get("command")
+                   == "comment"]
+        assert len(posting) == 2
+        for step in posting:
+            assert "!cancelled()" in step["if"] and "steps.plan.outputs.plan-path" in step["if"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,16 @@ from reconciler.plan.model import ActionKind, Plan, Reason, ReplaceStrategy
 
 ROOT = Path(__file__).parents[2]
 SCHEMA = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
+
+
+def for_profile(folder: Path, profile: str) -> None:
+    """The examples are written for `current`; the 2023 API has no OVERWRITING (reference
+    1.4), so under `2023` their `existing: overwrite` lines go (validate refuses them)."""
+    if profile != "2023":
+        return
+    for path in folder.rglob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"\n[ ]*existing: overwrite[^\n]*", "", text), encoding="utf-8")
 
 
 @dataclass
@@ -53,6 +64,7 @@ def repo(request: pytest.FixtureRequest, sim_server, tmp_path: Path,  # type: ig
     root = tmp_path / "repo"
     shutil.copytree(ROOT / "examples" / "promotions", root,
                     ignore=shutil.ignore_patterns(".wfpromote"))
+    for_profile(root / "packages", request.param)
     repo = Repo(root, request.param,
                 {env: handle.url(env) for env in ("sandbox", "preview", "production")})
     repo.write_config()

@@ -134,9 +134,9 @@ def test_unchanged_map_and_existing_overwrite() -> None:
 
 def test_target_ids_follow_the_action() -> None:
     edited = edit_map(PRERUN, existing="use", environment="preview", overrides={
-        "TMPL": {"b" * 32: "IGNORE"}, "GROUP": {"d" * 32: "CREATE"}}).translation_map
-    assert edited["TMPL"]["b" * 32].targetId == ""     # IGNORE keeps no stale targetId
-    assert edited["GROUP"]["d" * 32].targetId == ""
+        "TMPL": {"b" * 32: "CREATE"}, "GROUP": {"d" * 32: "IGNORE"}}).translation_map
+    assert edited["TMPL"]["b" * 32].targetId == ""     # CREATE keeps no stale targetId
+    assert edited["GROUP"]["d" * 32].targetId == ""    # nor does IGNORE
     assert PRERUN["GROUP"]["d" * 32].targetId == "2" * 32  # the pre-run is not changed
 
 

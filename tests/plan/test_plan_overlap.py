@@ -14,6 +14,7 @@ from reconciler.api.client import PromotionClient
 from reconciler.cli import run
 from reconciler.clock import FakeClock
 from reconciler.desired import loader
+from reconciler.run.settings import load_settings
 
 PACKAGE = ("name: Agency Templates\nsource: sandbox\nstatus: DRAFT\nobjectCollections:\n"
            "  - objCode: TMPL\n    entities:\n      - ID: 5f3c9a0e7b2d4c18a6e0f4b92d7c1a35\n")
@@ -160,7 +161,7 @@ def test_reading_pauses_after_every_file_and_document(tmp_path: Path) -> None:
         PACKAGE.replace("Agency Templates", "Second") + "---\n"
         + PACKAGE.replace("Agency Templates", "Third"))
     config = load_config(str(config_path))
-    steps = loader.loading(config)
+    steps = loader.loading(load_settings(config))
     pauses = 0
     with pytest.raises(loader.ValidationFailed) as failed:
         while True:
@@ -170,5 +171,5 @@ def test_reading_pauses_after_every_file_and_document(tmp_path: Path) -> None:
     assert "SHIPPED" in str(failed.value.problems)
     # Without the broken file, the same steps end with the specs, sorted by name.
     (tmp_path / "packages" / "broken.yaml").unlink()
-    specs = loader.finish(loader.loading(config))
+    specs = loader.finish(loader.loading(load_settings(config)))
     assert [s.name for s in specs] == ["Agency Templates", "Second", "Third"]

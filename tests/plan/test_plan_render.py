@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 from plan_factories import LEGACY, remote_of, settings, spec
 
 from reconciler.output.as_json import render_json
@@ -98,9 +99,10 @@ def test_markdown_escapes_user_text() -> None:
     p = plan([spec("<details>`x` | *y*", description="```\n</details><script>")], [],
              settings())
     md = render_markdown(p)
-    assert "<script>" not in md and "`x`" not in md
-    assert md.count("<details>") == md.count("</details>") == 1
-    assert md.count("```") == 2
+    html = MarkdownIt("commonmark").render(md)  # what a forge shows, raw HTML allowed
+    assert "<script>" not in html and "&lt;script&gt;" in html  # shown, never run
+    assert html.count("<details>") == html.count("</details>") == 1
+    assert html.count("<pre>") == 1 and "```" in html  # the fence holds: the text is code
 
 
 def test_markdown_budget_drops_whole_sections_with_a_note() -> None:

@@ -60,8 +60,9 @@ def test_the_cascade_is_refused_word_for_word() -> None:
     assert problem.message == (
         "install into 'preview': ignored record(s) the pre-run would create have children "
         f"that are not ignored: TMPL {A} -> TTSK Kickoff, TTSK {E}; PARAM Region -> POPT EMEA")
-    assert problem.hint == ("ignore every record of the child objCodes too (overrides: CODE: "
-                            "{ID: IGNORE}), or do not ignore the parent")
+    assert problem.hint == ("ignore those children too (overrides: CODE: {ID: IGNORE}), or do "
+                            "not ignore the parent (children judged by objCode, as the service "
+                            "reported no parent links)")
     assert problem.location == Location("packages/agency.yaml", 9)
 
 

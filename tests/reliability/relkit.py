@@ -21,6 +21,7 @@ from reconciler.errors import WfpromoteError
 from reconciler.plan.ownership import parse_marker
 from reconciler.redact import redact
 from reconciler.run.applying import ApplyRequest, run_apply
+from reconciler.run.settings import load_settings
 from reconciler.simulator.seed import seed_id
 from reconciler.simulator.server import SimulatorHandle
 
@@ -115,7 +116,7 @@ class RelRepo(PackageFiles):
         return code, out.getvalue(), err.getvalue()
 
     def declared(self) -> list[Any]:
-        return list(load_packages(load_config(str(self.config_path)), []))
+        return list(load_packages(load_settings(load_config(str(self.config_path))), []))
 
     def packages(self) -> list[Any]:
         return self.sim.state.list_packages()

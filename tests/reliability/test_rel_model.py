@@ -50,6 +50,7 @@ from reconciler.errors import WfpromoteError
 from reconciler.plan.ownership import parse_marker, with_marker
 from reconciler.run.applying import ApplyRequest, run_apply
 from reconciler.run.planning import PlanOptions, make_plan
+from reconciler.run.settings import load_settings
 from reconciler.simulator.core import Simulator
 from reconciler.simulator.embedded import EmbeddedTransport
 from reconciler.simulator.errors import SimError
@@ -483,7 +484,7 @@ class Reconciler(RuleBasedStateMachine):
             assert package.name not in live, \
                 f"two live packages named {package.name!r}: {live[package.name]}, {package.id}"
             live[package.name] = package.id
-        for spec in load_packages(self._config(), []):
+        for spec in load_packages(load_settings(self._config()), []):
             [found] = [p for p in self._owned()
                        if p.name == spec.name and p.status != "DISABLED"]
             marker = parse_marker(found.description)

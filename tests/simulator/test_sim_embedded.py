@@ -14,6 +14,7 @@ from reconciler.cli import run
 from reconciler.clock import FakeClock
 from reconciler.domain.declared import Config, EnvironmentConfig, SimulatorConfig
 from reconciler.errors import ConfigError
+from reconciler.run.settings import simulator_settings
 from reconciler.simulator.embedded import EmbeddedTransport, embedded_transport
 
 PATH = "/environment-promotion/api/v1/packages"
@@ -32,7 +33,7 @@ def config(tmp_path: Path, api: str = "current") -> Config:
 
 def test_embedded_transport_serves_the_config(tmp_path: Path) -> None:
     clock = FakeClock()
-    transport = embedded_transport(config(tmp_path), clock=clock)
+    transport = embedded_transport(simulator_settings(config(tmp_path)), clock=clock)
     assert isinstance(transport, EmbeddedTransport)
     assert sorted(transport.simulator.world.environments) == ["dev", "live"]
 
@@ -58,7 +59,8 @@ def test_embedded_transport_serves_the_config(tmp_path: Path) -> None:
 
 def test_embedded_uses_the_2023_profile_and_an_explicit_state(tmp_path: Path) -> None:
     state = tmp_path / "elsewhere.json"
-    transport = embedded_transport(config(tmp_path, "2023"), state_path=str(state))
+    transport = embedded_transport(simulator_settings(config(tmp_path, "2023")),
+                                   state_path=str(state))
 
     async def scenario() -> int:
         async with httpx.AsyncClient(transport=transport) as client:
@@ -75,7 +77,7 @@ def test_embedded_drop_and_latency_faults(tmp_path: Path,
     monkeypatch.setenv("WFPROMOTE_SIM_DROP_FIRST", "1")
     monkeypatch.setenv("WFPROMOTE_SIM_LATENCY_MS", "250")
     clock = FakeClock()
-    transport = embedded_transport(config(tmp_path), clock=clock)
+    transport = embedded_transport(simulator_settings(config(tmp_path)), clock=clock)
 
     async def scenario() -> None:
         async with httpx.AsyncClient(transport=transport,
@@ -94,7 +96,7 @@ def test_bad_fault_variable_is_a_config_error(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WFPROMOTE_SIM_ERROR_RATE", "often")
     with pytest.raises(ConfigError):
-        embedded_transport(config(tmp_path))
+        embedded_transport(simulator_settings(config(tmp_path)))
 
 
 def test_reset_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

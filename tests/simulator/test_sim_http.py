@@ -63,7 +63,9 @@ def test_current_profile_package_lifecycle(sim_server: Start, http: httpx.Client
     assert set(got) == PACKAGE_KEYS | {"packageEntities"}
     assert got["packageEntities"]["GROUP"] == [{
         "id": sid("GROUP", "Default Group"), "name": "Default Group",
-        "description": "Default Group (seeded in sandbox)"}]
+        "description": "Default Group (seeded in sandbox)", "parentID": None}]
+    assert {e["parentID"] for e in got["packageEntities"]["TTSK"]} == {
+        sid("TMPL", "Campaign Launch")}
     assert [e["name"] for e in got["packageEntities"]["TTSK"]] == ["Creative Brief",
                                                                    "Launch Review"]
     # Any environment serves the same package.

@@ -1,0 +1,253 @@
+"""The requests of one install: (a look at the history), pre-run, ``existing`` and the
+overrides applied to the map, install (E7 unchanged, E11 or the 2023 E7 edited), wait, and
+the per-record results."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from reconciler.api.protocol import PromotionAPI
+from reconciler.apply.context import StepContext
+from reconciler.apply.poll import (
+    InstallFailed,
+    StepFailed,
+    failed_records,
+    wait_for_installation,
+)
+from reconciler.domain.remote import Installation, RemotePackage, environment_key
+from reconciler.domain.statuses import installation_phase
+from reconciler.errors import ApiError, WfpromoteError
+from reconciler.plan.changes import Install
+from reconciler.plan.installs import matching
+from reconciler.plan.model import Action, Reason
+from reconciler.plan.translation import edit_map, ignores_a_created_record, parent_links
+
+
+async def install(action: Action, change: Install, ctx: StepContext) -> None:
+    api = ctx.api_for(action)   # the target environment's client: its credential is read now
+    package_id = ctx.group_ids.get(action.name) or ctx.require_id(action)
+    ctx.package_id = package_id
+    env = change.environment
+    if ctx.recheck_installs and action.reason in (Reason.INSTALL_REQUESTED,
+                                                  Reason.INSTALL_FAILED):
+        # A saved plan may be older than an install made since: never repeat a completed one.
+        history = await api.list_installations(package_id)
+        done = [i for i in matching(history, RemotePackage(id=package_id), api.environment_key)
+                if installation_phase(i.status) == "succeeded"]
+        if done:
+            ctx.say(f"already installed in {env} (installation {done[-1].id})")
+            ctx.details.append(f"already installed (installation {done[-1].id})")
+            return
+    running = change.last.installation_id if change.last else ""
+    if running and change.last and installation_phase(str(change.last.status or "")) \
+            == "running":
+        # An earlier install (one that timed out, say) is still under way: starting another
+        # would race it. Wait for it; only a failure leads to a new install.
+        ctx.say(f"waiting for installation {running}, still running in {env}")
+        try:
+            finished = await wait_for_installation(api, running, clock=ctx.clock,
+                                                   timeout=ctx.install_timeout,
+                                                   policy=ctx.policy, stopping=ctx.stopping)
+        except InstallFailed:
+            ctx.say(f"installation {running} failed; installing again")
+        else:
+            ctx.details.append(f"an earlier installation ({running}) finished")
+            ctx.details.extend(record_results(finished))
+            return
+    if action.reason is not Reason.NEW_VERSION and \
+            await _earlier_install(action, change, ctx, api, package_id):
+        return
+    ctx.checkpoint()
+    ctx.wrote = True
+    prepared = await api.prepare_installation(package_id)
+    ctx.say(f"pre-run in {env} (installation {prepared.id})")
+    locks = ctx.record_locks.locks_for(env, prepared.translationMap)
+    waited = any(lock.locked() for lock in locks)
+    async with contextlib.AsyncExitStack() as stack:
+        for lock in locks:
+            await stack.enter_async_context(lock)
+        if waited:  # another install changed the target meanwhile
+            ctx.checkpoint()
+            prepared = await api.prepare_installation(package_id)
+            ctx.say(f"pre-run again in {env} (installation {prepared.id})")
+        await _install_prepared(action, change, ctx, api, package_id, prepared)
+
+
+def _recent_pending(history: list[Installation], package_id: str, version: Any,
+                    env_url: str, since: float) -> list[Installation]:
+    """Records of this package (and version, when both say) into this environment that
+    still read PREPARING and were registered after ``since`` (epoch seconds), newest first:
+    pre-runs never installed, or installs still running (no in-progress value is
+    documented, so the two read alike)."""
+    key = environment_key(env_url)
+    out = []
+    for inst in history:
+        if inst.environmentPromotionPackageId not in (None, package_id) or \
+                environment_key(inst.environment) != key or \
+                installation_phase(inst.status) != "pending":
+            continue
+        if version is not None and inst.environmentPromotionPackageVersion is not None \
+                and inst.environmentPromotionPackageVersion != version:
+            continue
+        registered = _epoch(inst.registeredAt)
+        if registered is not None and registered < since:
+            continue   # older than the install deadline: not ours to wait for
+        out.append(inst)
+    return sorted(out, key=lambda i: i.registeredAt or "", reverse=True)
+
+
+def _epoch(stamp: str | None) -> float | None:
+    if not stamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo is not None else None
+
+
+async def _earlier_install(action: Action, change: Install, ctx: StepContext,
+                           api: PromotionAPI, package_id: str) -> bool:
+    """An install of this package into this environment that an earlier run (killed, say)
+    may have left running is never doubled: True when it (or a re-used pre-run of it)
+    completed the install, False when a new install is to be made.
+
+    A record that reads PREPARING is a pre-run never installed or an install under way. The
+    newest recent one (registered within ``timeouts.install``) is installed itself when the
+    install would use E7 (the map unchanged, or 2023's E7 with the edited map): the API
+    starts a pre-run record once and refuses it after, so either this starts the one
+    install, or the refusal says it was started and it is waited for. Under an edited map
+    with E11, which makes a record of its own, a recent PREPARING record whose map already
+    carries the edits is such an install and is waited for; one whose map still needs them
+    is a pre-run never installed, left alone. docs/apply.md, "Installs after a kill".
+    """
+    env = change.environment
+    history = await api.list_installations(package_id)
+    since = ctx.clock.now() - ctx.install_timeout
+    candidates = _recent_pending(history, package_id, change.version, api.environment_key,
+                                 since)
+    e11 = api.capabilities.install_with_map and (
+        change.existing != "use" or any(change.plain_overrides().values()))
+    for index, record in enumerate(candidates):
+        try:
+            overrides = change.plain_overrides()
+            parents = None
+            if ignores_a_created_record(record.translationMap, overrides):
+                parents = parent_links((await api.get_package(package_id)).packageEntities)
+            edited = edit_map(record.translationMap, existing=change.existing,
+                              overrides=overrides, environment=env, origin=action.origin,
+                              parents=parents)
+        except WfpromoteError:
+            continue   # not a map this install would use: not one of its records
+        if e11:
+            if edited.changed:
+                continue   # a pre-run whose edited map went to E11 (or never went)
+            ctx.say(f"waiting for installation {record.id} of an earlier run")
+            if await _await_earlier(api, record, ctx, env):
+                return True
+            continue
+        if index > 0 or (edited.changed and not api.capabilities.map_in_prerun_install):
+            break
+        locks = ctx.record_locks.locks_for(env, record.translationMap)
+        async with contextlib.AsyncExitStack() as stack:
+            for lock in locks:
+                await stack.enter_async_context(lock)
+            ctx.checkpoint()
+            ctx.wrote = True
+            try:
+                await api.install(record.id, edited.translation_map if edited.changed
+                                  else None)
+            except ApiError as exc:
+                if exc.status == 404:
+                    return False   # the record is gone: install anew
+                if exc.status not in (400, 409, 412, 422):
+                    raise
+                ctx.say(f"installation {record.id} of an earlier run was already started; "
+                        "waiting for it")
+            else:
+                ctx.say(f"installing the earlier run's pre-run (installation {record.id})")
+            return await _await_earlier(api, record, ctx, env)
+    return False
+
+
+async def _await_earlier(api: PromotionAPI, record: Installation, ctx: StepContext,
+                         env: str) -> bool:
+    """Wait for an earlier run's installation, within the install deadline counted from
+    when it was registered: True when it succeeded, False when it failed (install anew)."""
+    registered = _epoch(record.registeredAt)
+    left = ctx.install_timeout if registered is None else \
+        max(1.0, registered + ctx.install_timeout - ctx.clock.now())
+    try:
+        done = await wait_for_installation(api, record.id, clock=ctx.clock, timeout=left,
+                                           policy=ctx.policy, stopping=ctx.stopping)
+    except InstallFailed as exc:
+        ctx.say(f"installation {record.id} of an earlier run failed; installing again")
+        if exc.installation is not None:
+            ctx.details.append(f"an earlier installation ({record.id}) failed")
+        return False
+    ctx.details.append(f"an earlier installation ({record.id}) finished")
+    ctx.details.extend(record_results(done))
+    ctx.say(f"installed in {env}")
+    return True
+
+
+async def _install_prepared(action: Action, change: Install, ctx: StepContext,
+                            api: PromotionAPI, package_id: str, prepared: Installation) -> None:
+    env = change.environment
+    overrides = change.plain_overrides()
+    parents = None
+    if ignores_a_created_record(prepared.translationMap, overrides):
+        # The IGNORE cascade needs the package's own parent links: one read, only then.
+        parents = parent_links((await api.get_package(package_id)).packageEntities)
+    edited = edit_map(prepared.translationMap, existing=change.existing, overrides=overrides,
+                      environment=env, origin=action.origin, parents=parents)
+    ctx.checkpoint()
+    if not edited.changed:
+        await api.install(prepared.id)                    # E7: the pre-run's map as it is
+        installation_id = prepared.id
+    elif api.capabilities.install_with_map:
+        installation_id = await api.install_with_map(     # E11: the edited map
+            package_id, edited.translation_map, exclude_ids=frozenset({prepared.id}))
+    elif api.capabilities.map_in_prerun_install:
+        await api.install(prepared.id, edited.translation_map)   # 2023: E7 took a map
+        installation_id = prepared.id
+    else:
+        raise StepFailed(f"the API profile of {env!r} offers no way to install an edited "
+                         "translation map", hint="drop the overrides and `existing: overwrite`")
+    ctx.say(f"installing (installation {installation_id})")
+    try:
+        done = await wait_for_installation(api, installation_id, clock=ctx.clock,
+                                           timeout=ctx.install_timeout, policy=ctx.policy,
+                                           stopping=ctx.stopping)
+    except InstallFailed as exc:
+        if exc.installation is not None:
+            ctx.details.extend(record_results(exc.installation))
+        raise
+    ctx.details.extend(record_results(done))
+    ctx.say(f"installed in {env}")
+
+
+def record_results(installation: Installation) -> list[str]:
+    """Per-record outcome counts: created, used existing, overwritten, ignored, failed."""
+    counts = {"created": 0, "used existing": 0, "overwritten": 0, "ignored": 0, "failed": 0}
+    for records in installation.translationMap.values():
+        for entry in records.values():
+            status = (entry.installationStatus or "").upper()
+            action = entry.action.upper()
+            if status == "FAILED":
+                counts["failed"] += 1
+            elif action == "IGNORE":
+                counts["ignored"] += 1
+            elif action == "OVERWRITING" or (action == "USEEXISTING"
+                                              and status == "INSTALLED"):
+                # a matched child of an overwritten parent is updated too (reference 2.5),
+                # whichever action the service reports for it
+                counts["overwritten"] += 1
+            elif action == "USEEXISTING":
+                counts["used existing"] += 1
+            else:
+                counts["created"] += 1
+    line = ", ".join(f"{n} {what}" for what, n in counts.items())
+    return [f"records: {line}", *(f"failed: {r}" for r in failed_records(installation))]
