@@ -401,12 +401,11 @@ class Reconciler(RuleBasedStateMachine):
         # At the install request, mostly after it was handled: the install then runs on.
         self.transport.commit_last = rnd.random() < 0.85
 
-    @rule(rnd=st.randoms(use_true_random=False))
-    def apply(self, rnd: Any) -> None:
+    @rule(rnd=st.randoms(use_true_random=False),
+          mode=st.sampled_from(("clean", "faults", "kill", "late", "kill_install")))
+    def apply(self, rnd: Any, mode: str) -> None:
         """An apply: clean, under faults, with a late commit, killed after some requests, or
         killed during an install."""
-        mode = rnd.choice(("clean", "faults", "faults", "kill", "kill", "late",
-                           "kill_install"))
         TALLY[f"model apply rule: {mode}"] += 1
         if mode == "late":
             if not self._changes():
