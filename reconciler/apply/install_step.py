@@ -114,25 +114,22 @@ async def _earlier_install(action: Action, change: Install, ctx: StepContext,
     may have left running is never doubled: True when it (or a re-used pre-run of it)
     completed the install, False when a new install is to be made.
 
-    A record that reads PREPARING is a pre-run never installed or an install under way. The
-    newest recent one (registered within ``timeouts.install``) is installed itself when the
-    install would use E7 (the map unchanged, or 2023's E7 with the edited map): the API
-    starts a pre-run record once and refuses it after, so either this starts the one
-    install, or the refusal says it was started and it is waited for. Under an edited map
-    with E11, which makes a record of its own, a recent PREPARING record whose map already
-    carries the edits is such an install and is waited for; one whose map still needs them
-    is a pre-run never installed, left alone. docs/apply.md, "Installs after a kill".
+    A record that reads PREPARING is a pre-run never installed or an install under way. Of
+    the recent ones (registered within ``timeouts.install``), newest first, the first that
+    E7 could install (its map needs no edit, or the edit goes into 2023's E7) is installed
+    itself: the API starts a record once and refuses it after, so either this starts the
+    one install, or the refusal says it was started (by E7, or it is an E11 install, whose
+    map already carries the edits) and it is waited for. A record whose map still needs
+    edits that only E11 can send is the pre-run an E11 install leaves behind: passed over.
+    docs/apply.md, "Installs after a kill".
     """
     env = change.environment
     history = await api.list_installations(package_id)
     since = ctx.clock.now() - ctx.install_timeout
-    candidates = _recent_pending(history, package_id, change.version, api.environment_key,
-                                 since)
-    e11 = api.capabilities.install_with_map and (
-        change.existing != "use" or any(change.plain_overrides().values()))
-    for index, record in enumerate(candidates):
+    overrides = change.plain_overrides()
+    for record in _recent_pending(history, package_id, change.version, api.environment_key,
+                                  since):
         try:
-            overrides = change.plain_overrides()
             parents = None
             if ignores_a_created_record(record.translationMap, overrides):
                 parents = parent_links((await api.get_package(package_id)).packageEntities)
@@ -141,15 +138,11 @@ async def _earlier_install(action: Action, change: Install, ctx: StepContext,
                               parents=parents)
         except WfpromoteError:
             continue   # not a map this install would use: not one of its records
-        if e11:
-            if edited.changed:
-                continue   # a pre-run whose edited map went to E11 (or never went)
-            ctx.say(f"waiting for installation {record.id} of an earlier run")
-            if await _await_earlier(api, record, ctx, env):
-                return True
+        if edited.changed and not api.capabilities.map_in_prerun_install:
+            # Its edits would go to E11, which makes a record of its own: this is the
+            # pre-run an E11 install leaves behind (or one never used). The E11 install, if
+            # any, is another record, whose map already carries the edits: keep looking.
             continue
-        if index > 0 or (edited.changed and not api.capabilities.map_in_prerun_install):
-            break
         locks = ctx.record_locks.locks_for(env, record.translationMap)
         async with contextlib.AsyncExitStack() as stack:
             for lock in locks:
