@@ -128,5 +128,10 @@ class StalePlan(WfpromoteError):
     """A saved plan no longer matches the remote or the declared files."""
 
 
+class EditedPlan(WfpromoteError):
+    """A saved plan differs from the plan its declared files make (it was edited). Not a
+    StalePlan: ``--replan-if-stale`` never replaces it by a new plan."""
+
+
 class LockHeld(WfpromoteError):
     """Another apply holds the lock."""

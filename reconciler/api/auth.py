@@ -291,6 +291,36 @@ def auth_from_config(auth: AuthConfig | None, environ: Mapping[str, str], env_na
     return None
 
 
+def needed_variables(auth: AuthConfig | None) -> list[tuple[str, str]]:
+    """(variable, what it holds) for each environment variable ``auth`` reads, in the order
+    ``auth_from_config`` reads them."""
+    if auth is None:
+        return []
+    if auth.apikey_env:
+        return [(auth.apikey_env, "Workfront API key")]
+    if auth.session_env:
+        return [(auth.session_env, "Workfront session ID")]
+    if auth.bearer_env:
+        return [(auth.bearer_env, "bearer token")]
+    if auth.oauth:
+        return [(auth.oauth.client_id_env, "OAuth client ID"),
+                (auth.oauth.client_secret_env, "OAuth client secret")]
+    if auth.refresh:
+        r = auth.refresh
+        return [(r.client_id_env, "OAuth2 app client ID"),
+                (r.client_secret_env, "OAuth2 app client secret"),
+                (r.refresh_token_env, "OAuth2 refresh token")]
+    return []
+
+
+def missing_variables(auth: AuthConfig | None,
+                      environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The variables of ``needed_variables`` that are unset or blank (values never read
+    into the result)."""
+    return [(name, what) for name, what in needed_variables(auth)
+            if not environ.get(name, "").strip()]
+
+
 def auth_hint(auth: httpx.Auth | None) -> str | None:
     """The hint an AuthError should carry for these credentials."""
     hint = getattr(auth, "hint", None)

@@ -16,7 +16,8 @@ Examples:
   wfpromote apply                      plan, show it, ask for 'yes', apply
   wfpromote apply --auto-approve       the same without asking (CI)
   wfpromote plan --out plan.json && wfpromote apply plan.json
-                                       apply exactly the reviewed plan (refused if stale)
+                                       apply exactly the reviewed plan (refused if stale
+                                       or edited)
   wfpromote apply --auto-approve --replan-if-stale plan.json
                                        the reviewed plan if fresh, else a new plan (CI)
   wfpromote apply --auto-approve --format json --report apply.json
@@ -58,7 +59,10 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
     PATHS are package files or folders (default: `packages` in wfpromote.yaml); a run over
     only part of that folder never disables or deletes packages declared elsewhere. Or PATHS
     is one saved plan from `wfpromote plan --out` (recognised by its content), applied as
-    reviewed after checking that nothing changed since. A plan that trips a safety rule is
+    reviewed after checking that nothing changed since and that the plan is what its package
+    files make (made again and compared: an edited plan is refused, and what is written
+    comes from the files). Every credential the run needs is checked before the first
+    write; missing variables are all named. A plan that trips a safety rule is
     shown, then refused without the flag its verdict names (--force or --allow-empty).
     Declared installs run after their package's own change: a fresh pre-run, `existing`
     and the overrides applied to its map, the install, then waiting for the outcome

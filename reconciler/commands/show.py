@@ -32,8 +32,10 @@ def show_command(ctx: click.Context, plan_file: str, output_format: str,
     """Print a plan saved by `wfpromote plan --out`, without reading the configuration or
     contacting any API.
 
-    The plan is checked like `apply PLAN` checks it (a truncated or edited file is "not a
-    valid saved plan"), but not for staleness: that needs the API, and is apply's job.
+    The file is checked as `apply PLAN` reads it (a truncated file, one that breaks the
+    schema, or whose summary does not count its actions is "not a valid saved plan"). Whether
+    its actions are still what the package files call for needs the API: `apply PLAN` makes
+    the plan again and refuses a stale or edited one before writing anything.
     Exits 0 once shown, also for a plan the safety check refused (its verdict is on top).
     """
     from pathlib import Path

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from reconciler.desired.settings import LoadSettings
 from reconciler.desired.sources import Document
-from reconciler.domain.declared import PackageSpec
+from reconciler.domain.declared import MAX_SOAK_SECONDS, PackageSpec
 from reconciler.domain.profiles import PROFILES
 from reconciler.errors import Problem
 from reconciler.plan import canonical
@@ -109,6 +109,14 @@ def _install_order(settings: LoadSettings, spec: PackageSpec, doc: Document) -> 
                     if gate == step.environment
                     else did_you_mean(gate, earlier, noun="earlier environments")
                     or did_you_mean(gate, settings.environments, noun="environments")))
+        for gate, seconds in step.soaks.items():
+            if seconds > MAX_SOAK_SECONDS:
+                j = step.after.index(gate)
+                problems.append(Problem(
+                    f"'soak' of 'after: {gate}' is longer than a year",
+                    doc.location(("install", i, "after", j, "soak")),
+                    "write at most 365d; a longer wait is not a soak but a hold: leave the "
+                    "install out until then"))
         earlier.append(step.environment)
     return problems
 

@@ -32,6 +32,7 @@ _PATTERN_WORDS = {
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$": "a UUID",
     "^[a-z][a-z0-9_-]*$": "an environment name (lower-case letters, digits, '-' and '_', "
                           "starting with a letter)",
+    "^[1-9][0-9]{0,5}[mhd]$": "a duration: minutes, hours or days such as 30m, 4h or 2d",
     "^[A-Z][A-Z0-9_]*$": "an objCode (upper-case letters, digits and '_')",
     "^[A-Za-z_][A-Za-z0-9_]*$": "the name of an environment variable",
     "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$": "an owner marker (letters, digits, '.', '_' and '-', "

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from functools import cached_property
 from json.encoder import encode_basestring
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.domain.profiles import DEFAULT_PROFILE, PROFILE_NAMES
 
@@ -57,15 +58,48 @@ class ObjectCollection(_Strict):
 
 InstallAction = Literal["CREATE", "USEEXISTING", "OVERWRITING", "IGNORE"]
 
+DURATION_RE = r"^[1-9][0-9]{0,5}[mhd]$"
+DURATION_UNITS = {"m": 60, "h": 3_600, "d": 86_400}
+MAX_SOAK_SECONDS = 365 * 86_400
+
+
+def duration_seconds(text: str) -> int:
+    """``30m``, ``4h``, ``2d`` as seconds (the schema's DURATION_RE is checked first)."""
+    if not re.fullmatch(DURATION_RE, text):
+        raise ValueError(f"{text!r} is not a duration such as 30m, 4h or 2d")
+    return int(text[:-1]) * DURATION_UNITS[text[-1]]
+
 
 class InstallStep(_Strict):
     environment: str
     overrides: dict[str, dict[str, InstallAction]] = Field(default_factory=dict)
+    # Environments that must hold the same version first; an item may also be written
+    # {environment: preview, soak: 4h}: then it must have held it that long (``soaks``).
     after: tuple[str, ...] = ()
+    # Filled from ``after`` by the model, not written as such: gate environment -> seconds.
+    soaks: dict[str, int] = Field(default_factory=dict, exclude=True)
     # What to do with records the pre-run matched in the target: "use" keeps the service's
     # USEEXISTING (the target record is not changed); "overwrite" turns every USEEXISTING into
     # OVERWRITING. Overrides win over it.
     existing: Literal["use", "overwrite"] = "use"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_soaks(cls, data: Any) -> Any:
+        """``after: [{environment: preview, soak: 4h}]`` -> after ("preview",) and soaks."""
+        if not isinstance(data, dict) or not isinstance(data.get("after"), list | tuple):
+            return data
+        names: list[Any] = []
+        soaks: dict[str, int] = {}
+        for item in data["after"]:
+            if isinstance(item, dict) and set(item) <= {"environment", "soak"} \
+                    and isinstance(item.get("environment"), str):
+                names.append(item["environment"])
+                if isinstance(item.get("soak"), str):
+                    soaks[item["environment"]] = duration_seconds(item["soak"])
+            else:
+                names.append(item)
+        return {**data, "after": names, "soaks": soaks}
 
 
 class SourceRef(_Strict):

@@ -220,8 +220,12 @@ async def _post(request: CommentRequest, document: Document, context: Context, p
 
 async def _drift(request: CommentRequest, document: Document, context: Context, pointer: str,
                  provider: ReviewProvider) -> Outcome:
+    from reconciler.plan.soak import only_soaking
+
     assert document.plan is not None
-    drifted = document.plan.has_changes
+    # An install waiting only for its soak is the files' plan, not drift; once it is due
+    # (pending) the issue opens and says so.
+    drifted = any(not only_soaking(a.blocked) for a in document.plan.changes)
     intro = ("**Drift:** a scheduled plan found that Workfront no longer matches the files "
              "on the default branch. Review the plan below; merging a fix, or applying, "
              "closes this issue on the next clean run.\n\n")

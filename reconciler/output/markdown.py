@@ -115,7 +115,7 @@ def render_markdown(plan: Plan, *, budget: int = COMMENT_BUDGET,
                     full_plan_hint: str = DEFAULT_FULL_PLAN_HINT) -> str:
     if budget < MIN_BUDGET:
         raise ValueError(f"a Markdown budget below {MIN_BUDGET} bytes cannot hold a summary")
-    header = _header(plan, budget)
+    header = _header(plan, budget) + _picture(plan, budget)
     footer = _prerun(plan) + f"\n**{summary_line(plan)}**\n"
     sections = [_section(action) for action in plan.changes]
     if utf8_size(header) + sum(map(utf8_size, sections)) + utf8_size(footer) <= budget:
@@ -134,6 +134,23 @@ def render_markdown(plan: Plan, *, budget: int = COMMENT_BUDGET,
 
 
 MAX_PRERUN_NAMES = 20
+MIN_PICTURE_BUDGET = 2_000
+
+
+def _picture(plan: Plan, budget: int) -> str:
+    """The promotion graph (a quarter of the budget at most), when the plan has a picture
+    and any package is declared or installed in an environment."""
+    from reconciler.output.picture import MERMAID_BUDGET, legend_markdown, mermaid
+
+    picture = plan.picture
+    if picture is None or not any(c.declared or c.state != "none"
+                                  for r in picture.rows for c in r.cells.values()):
+        return ""
+    room = min(MERMAID_BUDGET, budget // 4)
+    if room < MIN_PICTURE_BUDGET:
+        return ""
+    return (f"**Promotion:** each package in each environment\n\n"
+            f"{mermaid(picture, room - 200)}\n{escape_html(legend_markdown())}\n\n")
 
 
 def _prerun(plan: Plan) -> str:

@@ -60,8 +60,14 @@ def render(plan: Plan, output_format: str, options: RenderOptions | None = None)
     return RENDERERS[output_format](plan, options or RenderOptions())
 
 
-def render_matrix(matrix: Matrix, output_format: str) -> str:
-    """``wfpromote status``: the promotion matrix in ``output_format`` (one of FORMATS)."""
+MATRIX_FORMATS: tuple[str, ...] = (*FORMATS, "html")
+
+
+def render_matrix(matrix: Matrix, output_format: str, *, link_base: str | None = None) -> str:
+    """``wfpromote status``: the promotion matrix in ``output_format`` (one of
+    MATRIX_FORMATS); ``link_base``: where the HTML page links each package's file."""
     from reconciler.output import status
 
+    if output_format == "html":
+        return status.render_html(matrix, link_base)
     return status.RENDERERS[output_format](matrix)

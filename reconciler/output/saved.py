@@ -4,8 +4,9 @@ the file on disk: recognised by its content, read back, or refused with one mess
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import Location, StalePlan, WfpromoteError
 from reconciler.plan.changes import change_from_data
@@ -15,6 +16,7 @@ from reconciler.plan.model import (
     DiffOp,
     FieldDiff,
     Plan,
+    PlanFlags,
     PrerunPreview,
     Reason,
     SafetyVerdict,
@@ -44,6 +46,7 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "safety": plan.verdict.data() if plan.verdict else None,
         "prerun": [p.data() for p in plan.previews],
         "timings": {k: round(v, 6) for k, v in plan.timings.items()},
+        **({"picture": plan.picture.data(compact=True)} if plan.picture is not None else {}),
     }
 
 
@@ -60,6 +63,10 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
             f"reads {FORMAT_VERSION}", hint="make a new plan with this version: wfpromote plan")
     _check_schema(data)
     plan = _plan(data)
+    if data["summary"] != summary(plan):
+        raise StalePlan("not a valid saved plan: its summary does not count its actions "
+                        "(the file was edited)",
+                        hint="make a new plan: wfpromote plan --out plan.json")
     if not plan.scope.complete and any(a.reason is Reason.NOT_DECLARED for a in plan.actions):
         raise StalePlan("not a valid saved plan: it was made from part of the packages "
                         "folder, yet disables or deletes undeclared packages",
@@ -68,6 +75,39 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
 
 
 def _plan(data: dict[str, Any]) -> Plan:
+    plan = _bare_plan(data)
+    return replace(plan, flags=saved_flags(plan))
+
+
+def saved_flags(plan: Plan) -> PlanFlags:
+    """The flags a saved plan was made with, as far as they shaped it, read from the plan
+    itself: ``--replace``, ``--adopt`` and ``--reinstall`` from the reasons of its actions,
+    ``--force`` and ``--allow-empty`` from a verdict they allowed, ``--target`` and
+    ``--exclude`` from the selection warning the planner writes for them. A flag that left no
+    trace did not change the plan. Apply makes the plan again with these and compares: a
+    wrong guess (an edited plan) can only make the two differ, and the plan is refused."""
+    from reconciler.plan.selection import parse_warning
+
+    verdict = plan.verdict
+    allowed = verdict.flag if verdict is not None and verdict.allowed else None
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    for warning in plan.warnings:
+        found = parse_warning(warning)
+        if found is not None:
+            targets, excludes = found
+            break
+    return PlanFlags(
+        targets=targets, excludes=excludes,
+        replaces=tuple(sorted({a.name for a in plan.actions
+                               if a.reason is Reason.REPLACE_REQUESTED})),
+        reinstall=tuple(sorted({a.environment for a in plan.actions
+                                if a.reason is Reason.REINSTALL_REQUESTED and a.environment})),
+        adopt=any(a.reason is Reason.ADOPTED for a in plan.actions),
+        allow_empty=allowed == "--allow-empty", force=allowed == "--force")
+
+
+def _bare_plan(data: dict[str, Any]) -> Plan:
     return Plan(
         actions=tuple(_action(item) for item in data.get("actions", [])),
         owner=str(data["owner"]), profile=str(data["profile"]),
@@ -81,7 +121,24 @@ def _plan(data: dict[str, Any]) -> Plan:
         previews=tuple(PrerunPreview(
             name=str(p["name"]), environment=str(p["environment"]),
             records={str(k): tuple(str(x) for x in v) for k, v in p["records"].items()},
-            error=p.get("error")) for p in data.get("prerun") or ()))
+            error=p.get("error")) for p in data.get("prerun") or ()),
+        picture=_picture(data.get("picture")))
+
+
+if TYPE_CHECKING:
+    from reconciler.plan.matrix import Matrix
+
+
+def _picture(item: dict[str, Any] | None) -> Matrix | None:
+    if item is None:   # before format 1.5, or a plan made without one
+        return None
+    from reconciler.plan.matrix import Matrix
+
+    try:
+        return Matrix.from_data(item)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StalePlan(f"not a valid saved plan: its picture is malformed ({exc!r:.80})",
+                        hint="make a new plan: wfpromote plan --out plan.json") from None
 
 
 def _scope(item: dict[str, Any] | None) -> Scope:

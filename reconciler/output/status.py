@@ -1,4 +1,5 @@
-"""``wfpromote status`` as text, JSON or Markdown: the promotion matrix as a table."""
+"""``wfpromote status`` as text, JSON, Markdown (a Mermaid picture and a table) or one HTML
+page: the promotion matrix."""
 
 from __future__ import annotations
 
@@ -24,12 +25,21 @@ def render_json(matrix: Matrix) -> str:
 
 
 def render_markdown(matrix: Matrix) -> str:
+    from reconciler.output.picture import legend_markdown, mermaid
+
     header, rows = _rows(matrix)
-    lines = ["### wfpromote status", "",
+    lines = ["### wfpromote status", "", mermaid(matrix).rstrip("\n"), "",
+             escape_html(legend_markdown()), "",
              "| " + " | ".join(escape_html(h) for h in header) + " |",
              "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(escape_html(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def render_html(matrix: Matrix, link_base: str | None = None) -> str:
+    from reconciler.output.picture import html_page
+
+    return html_page(matrix, link_base=link_base)
 
 
 def render_text(matrix: Matrix) -> str:
@@ -43,4 +53,5 @@ def render_text(matrix: Matrix) -> str:
 
 
 RENDERERS: Mapping[str, Callable[[Matrix], str]] = {
-    "text": render_text, "json": render_json, "markdown": render_markdown}
+    "text": render_text, "json": render_json, "markdown": render_markdown,
+    "html": render_html}

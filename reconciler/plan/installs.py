@@ -13,7 +13,10 @@ rest of the plan still runs:
 * a TESTING package installs only into sandbox and preview kinds (DRAFT and DISABLED
   packages install nowhere);
 * every ``after:`` environment needs a successful install of the same version, or an install
-  planned earlier in this run (itself not blocked).
+  planned earlier in this run (itself not blocked);
+* an ``after:`` item with a ``soak`` needs that install to have ended at least the soak time
+  ago (``plan.soak``): until then the install is blocked with the time left, checked only
+  when every other gate is met (so a reason starting "soaking" means only time is missing).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from reconciler.domain.statuses import installation_phase
 from reconciler.plan.changes import Install, LastInstall
 from reconciler.plan.model import Action, ActionKind, Reason
 from reconciler.plan.settings import PlanSettings
+from reconciler.plan.soak import soak_gate
 from reconciler.plan.values import FrozenMap
 
 INSTALLABLE_KINDS: dict[str, frozenset[str]] = {
@@ -89,6 +93,7 @@ def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version:
                   origin: str | None) -> list[Action]:
     """The install actions of one declared package, in gate order."""
     states: dict[str, str] = {}   # env -> "done" | "planned" | "blocked"
+    held: dict[str, str | None] = {}  # env -> when its successful install ended
     out: list[Action] = []
     status = spec.status.value
     for step_index, step in enumerate(spec.install):
@@ -106,6 +111,7 @@ def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version:
                 reason = Reason.REINSTALL_REQUESTED
             elif phase == "succeeded":
                 states[env] = "done"
+                held[env] = last.at if last is not None else None
                 continue
             elif phase == "failed":
                 reason = Reason.INSTALL_FAILED
@@ -119,6 +125,10 @@ def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version:
             if state not in ("done", "planned") and blocked is None:
                 blocked = (f"after {gate}: the same version is not installed there"
                            + (" (that install is blocked)" if state == "blocked" else ""))
+        for gate, soak in step.soaks.items():
+            if blocked is None:
+                blocked = soak_gate(gate, soak, states.get(gate, "not installed"),
+                                    held.get(gate), settings.now)
         states[env] = "blocked" if blocked else "planned"
         version = None if new_version or package is None else package.version
         change = Install(

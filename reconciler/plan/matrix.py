@@ -8,16 +8,17 @@ Pure: made from the listing and the installation histories with the same planner
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.domain.declared import PackageSpec
 from reconciler.domain.remote import Installation, RemotePackage
 from reconciler.plan.identity import match_packages
 from reconciler.plan.installs import last_outcome
-from reconciler.plan.model import ActionKind
+from reconciler.plan.model import ActionKind, Plan
 from reconciler.plan.planner import plan
 from reconciler.plan.settings import PlanSettings
+from reconciler.plan.soak import left_text, only_soaking, soak_left
 
 STATUS_VERSION = "1.0"
 
@@ -25,6 +26,7 @@ STATUS_VERSION = "1.0"
 @dataclass(frozen=True)
 class Cell:
     state: str                       # installed | failed | running | pending | blocked | none
+                                     # | soaking (blocked only by a soak gate: time left)
     declared: bool
     version: int | None = None
     at: str | None = None
@@ -46,7 +48,12 @@ class Cell:
             return f"{word}{version}{when}{pending}"
         if self.state == "blocked":
             return f"blocked: {self.reason}"
+        if self.state == "soaking":
+            return self.reason or "soaking"
         return "pending" if self.state == "pending" else "-"
+
+
+EMPTY = Cell("none", False)   # neither declared nor installed
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class Row:
     status: str | None
     version: int | None
     cells: Mapping[str, Cell]
+    file: str | None = None          # the package file, relative to the repository root
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -64,21 +73,48 @@ class Matrix:
     profile: str
     environments: tuple[str, ...]
     rows: tuple[Row, ...]
+    kinds: Mapping[str, str] = field(default_factory=dict)   # environment -> kind
 
-    def data(self) -> dict[str, Any]:
+    def data(self, *, compact: bool = False) -> dict[str, Any]:
+        """The status document; ``compact`` (a saved plan's picture) leaves out the cells
+        that are neither declared nor installed, which :meth:`from_data` fills in again."""
         return {"format_version": STATUS_VERSION, "owner": self.owner, "profile": self.profile,
                 "environments": list(self.environments),
+                "kinds": {e: self.kinds[e] for e in self.environments if e in self.kinds},
                 "packages": [{"name": r.name, "package_id": r.package_id, "status": r.status,
-                              "version": r.version,
-                              "cells": {e: c.data() for e, c in r.cells.items()}}
+                              "version": r.version, "file": r.file, "line": r.line,
+                              "cells": {e: c.data() for e, c in r.cells.items()
+                                        if not compact or c != EMPTY}}
                              for r in self.rows]}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Matrix:
+        """The matrix again from :meth:`data` (a saved plan's ``picture``)."""
+        return cls(str(data["owner"]), str(data["profile"]),
+                   tuple(str(e) for e in data["environments"]),
+                   tuple(Row(str(p["name"]), p.get("package_id"), p.get("status"),
+                             p.get("version"),
+                             {str(e): Cell(**p["cells"][e]) if e in p["cells"] else EMPTY
+                              for e in data["environments"]},
+                             p.get("file"), p.get("line"))
+                         for p in data["packages"]),
+                   {str(k): str(v) for k, v in (data.get("kinds") or {}).items()})
 
 
 def build_matrix(specs: Sequence[PackageSpec], remote: Sequence[RemotePackage],
                  histories: Mapping[str, Sequence[Installation]],
                  settings: PlanSettings) -> Matrix:
     """The matrix of ``specs`` by the environments of ``settings`` (its URLs, in order)."""
-    planned = plan(specs, remote, settings, histories)
+    return matrix_of(plan(specs, remote, settings, histories), specs, remote, histories,
+                     settings)
+
+
+def matrix_of(planned: Plan, specs: Sequence[PackageSpec], remote: Sequence[RemotePackage],
+              histories: Mapping[str, Sequence[Installation]],
+              settings: PlanSettings, files: Mapping[str, str] | None = None) -> Matrix:
+    """The matrix of an existing plan (``plan`` carries it as its picture): each cell what
+    ``planned`` does there, or the last installation. ``files``: package name -> the file
+    it is declared in, as the page links it (else the file as the loader showed it)."""
     installs = {(a.name, a.environment): a for a in planned.actions
                 if a.kind is ActionKind.INSTALL}
     urls = settings.environments
@@ -98,7 +134,11 @@ def build_matrix(specs: Sequence[PackageSpec], remote: Sequence[RemotePackage],
                          at=(inst.updatedAt or inst.registeredAt) if inst else None,
                          outcome=inst.status if inst else None,
                          installation_id=inst.id if inst else None)
-            if action is not None and action.blocked is not None:
+            if action is not None and only_soaking(action.blocked):
+                cell = replace(shown, state="soaking",
+                               reason=_time_left(spec, env, package, histories, urls,
+                                                 settings.now) or action.blocked)
+            elif action is not None and action.blocked is not None:
                 cell = replace(shown, state="blocked", reason=action.blocked)
             elif action is not None and phase in ("failed", "running"):
                 cell = replace(shown, state=phase, reason="pending")
@@ -114,7 +154,33 @@ def build_matrix(specs: Sequence[PackageSpec], remote: Sequence[RemotePackage],
             else:
                 cell = shown
             cells[env] = cell
+        origin = spec.origin
         rows.append(Row(spec.name, package.id if package else None,
                         package.status if package else None,
-                        package.version if package else None, cells))
-    return Matrix(settings.owner, settings.profile, tuple(urls), tuple(rows))
+                        package.version if package else None, cells,
+                        (files or {}).get(spec.name, origin.file if origin else None),
+                        origin.line if origin else None))
+    return Matrix(settings.owner, settings.profile, tuple(urls), tuple(rows),
+                  dict(settings.environment_kinds))
+
+
+def _time_left(spec: PackageSpec, env: str, package: RemotePackage | None,
+               histories: Mapping[str, Sequence[Installation]], urls: Mapping[str, str],
+               now: float | None) -> str | None:
+    """``soaking in preview: 3h 20m left of 4h`` for the soak of ``env``'s install that has
+    longest to go; None when no time can be said (not installed there yet, times unknown)."""
+    if package is None:
+        return None
+    step = next((s for s in spec.install if s.environment == env), None)
+    waits = []
+    for gate, soak in (step.soaks.items() if step is not None else ()):
+        phase, inst = last_outcome(histories.get(package.id, ()), package, urls.get(gate, gate))
+        if phase != "succeeded" or inst is None:
+            continue
+        left = soak_left(soak, inst.updatedAt or inst.registeredAt, now)
+        if left is not None and left > 0:
+            waits.append((left, gate, soak))
+    if not waits:
+        return None
+    left, gate, soak = max(waits)
+    return left_text(gate, soak, left)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.domain.objcodes import INSTALL_ACTIONS
 from reconciler.plan.changes import (
@@ -26,13 +26,16 @@ from reconciler.plan.changes import (
 )
 from reconciler.plan.values import FrozenMap, freeze, thaw
 
+if TYPE_CHECKING:  # the matrix is made from a plan: plan.matrix imports this module
+    from reconciler.plan.matrix import Matrix
+
 __all__ = ["Action", "ActionKind", "Change", "Create", "Delete", "Disable", "Install", "NoOp",
            "Replace", "ReplaceStrategy", "Update"]
 
 # 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read);
 # 1.3: the reason "revision_raised"; 1.4: install actions, "blocked" actions and "prerun"
-# previews
-FORMAT_VERSION = "1.4"
+# previews; 1.5: the "picture" (the promotion matrix, as status --format json has it)
+FORMAT_VERSION = "1.5"
 
 
 # Deterministic execution/display order of kinds; within a kind, by package name.
@@ -211,6 +214,23 @@ class SafetyVerdict:
                 f"pass {self.flag} to go ahead anyway.")
 
 
+@dataclass(frozen=True)
+class PlanFlags:
+    """The command-line choices a plan was made with (``--target``, ``--exclude``,
+    ``--replace``, ``--reinstall``, ``--adopt``, ``--allow-empty``, ``--force``). A saved plan
+    is read back with them (``output.saved.saved_flags``: from its actions, verdict and
+    selection warning) so that apply can make the same plan again from the declared files
+    and refuse a saved plan that differs from it (an edited one)."""
+
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
+    reinstall: tuple[str, ...] = ()
+    adopt: bool = False
+    allow_empty: bool = False
+    force: bool = False
+
+
 PRERUN_ACTIONS = INSTALL_ACTIONS  # a pre-run counts the translation-map actions
 
 
@@ -255,6 +275,10 @@ class Plan:
     verdict: SafetyVerdict | None = None                 # None: no safety rule tripped
     # plan --prerun: what each pending install would do, per package and environment
     previews: tuple[PrerunPreview, ...] = ()
+    # the flags it was made with (not part of what the plan is: equal plans may differ here)
+    flags: PlanFlags = field(default_factory=PlanFlags, compare=False)
+    # each declared package by environment when the plan was made (the comment's graph)
+    picture: Matrix | None = field(default=None, compare=False)
 
     @property
     def refused(self) -> bool:

@@ -6,10 +6,16 @@ glob typed with "é" as one character selects a name written as "e" and a combin
 
 from __future__ import annotations
 
+import ast
+import io
+import tokenize
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+
+WARNING_HEAD = "partial plan: only packages "
+WARNING_TAIL = " are considered; every other package is left as it is"
 
 
 def _nfc(text: str) -> str:
@@ -48,5 +54,34 @@ class Selection:
             parts.append("matching " + ", ".join(repr(g) for g in self.targets))
         if self.excludes:
             parts.append("not matching " + ", ".join(repr(g) for g in self.excludes))
-        return ("partial plan: only packages " + " and ".join(parts)
-                + " are considered; every other package is left as it is")
+        return WARNING_HEAD + " and ".join(parts) + WARNING_TAIL
+
+
+def parse_warning(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(targets, excludes) of a selection whose :meth:`Selection.warning` is ``text``; None
+    when ``text`` is no such warning. A saved plan keeps its selection only in that warning
+    (every reader of format 1.4 reads it); the result is checked by writing the warning again.
+    """
+    if not (text.startswith(WARNING_HEAD) and text.endswith(WARNING_TAIL)):
+        return None
+    middle = text[len(WARNING_HEAD):len(text) - len(WARNING_TAIL)]
+    found: dict[str, list[str]] = {"targets": [], "excludes": []}
+    into: list[str] | None = None
+    negate = False
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(middle).readline):
+            if token.type == tokenize.NAME and token.string == "not":
+                negate = True
+            elif token.type == tokenize.NAME and token.string == "matching":
+                into, negate = found["excludes" if negate else "targets"], False
+            elif token.type == tokenize.STRING and into is not None:
+                value = ast.literal_eval(token.string)
+                if not isinstance(value, str):
+                    return None
+                into.append(value)
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    selection = Selection(tuple(found["targets"]), tuple(found["excludes"]))
+    if selection.warning() != text:
+        return None
+    return selection.targets, selection.excludes

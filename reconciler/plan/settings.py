@@ -38,3 +38,4 @@ class PlanSettings:
     desired_digest: str = ""             # filled by the pipeline; copied into the plan
     environment_kinds: Mapping[str, str] = field(default_factory=dict)  # name -> kind
     reinstall: frozenset[str] = frozenset()  # --reinstall ENV: install again even if done
+    now: float | None = None             # seconds since the epoch (soak gates); None: unknown

@@ -30,7 +30,7 @@ from reconciler.output.saved import read_saved_plan
 from reconciler.plan.model import Plan
 from reconciler.redact import redact
 from reconciler.run.planning import PlanOptions, build_plan
-from reconciler.run.stale import check_fresh, check_target
+from reconciler.run.stale import check_bound, check_fresh, check_target
 
 PROMPT = "Do you want to apply these changes? Only 'yes' will be accepted"
 
@@ -192,19 +192,26 @@ async def _session(config: Config, request: ApplyRequest, saved: Plan | None, st
     async with open_clients(config, allow_simulator=request.allow_simulator,
                             clock=clock) as clients:
         set_phase("while planning", "nothing was changed")
+        from_saved = False
         if saved is not None:
-            plan = await _fresh_or_replan(saved, config, clients, request, clock, stderr)
+            plan, from_saved = await _fresh_or_replan(saved, config, clients, request, clock,
+                                                      stderr)
         else:
             plan = await _new_plan(config, clients, request, clock, specs)
         plan_stream.write(redact(render(plan, "text", RenderOptions(color=request.color))))
         plan_stream.flush()
         check_verdict(plan, request)
+        if plan.runnable:  # every credential the run needs, before anything is written
+            from reconciler.run.credentials import check_accepted, check_present
+
+            check_present(plan, config)
+            await check_accepted(plan, config, clients)
         if plan.runnable and saved is None and not request.auto_approve:
             set_phase("at the confirmation prompt", "nothing was changed")
             _confirm(stdin, stderr)
         progress = choose_progress(stderr) if plan.runnable else None
         report = await _execute(plan, config, clients, request, clock, progress,
-                                saved=plan is saved)
+                                saved=from_saved)
         report.warnings = list(plan.warnings)
         outcome.report = report
         set_phase("after the apply", f"{_done(report)}; the report was not printed")
@@ -221,27 +228,31 @@ def _done(report: ApplyReport) -> str:
 
 
 async def _fresh_or_replan(saved: Plan, config: Config, clients: Mapping[str, PromotionAPI],
-                           request: ApplyRequest, clock: Clock, stderr: TextIO) -> Plan:
-    """The saved plan when it is still fresh; with ``replan_if_stale``, a new plan of the
-    same files when it is not. Either way the run says which one it applies."""
+                           request: ApplyRequest, clock: Clock,
+                           stderr: TextIO) -> tuple[Plan, bool]:
+    """The saved plan when it is still fresh, as made again from the declared files (an
+    edited one is refused: ``check_bound``); with ``replan_if_stale``, a new plan of the
+    same files when it is stale. Either way the run says which one it applies. The flag:
+    whether the plan is the saved one."""
     source = request.paths[0]
     replan = replace(request, paths=saved.paths)
     specs = None  # the files are read once, for the check and for a new plan
     try:
         check_target(saved, config)
         specs = _load(config, replan)
-        await check_fresh(saved, config, clients, specs)
+        listing = await check_fresh(saved, config, clients, specs)
     except StalePlan as exc:
         if not request.replan_if_stale:
             raise
         stderr.write(redact(f"The reviewed plan {source} is stale ({exc.message}); applying a "
                             "new plan of the same files instead.\n"))
         stderr.flush()
-        return await _new_plan(config, clients, replan, clock, specs)
+        return await _new_plan(config, clients, replan, clock, specs), False
+    bound = await check_bound(saved, config, clients, specs, clock, listing)
     if request.replan_if_stale:
         stderr.write(redact(f"The reviewed plan {source} is still fresh; applying it.\n"))
         stderr.flush()
-    return saved
+    return bound, True
 
 
 def check_verdict(plan: Plan, request: ApplyRequest) -> None:

@@ -13,18 +13,21 @@ import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock, RealClock
 from reconciler.desired.settings import LoadSettings
 from reconciler.domain.declared import Config, PackageSpec
 from reconciler.domain.remote import Installation, RemotePackage
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Plan, PlanFlags
 from reconciler.plan.planner import plan_prepared
-from reconciler.plan.prepare import prepare
+from reconciler.plan.prepare import Preparation, prepare
 from reconciler.plan.settings import PlanSettings
 from reconciler.run.settings import load_settings
+
+if TYPE_CHECKING:
+    from reconciler.plan.matrix import Matrix
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,7 +58,7 @@ def environment_urls(config: Config) -> dict[str, str]:
 
 
 def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
-                  digest: str) -> PlanSettings:
+                  digest: str, now: float | None = None) -> PlanSettings:
     from reconciler.desired.loader import covers_packages
 
     complete = covers_packages(load_settings(config), options.paths)
@@ -70,6 +73,7 @@ def plan_settings(config: Config, api: PromotionAPI, options: PlanOptions,
         small_set_percent=config.safety.small_set_percent, desired_digest=digest,
         complete_scope=complete, scope_reason=None if complete else PARTIAL_REASON,
         environment_kinds={name: env.kind for name, env in config.environments.items()},
+        now=now,
         reinstall=frozenset(options.reinstall))
 
 
@@ -134,7 +138,7 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
     from reconciler.desired.loader import declared_digest
 
     check_reinstall(config, options)  # a typo fails before any request
-    settings = plan_settings(config, api, options, declared_digest(specs))
+    settings = plan_settings(config, api, options, declared_digest(specs), clock.now())
     started = clock.monotonic()
     remote = list(listing) if listing is not None else await api.list_packages()
     listed = clock.monotonic()
@@ -151,6 +155,7 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
         histories.update(await fetch_histories(api, missing, config.concurrency))
     fetched = clock.monotonic()
     result = plan_prepared(prepared, histories)
+    result = dataclasses.replace(result, picture=picture_of(config, result, prepared, histories))
     done = clock.monotonic()
     timings = {"list": listed - started if listing_seconds is None else listing_seconds,
                "fetch": fetched - listed, "diff": done - fetched}
@@ -162,7 +167,45 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
         timings["prerun"] = clock.monotonic() - done
     # '/' on every platform: a plan saved on a Windows laptop applies in Linux CI.
     paths = tuple(p.replace(os.sep, "/") if os.sep != "/" else p for p in options.paths)
-    return dataclasses.replace(result, timings=timings, paths=paths)
+    return dataclasses.replace(result, timings=timings, paths=paths, flags=flags_of(options))
+
+
+def flags_of(options: PlanOptions) -> PlanFlags:
+    """The flags a plan records (``plan --prerun`` and PATHS are kept elsewhere)."""
+    return PlanFlags(targets=tuple(options.targets), excludes=tuple(options.excludes),
+                     replaces=tuple(sorted(set(options.replaces))),
+                     reinstall=tuple(sorted(set(options.reinstall))), adopt=options.adopt,
+                     allow_empty=options.allow_empty, force=options.force)
+
+
+def options_of(flags: PlanFlags, paths: Sequence[str]) -> PlanOptions:
+    """The options that make a plan with ``flags`` again (no pre-run: apply does its own)."""
+    return PlanOptions(targets=flags.targets, excludes=flags.excludes,
+                       replaces=flags.replaces, reinstall=flags.reinstall, adopt=flags.adopt,
+                       allow_empty=flags.allow_empty, force=flags.force, paths=tuple(paths))
+
+
+def package_files(config: Config, specs: Sequence[PackageSpec]) -> dict[str, str]:
+    """Package name -> its file relative to the repository root (the config's directory),
+    with '/' on every platform: what the HTML page links."""
+    root = os.path.abspath(config.root)
+    out = {}
+    for spec in specs:
+        if spec.origin is not None:
+            path = os.path.relpath(os.path.abspath(spec.origin.file), root)
+            out[spec.name] = path.replace(os.sep, "/")
+    return out
+
+
+def picture_of(config: Config, result: Plan, prepared: Preparation,
+               histories: Mapping[str, Sequence[Installation]]) -> Matrix:
+    """The promotion matrix of this plan (what the pull-request comment draws): the same
+    cells as ``status``, from the histories the plan read (those of packages that declare
+    installs)."""
+    from reconciler.plan.matrix import matrix_of
+
+    return matrix_of(result, prepared.desired, prepared.listing, histories, prepared.settings,
+                     package_files(config, prepared.desired))
 
 
 def make_plan(config: Config, paths: Sequence[str], options: PlanOptions, *,

@@ -14,18 +14,21 @@ from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock
 from reconciler.domain.declared import Config, PackageSpec
 from reconciler.plan.identity import match_packages
-from reconciler.plan.matrix import Matrix, build_matrix
-from reconciler.run.planning import PlanOptions, fetch_histories, plan_settings
+from reconciler.plan.matrix import Matrix, matrix_of
+from reconciler.plan.planner import plan
+from reconciler.run.planning import PlanOptions, fetch_histories, package_files, plan_settings
 
 
 async def read_matrix(config: Config, specs: Sequence[PackageSpec],
-                      clients: Mapping[str, PromotionAPI]) -> Matrix:
+                      clients: Mapping[str, PromotionAPI], now: float | None = None) -> Matrix:
     api = clients[config.listing_environment()]
     remote = await api.list_packages()
     live = {m.remote.id for m in match_packages(specs, remote, config.owner)
             if m.remote is not None}
     histories = await fetch_histories(api, live, config.concurrency)
-    return build_matrix(specs, remote, histories, plan_settings(config, api, PlanOptions(), ""))
+    settings = plan_settings(config, api, PlanOptions(), "", now)
+    return matrix_of(plan(specs, remote, settings, histories), specs, remote, histories,
+                     settings, package_files(config, specs))
 
 
 def status_matrix(config: Config, *, allow_simulator: bool, clock: Clock) -> Matrix:
@@ -38,6 +41,6 @@ def status_matrix(config: Config, *, allow_simulator: bool, clock: Clock) -> Mat
     async def run() -> Matrix:
         async with open_clients(config, allow_simulator=allow_simulator,
                                 clock=clock) as clients:
-            return await read_matrix(config, specs, clients)
+            return await read_matrix(config, specs, clients, clock.now())
 
     return asyncio.run(run())

@@ -15,6 +15,7 @@ from apply_sim import Repo, new_repo, sid
 from reconciler.cli import run
 from reconciler.clock import FakeClock
 from reconciler.errors import WfpromoteError
+from reconciler.run.credentials import MissingCredentials
 from reconciler.simulator.faults import Faults
 from reconciler.simulator.server import SimulatorHandle
 
@@ -264,9 +265,13 @@ def test_a_target_only_credential_is_read_only_when_talking_to_the_target(
     monkeypatch.delenv("WF_PROD_KEY", raising=False)
     code, _plan = plan_json(repo, capsys)      # no pre-run: only the listing environment
     assert code == 2
-    code, out, err = repo.apply(output_format="json")
-    assert code == 1 and "WF_PROD_KEY" in installs(out)["production"]["error"]
-    assert [r["outcome"] for r in results(out) if r["action"] == "create"] == ["applied"]
+    with pytest.raises(MissingCredentials, match=r"\$WF_PROD_KEY .*'production'"):
+        repo.apply(output_format="json")          # refused before the first write
+    assert repo.sim.state.world.packages == {}
+    repo.put("a.yaml", doc("Campaign Launch", "Campaign Launch"))
+    assert repo.apply()[0] == 0                   # no install: no production credential
+    repo.put("a.yaml", doc("Campaign Launch", "Campaign Launch",
+                           install=[{"environment": "production"}]))
     monkeypatch.setenv("WF_PROD_KEY", canary)
     code = run(["--config", str(repo.config_path), "-vv", "plan", "--prerun"])
     captured = capsys.readouterr()

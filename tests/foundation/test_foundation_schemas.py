@@ -15,7 +15,7 @@ from reconciler.domain import declared as model
 from reconciler.domain.objcodes import INSTALL_ACTIONS, PROMOTABLE_CODES
 from reconciler.domain.profiles import PROFILE_NAMES
 
-LOADER_ONLY = {"definition_content", "origin", "root", "path"}
+LOADER_ONLY = {"definition_content", "origin", "root", "path", "soaks"}
 
 
 def _fields(cls: type[model.BaseModel]) -> tuple[set[str], set[str]]:

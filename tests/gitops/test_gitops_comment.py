@@ -385,7 +385,10 @@ def test_an_oversized_saved_plan_drops_whole_sections_with_a_pointer(
     data = json.loads(saved_plan.read_text())
     actions = data["actions"]
     data["actions"] = [{**a, "name": f"{a['name']} {i}"} for i in range(150) for a in actions]
-    data["summary"]["create"] = len(data["actions"])
+    kinds = [a["action"] for a in data["actions"]]  # a summary that counts the actions
+    data["summary"] = {**{k: kinds.count(k) for k in data["summary"]},
+                       "unchanged": kinds.count("no-op"),
+                       "blocked": sum(bool(a.get("blocked")) for a in data["actions"])}
     big = tmp_path / "big.json"
     big.write_text(json.dumps(data))
     assert post(big, github_env(github, tmp_path)) == 0
@@ -464,3 +467,34 @@ def test_a_truncated_saved_plan_is_refused_not_posted_as_markdown(
         post(cut, env)
     assert github.log == []
     assert not (tmp_path / "summary.md").exists()
+
+
+def _install_plan(tmp_path: Path, blocked: str | None) -> Path:
+    from reconciler.output.saved import plan_to_data
+    from reconciler.plan.model import Action, Install, Plan, Reason
+
+    action = Action("Launch", Reason.INSTALL_REQUESTED,
+                    Install("production", step=1, after=("preview",),
+                            gates=("after preview: done",), blocked=blocked),
+                    package_id="fe06a006-d15b-46ff-89f5-0c70eee9eca8", source_env="sandbox")
+    out = tmp_path / f"install-{bool(blocked)}-{len(blocked or '')}.json"
+    out.write_text(json.dumps(plan_to_data(Plan((action,), "acme", "current", "0" * 64))))
+    return out
+
+
+def test_an_install_still_soaking_is_not_drift_until_it_is_due(github: Forge,
+                                                                tmp_path: Path) -> None:
+    env = github_env(github, tmp_path, number=None)
+    lines: list[str] = []
+    soaking = _install_plan(tmp_path, "soaking in preview: 3h left of 4h")
+    assert post(soaking, env, drift=True, lines=lines) == 0
+    assert github.open_issues() == [] and lines[-1].startswith("No drift")
+    assert post(_install_plan(tmp_path, None), env, drift=True, lines=lines) == 0  # now due
+    [issue] = github.open_issues()
+    assert "Launch" in github.issue_body(issue)
+    assert post(soaking, env, drift=True, lines=lines) == 0   # a new version soaks again
+    assert github.open_issues() == []
+    blocked = _install_plan(tmp_path, "a TESTING package cannot be installed into a "
+                                      "production environment; set status: ACTIVE")
+    assert post(blocked, env, drift=True, lines=lines) == 0   # other gates still count
+    assert len(github.open_issues()) == 1
