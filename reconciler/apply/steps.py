@@ -66,11 +66,11 @@ async def run_action(action: Action, ctx: StepContext) -> None:
 
 
 async def _create(action: Action, change: Create, ctx: StepContext) -> None:
-    package = await _create_and_settle(action.name, change.body, ctx.api_for(action), ctx)
+    package = await _create_and_settle(change.body, ctx.api_for(action), ctx)
     ctx.group_ids[action.name] = package.id
 
 
-async def _create_and_settle(name: str, body: PackageBody, api: PromotionAPI,
+async def _create_and_settle(body: PackageBody, api: PromotionAPI,
                              ctx: StepContext) -> RemotePackage:
     """POST (idempotently), wait for assembly, write a definition by value, set the status."""
     by_value = body.definition is not None and api.capabilities.replace_with_put
@@ -261,7 +261,7 @@ async def _replace(action: Action, change: Replace, ctx: StepContext) -> None:
         return
     # New first, old last: if the new package fails, the old one keeps serving.
     ctx.known_ids.add(old_id)
-    new = await _create_and_settle(action.name, body, api, ctx)
+    new = await _create_and_settle(body, api, ctx)
     ctx.group_ids[action.name] = new.id
     ctx.checkpoint()
     if old_status == ASSEMBLY_FAILED:

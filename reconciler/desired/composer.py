@@ -1,23 +1,23 @@
-"""The ruamel side of reading YAML: text composed into nodes, nodes built into plain values.
+"""Reading YAML with ruamel: text composed into nodes, nodes built into plain values.
 
-``sources`` asks for this when the plain reader (``plainyaml``) steps aside, and when a
-document needs the positions of its values. The C parser composes when installed (one
-composer class for every file); ruamel's pure-Python parser composes when it is not, for
-documents that might nest deeper than the C parser's stack allows, and to word every syntax
-error (its messages are the reported ones). The builder turns nodes into plain Python data
-while enforcing the limits (nodes after alias expansion, depth, tags, duplicate keys,
-surrogates), recording each value's position when asked.
+``sources`` reads every YAML text (and every JSON text, for positions and limits) through
+this, and again when a document needs the positions of its values. The C parser composes
+when installed (one composer class for every file); ruamel's pure-Python parser composes when
+it is not, for documents that might nest deeper than the C parser's stack allows, and to word
+every syntax error (its messages are the reported ones). The builder turns nodes into plain
+Python data while enforcing the limits (nodes after alias expansion, depth, tags, duplicate
+keys, surrogates), recording each value's position when asked.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sys
 import warnings
 from typing import Any
 
-from reconciler.desired import plainyaml
-from reconciler.desired.sources import (
+from reconciler.desired.positions import (
     DEPTH_HINT,
     MAX_DEPTH,
     MAX_NODES,
@@ -33,7 +33,9 @@ from reconciler.errors import Location
 log = logging.getLogger(__name__)
 
 _CORE = "tag:yaml.org,2002:"
-_ALLOWED_TAGS = plainyaml.ALLOWED_TAGS
+# The plain YAML types; timestamps are kept as the text written (every field is a string).
+_ALLOWED_TAGS = frozenset(_CORE + t for t in (
+    "str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge"))
 # "\ud800" escapes decode to half of a UTF-16 pair, which no UTF-8 output can carry.
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -57,8 +59,9 @@ def compose(text: str, shown: str) -> list[Any]:
             warnings.simplefilter("ignore")
             return list(_parser(fast=False).compose_all(text))
     except RecursionError:
-        raise SourceError(f"document nested deeper than {MAX_DEPTH} levels",
-                          hint=DEPTH_HINT, location=Location(shown)) from None
+        raise too_deep(text, shown) or SourceError(
+            f"document nested deeper than {MAX_DEPTH} levels", hint=DEPTH_HINT,
+            location=Location(shown)) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
@@ -77,6 +80,52 @@ def compose(text: str, shown: str) -> list[Any]:
     except YAMLError as exc:
         raise SourceError(f"YAML error: {type(exc).__name__}", location=Location(shown)) \
             from None
+
+
+def too_deep(text: str, shown: str) -> SourceError | None:
+    """The error for the first value of ``text`` nested deeper than MAX_DEPTH, at its line and
+    column (where the builder would report it), or None if there is none before the end or
+    the first syntax error.
+
+    For a document too deep to compose (the composer recurses per level): the parser's events
+    come one at a time, and counting the collections they open needs no recursion.
+    """
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.events import (
+        CollectionEndEvent,
+        CollectionStartEvent,
+        MappingStartEvent,
+        NodeEvent,
+    )
+
+    # One entry per open collection: -1 for a list, else how many keys and values of the
+    # mapping came so far (an even count: the next node is a key, which has no depth limit).
+    open_: list[int] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for event in _parser(fast=False).parse(text):
+                if isinstance(event, CollectionEndEvent):
+                    open_.pop()
+                    continue
+                if not isinstance(event, NodeEvent):
+                    continue
+                key = bool(open_) and open_[-1] >= 0 and open_[-1] % 2 == 0
+                if open_ and open_[-1] >= 0:
+                    open_[-1] += 1
+                if not key and len(open_) > MAX_DEPTH:
+                    mark = event.start_mark
+                    return SourceError(f"document nested deeper than {MAX_DEPTH} levels",
+                                       hint=DEPTH_HINT,
+                                       location=Location(shown, mark.line + 1,
+                                                         mark.column + 1))
+                if isinstance(event, CollectionStartEvent):
+                    if key:
+                        return None  # a list or mapping as a key: refused by the builder
+                    open_.append(0 if isinstance(event, MappingStartEvent) else -1)
+    except (YAMLError, RecursionError):
+        return None
+    return None
 
 
 _GENERIC_HINT = "check the indentation (spaces, not tabs), quotes, brackets and ':' near here"
@@ -328,7 +377,7 @@ class Builder:
             if key_tag not in _ALLOWED_TAGS:
                 raise self._fail(f"tag '{key_tag.replace(_CORE, '!!')}' is not "
                                  "allowed", key_node, "remove the tag")
-            key = self._text(key_node)
+            key = sys.intern(self._text(key_node))  # one string per key name, not per file
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise self._fail(f"duplicate key '{key}': line {line} repeats the key "
@@ -348,4 +397,33 @@ class Builder:
         return out
 
 
-_scalar = plainyaml.scalar
+# Integers with a base prefix, signed or not, as ruamel's resolver writes them (YAML 1.2 has
+# only unsigned 0o and 0x; ruamel adds 0b and signs: `+0b11` is the integer 3, as ruamel's
+# own constructor reads it).
+_PREFIXED = tuple(sign + base for sign in ("", "+", "-") for base in ("0x", "0o", "0b"))
+
+
+def _scalar(tag: str, text: str) -> Any:
+    """The Python value of a scalar with a core tag."""
+    kind = tag[len(_CORE):]
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return text.lower() == "true"
+    if kind == "int":
+        digits = text.replace("_", "")
+        try:
+            if digits.lower().startswith(_PREFIXED):
+                return int(digits, 0)
+            return int(digits, 10)
+        except ValueError:
+            return text
+    if kind == "float":
+        low = text.lower().lstrip("+")
+        if low in (".inf", "-.inf", ".nan"):
+            return float(low.replace(".", ""))
+        try:
+            return float(text.replace("_", ""))
+        except ValueError:
+            return text
+    return text  # str, and timestamps kept as written (every field here is a string)

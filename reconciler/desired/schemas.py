@@ -3,6 +3,11 @@
 The schemas in ``schemas/`` are the source of truth for the file formats. Messages are written
 here rather than taken from jsonschema, so they name the key, point at its line and never
 quote a value unless asked (a config value could be a secret).
+
+Almost every document is valid, and asking jsonschema to say so was the largest cost of
+loading many files: a document is first checked by jsonschema-rs (the same schema, Draft
+2020-12, in Rust: yes or no), and only one it does not pass is handed to jsonschema, whose
+errors are explained here (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -10,11 +15,11 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from reconciler.desired.conformance import Check, Unsupported, compile_schema, ecma_pattern
 from reconciler.errors import ConfigError, Problem
 from reconciler.suggest import did_you_mean
 
@@ -25,6 +30,7 @@ if TYPE_CHECKING:
     from reconciler.desired.sources import Document, KeyPath
 
 SCHEMA_NAMES = ("package", "config", "plan", "status")
+Check = Callable[[Any], bool]
 
 # Friendly words for the patterns the schemas use.
 _PATTERN_WORDS = {
@@ -126,6 +132,13 @@ def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> A
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
+def ecma_pattern(pattern: str) -> re.Pattern[str]:
+    """``pattern`` with JSON Schema's (ECMA-262) meaning of a final ``$``: the very end."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
 @cache
 def _compiled(pattern: str) -> re.Pattern[str]:
     return ecma_pattern(pattern)
@@ -133,11 +146,25 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 @cache
 def conformance(name: str) -> Check | None:
-    """The compiled yes/no check of a schema (None if it uses a keyword the checks lack)."""
+    """A yes/no check of a schema by jsonschema-rs (None where it is not installed).
+
+    "Yes" means jsonschema would report no error. A value jsonschema-rs cannot take (NaN or
+    an infinity, which JSON has no words for; a key that is not a string) gets "no", so
+    jsonschema decides: the check may send a valid document to jsonschema, never let an
+    invalid one pass."""
     try:
-        return compile_schema(load_schema(name))
-    except Unsupported:
+        import jsonschema_rs
+    except ImportError:  # no wheel for this platform: jsonschema answers every document
         return None
+    is_valid = jsonschema_rs.validator_for(load_schema(name)).is_valid
+
+    def check(instance: Any) -> bool:
+        try:
+            return bool(is_valid(instance))
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            return False
+
+    return check
 
 
 def _type_of(value: Any) -> str:
@@ -195,7 +222,7 @@ def problems_from_schema(name: str, doc: Document, data: Any | None = None, *,
                          echo: bool = True) -> list[Problem]:
     """Every schema violation in ``doc`` as a located problem. ``echo=False`` hides values.
 
-    The compiled check answers first; only a document it rejects is explained by jsonschema."""
+    jsonschema-rs answers first; only a document it rejects is explained by jsonschema."""
     instance = doc.data if data is None else data
     check = conformance(name)
     if check is not None and check(instance):

@@ -4,10 +4,9 @@ Input is untrusted (it arrives in pull requests), so reading enforces limits bef
 parsing: a size cap, strict UTF-8, no tags beyond the plain YAML types, a cap on nodes after
 alias expansion (the "billion laughs" bomb) and on nesting depth, and no duplicate keys.
 
-A YAML text in the plain subset package files are written in is read by ``plainyaml``; any
-other is composed by ruamel.yaml and built into plain Python data by ``composer``, which
-words every error. Either way nothing is ever instantiated from a tag, and a document finds
-the position of any value on demand (``Document.positions``, through ``composer``).
+Every YAML text is composed by ruamel.yaml and built into plain Python data by ``composer``,
+which words every error; nothing is ever instantiated from a tag, and a document finds the
+position of any value on demand (``Document.positions``, composing its text again).
 """
 
 from __future__ import annotations
@@ -16,50 +15,22 @@ import json
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.desired import plainyaml
-from reconciler.errors import Location, Problem, WfpromoteError
+from reconciler.desired import composer
+from reconciler.desired.positions import (
+    DEPTH_HINT,
+    SURROGATE,
+    SURROGATE_HINT,
+    KeyPath,
+    Positions,
+    SourceError,
+    located,
+)
+from reconciler.errors import Location
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_NODES = 200_000
-MAX_DEPTH = 64
-
-KeyPath = tuple[str | int, ...]
-Mark = tuple[int, int]  # 1-based line, 1-based column
-
-
-
-SURROGATE = "string holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape)"
-DEPTH_HINT = "package files need only a few levels; flatten the document"
-SURROGATE_HINT = "write the character itself, or escape both halves of the pair"
-
-
-class SourceError(WfpromoteError):
-    """A file that cannot be read as data; carries where and why."""
-
-    def problem(self) -> Problem:
-        return Problem(self.message, self.location or Location(), self.hint)
-
-
-@dataclass
-class Positions:
-    """Where each value (and each mapping key) of one document sits in its file."""
-
-    values: dict[KeyPath, Mark] = field(default_factory=dict)
-    keys: dict[KeyPath, Mark] = field(default_factory=dict)
-
-    def locate(self, path: KeyPath, *, key: bool = False) -> Mark | None:
-        """The position of ``path`` (its key if asked and known), else of its nearest ancestor."""
-        if key and path in self.keys:
-            return self.keys[path]
-        for n in range(len(path), -1, -1):
-            mark = self.values.get(path[:n])
-            if mark is not None:
-                return mark
-        return None
 
 
 class Document:
@@ -89,10 +60,8 @@ class Document:
         if self._positions is None:
             self._positions = Positions()
             if self._text is not None:
-                from reconciler.desired.composer import Builder, compose
-
-                node = compose(self._text, self.file)[self.index]
-                builder = Builder(self.file, record=True)
+                node = composer.compose(self._text, self.file)[self.index]
+                builder = composer.Builder(self.file, record=True)
                 builder.build(node, ())
                 self._positions = builder.positions
                 self._text = None
@@ -240,9 +209,9 @@ def parse_json(text: str, shown: str) -> Document:
                           hint="JSON allows no comments, trailing commas, single quotes or "
                                "NaN; a .json file holds one document",
                           location=Location(shown, exc.lineno, exc.colno)) from None
-    except RecursionError:
-        raise SourceError("JSON nested too deeply", hint=DEPTH_HINT,
-                          location=Location(shown)) from None
+    except RecursionError:  # JSON is YAML: the value too deep, at its line and column
+        raise composer.too_deep(text, shown) or SourceError(
+            "JSON nested too deeply", hint=DEPTH_HINT, location=Location(shown)) from None
     # JSON is YAML 1.2: composing it again gives positions, duplicate keys and the limits.
     try:
         return parse_yaml(text, shown)[0]
@@ -256,12 +225,6 @@ def parse_json(text: str, shown: str) -> Document:
     except UnicodeEncodeError:
         raise SourceError(SURROGATE, hint=SURROGATE_HINT, location=Location(shown)) from None
     return Document(shown, 0, 1, data, Positions())
-
-
-def located(shown: str, text: str, offset: int) -> Location:
-    """The 1-based line and column of the character at ``offset`` in ``text``."""
-    line = text.count("\n", 0, offset) + 1
-    return Location(shown, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
 
 
 class NonFiniteNumber(ValueError):
@@ -326,16 +289,10 @@ def _unique_pairs(shown: str) -> Any:
 
 
 def parse_yaml(text: str, shown: str) -> list[Document]:
-    plain = plainyaml.read(text)  # the common subset, without composing nodes
-    if plain is not None:
-        return [Document(shown, index, line, data, text=text)
-                for index, (line, data) in enumerate(plain)]
-    from reconciler.desired.composer import Builder, compose
-
-    nodes = compose(text, shown)
+    nodes = composer.compose(text, shown)
     docs = []
     for index, node in enumerate(nodes):
-        data = Builder(shown, record=False).build(node, ())
+        data = composer.Builder(shown, record=False).build(node, ())
         docs.append(Document(shown, index, node.start_mark.line + 1, data, text=text))
     if not docs:
         raise SourceError("empty file", hint="remove the file or declare a package in it",

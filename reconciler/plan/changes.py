@@ -61,14 +61,9 @@ class RemoteState:
         return (self.status or "").upper()
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any] | None) -> RemoteState | None:
-        if data is None:
-            return None
-        status = data.get("status")
-        return cls(id=str(data.get("id") or ""), name=str(data.get("name") or ""),
-                   description=str(data.get("description") or ""),
-                   status=None if status is None else str(status),
-                   source=data.get("source"))
+    def from_data(cls, data: Mapping[str, Any]) -> RemoteState:
+        return cls(id=data["id"], name=data["name"], description=data["description"],
+                   status=data["status"], source=data.get("source"))
 
 
 @dataclass(frozen=True)
@@ -139,13 +134,13 @@ class PackageBody:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> PackageBody:
+        """Either ``after`` layout: a PUT's (``status``) or a create's (``desired_status``,
+        absent for DRAFT)."""
         status = data.get("status") or data.get("desired_status") or "DRAFT"
         collections = data.get("objectCollections")
-        definition = data.get("packageEntities")
-        return cls(name=str(data["name"]), description=str(data.get("description") or ""),
-                   source=str(data.get("source") or ""), status=str(status),
-                   collections=None if collections is None else tuple(collections),
-                   definition=None if definition is None else FrozenMap(definition))
+        return cls(name=data["name"], description=data["description"], source=data["source"],
+                   status=status, collections=None if collections is None else tuple(collections),
+                   definition=data.get("packageEntities"))
 
 
 @dataclass(frozen=True)
@@ -213,10 +208,10 @@ class Disable:
 @dataclass(frozen=True)
 class Delete:
     kind: ClassVar[ActionKind] = ActionKind.DELETE
-    before: RemoteState | None = None
+    before: RemoteState
 
     def document(self) -> dict[str, Any]:
-        return {"before": self.before.data() if self.before else None, "after": None}
+        return {"before": self.before.data(), "after": None}
 
 
 @dataclass(frozen=True)
@@ -233,11 +228,9 @@ class LastInstall:
                 "version": self.version, "at": self.at}
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any] | None) -> LastInstall | None:
-        if data is None:
-            return None
-        return cls(installation_id=str(data.get("installation_id") or ""),
-                   status=data.get("status"), version=data.get("version"), at=data.get("at"))
+    def from_data(cls, data: Mapping[str, Any]) -> LastInstall:
+        return cls(installation_id=data["installation_id"], status=data["status"],
+                   version=data["version"], at=data["at"])
 
 
 @dataclass(frozen=True)
@@ -257,12 +250,6 @@ class Install:
     last: LastInstall | None = None
     blocked: str | None = None
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.overrides, FrozenMap):
-            object.__setattr__(self, "overrides", FrozenMap(self.overrides))
-        object.__setattr__(self, "after", tuple(self.after))
-        object.__setattr__(self, "gates", tuple(self.gates))
-
     def plain_overrides(self) -> dict[str, dict[str, str]]:
         return {str(code): {str(k): str(v) for k, v in records.items()}
                 for code, records in self.overrides.items()}
@@ -278,46 +265,38 @@ class Install:
 @dataclass(frozen=True)
 class NoOp:
     kind: ClassVar[ActionKind] = ActionKind.NOOP
-    before: RemoteState | None = None
+    before: RemoteState
 
     def document(self) -> dict[str, Any]:
-        return {"before": self.before.data() if self.before else None, "after": None}
+        return {"before": self.before.data(), "after": None}
 
 
 Change = Create | Update | Replace | Disable | Delete | Install | NoOp
 
 
 def change_from_data(item: Mapping[str, Any]) -> Change:
-    """The change of one saved action (``item``: the action's object in the document)."""
+    """The change of one saved action (``item``: the action's object in the document, checked
+    against ``schemas/plan.schema.json``, which says which keys each kind has)."""
     kind = ActionKind(item["action"])
-    after: Mapping[str, Any] = item.get("after") or {}
-    before = item.get("before")
+    after: Mapping[str, Any] = item["after"] or {}
+    before = item["before"]
     if kind is ActionKind.CREATE:
         return Create(PackageBody.from_data(after))
     if kind is ActionKind.INSTALL:
-        step = after.get("step") or 0
-        existing = after.get("existing") or "use"
-        return Install(environment=str(item.get("environment") or after.get("environment")),
-                       step=int(step), existing=str(existing), version=after.get("version"),
-                       overrides=FrozenMap(after.get("overrides") or {}),
-                       after=tuple(str(e) for e in after.get("after") or ()),
-                       gates=tuple(str(g) for g in after.get("gates") or ()),
-                       last=LastInstall.from_data(before), blocked=item.get("blocked"))
+        return Install(environment=after["environment"], step=after["step"],
+                       existing=after["existing"], version=after["version"],
+                       overrides=FrozenMap(after["overrides"]), after=tuple(after["after"]),
+                       gates=tuple(after["gates"]),
+                       last=None if before is None else LastInstall.from_data(before),
+                       blocked=item.get("blocked"))
     remote = RemoteState.from_data(before)
     if kind is ActionKind.DELETE:
         return Delete(remote)
     if kind is ActionKind.NOOP:
         return NoOp(remote)
-    if remote is None:
-        raise ValueError(f"a {kind.value} action needs `before`, the remote package")
     if kind is ActionKind.UPDATE:
         return Update(remote, name=after.get("name"), description=after.get("description"),
                       status=after.get("status"))
     if kind is ActionKind.DISABLE:
         return Disable(remote, successor_id=item.get("successor_id"))
-    strategy = ReplaceStrategy(item["strategy"])
-    body = PackageBody.from_data(after)
-    if item.get("desired_status") and strategy is ReplaceStrategy.CREATE_THEN_DISABLE:
-        body = PackageBody(body.name, body.description, body.source,
-                           str(item["desired_status"]), body.collections, body.definition)
-    return Replace(remote, body, strategy)
+    return Replace(remote, PackageBody.from_data(after), ReplaceStrategy(item["strategy"]))

@@ -29,8 +29,31 @@ from reconciler.plan.values import FrozenMap, freeze, thaw
 if TYPE_CHECKING:  # the matrix is made from a plan: plan.matrix imports this module
     from reconciler.plan.matrix import Matrix
 
-__all__ = ["Action", "ActionKind", "Change", "Create", "Delete", "Disable", "Install", "NoOp",
-           "Replace", "ReplaceStrategy", "Update"]
+# The kinds of change (plan.changes) are handed on with the rest of the plan's vocabulary.
+__all__ = [
+    "FORMAT_VERSION",
+    "KIND_ORDER",
+    "PRERUN_ACTIONS",
+    "Action",
+    "ActionKind",
+    "Change",
+    "Create",
+    "Delete",
+    "DiffOp",
+    "Disable",
+    "FieldDiff",
+    "Install",
+    "NoOp",
+    "Plan",
+    "PlanFlags",
+    "PrerunPreview",
+    "Reason",
+    "Replace",
+    "ReplaceStrategy",
+    "SafetyVerdict",
+    "Scope",
+    "Update",
+]
 
 # 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read);
 # 1.3: the reason "revision_raised"; 1.4: install actions, "blocked" actions and "prerun"

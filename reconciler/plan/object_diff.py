@@ -64,22 +64,34 @@ def object_diffs(spec: PackageSpec, entities: Mapping[str, Any] | None) -> list[
     """``objects.CODE[id]`` added (declared, not held) and removed (held, not declared).
 
     Empty when the remote package's entities are unknown (not fetched) or the package is
-    declared by value (its definition diff shows records in and out).
+    declared by value (its definition diff shows records in and out). The two sides are
+    compared by DeepDiff (imported only here, when a changed package is planned); a name that
+    differs is not a change of the package's objects.
     """
     if entities is None or spec.objectCollections is None:
         return []
+    from deepdiff import DeepDiff
+
     declared = declared_objects(spec)
     served = served_objects(entities)
-    held = top_level(served, declared)
+    # (DeepDiff keeps its tree whatever view it is asked for.)
+    tree = DeepDiff(top_level(served, declared), declared, threshold_to_diff_deeper=0).tree
     out: list[FieldDiff] = []
-    for code, ids in declared.items():
-        have = served.get(code, {})
-        for ident, name in ids.items():
-            if ident not in have:
-                out.append(FieldDiff(f"objects.{code}[{ident}]", None, name, op=DiffOp.ADD))
-    for code, ids in held.items():
-        for ident, name in ids.items():
-            if ident not in declared.get(code, {}):
-                out.append(FieldDiff(f"objects.{code}[{ident}]", name, None,
-                                     op=DiffOp.REMOVE))
+    for level in tree.get("dictionary_item_added", ()):
+        # a declared object the service holds (as a sub-object too) is not added
+        out += _objects(level, level.t2, DiffOp.ADD, held=served)
+    for level in tree.get("dictionary_item_removed", ()):
+        out += _objects(level, level.t1, DiffOp.REMOVE)
     return sorted(out, key=lambda d: (d.op is DiffOp.ADD, d.path))
+
+
+def _objects(level: Any, value: Any, op: DiffOp, held: Objects | None = None
+             ) -> list[FieldDiff]:
+    """The objects one reported key stands for (one object, or every object of an objCode),
+    but those in ``held``."""
+    keys = level.path(output_format="list")  # mapping keys: the same on either side
+    found = value.items() if len(keys) == 1 else [(keys[1], value)]
+    added = op is DiffOp.ADD
+    return [FieldDiff(f"objects.{keys[0]}[{ident}]", None if added else name,
+                      name if added else None, op=op)
+            for ident, name in found if ident not in (held or {}).get(keys[0], {})]

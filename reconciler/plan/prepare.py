@@ -49,6 +49,7 @@ class Preparation:
     readings: Readings
     survey: Survey | None                       # None: the listing alone cannot be matched
     details: frozenset[str]                     # ids to read one by one (GET)
+    problem: WfpromoteError | None = None       # why there is no survey
 
     @property
     def histories(self) -> frozenset[str]:
@@ -65,18 +66,17 @@ class Preparation:
         if not details:
             return self
         listing = tuple(details.get(p.id, p) for p in self.listing)
-        selected = frozenset(r.id for r in listing if self.selection.includes(r.name))
         survey = survey_of(self.desired, self.chosen, listing, self.settings.owner,
                            self.readings)
-        return replace(self, listing=listing, selected=selected, survey=survey,
-                       details=frozenset())
+        return replace(self, listing=listing, survey=survey, details=frozenset(), problem=None)
 
     def surveyed(self) -> Survey:
-        """The survey the plan is made from (the matching's problem when there is none)."""
-        if self.survey is not None:
-            return self.survey
-        return survey_of(self.desired, self.chosen, self.listing, self.settings.owner,
-                         self.readings)
+        """The survey the plan is made from; without one (the fetch that could decide was
+        not made), the matching's problem."""
+        if self.survey is None:
+            assert self.problem is not None
+            raise self.problem
+        return self.survey
 
 
 def prepare(desired: Sequence[PackageSpec], listing: Sequence[RemotePackage],
@@ -87,17 +87,16 @@ def prepare(desired: Sequence[PackageSpec], listing: Sequence[RemotePackage],
     _check_replace_names(desired, chosen, settings.replaces)
     selected = frozenset(r.id for r in listing if selection.includes(r.name))
     read = Readings()
-    survey: Survey | None = None
+    made = (tuple(desired), chosen, tuple(listing), settings, selection, selected, read)
     try:
         survey = survey_of(desired, chosen, listing, settings.owner, read)
     except WfpromoteError as exc:
         # Several live packages share a declared name and some list items lack the status
         # that tells the superseded (DISABLED) ones apart: fetch those, then judge again.
         details = _ambiguous(exc, desired, chosen, listing, settings, selected, read)
-    else:
-        details = frozenset(_details(survey, settings, selected, read))
-    return Preparation(tuple(desired), chosen, tuple(listing), settings, selection, selected,
-                       read, survey, details)
+        return Preparation(*made, survey=None, details=details, problem=exc)
+    return Preparation(*made, survey=survey,
+                       details=frozenset(_details(survey, settings, selected, read)))
 
 
 def survey_of(desired: Sequence[PackageSpec], chosen: Sequence[PackageSpec],
@@ -148,22 +147,20 @@ def _details(survey: Survey, settings: PlanSettings, selected: frozenset[str],
     return wanted
 
 
-def _ambiguous(exc: WfpromoteError, desired: Sequence[PackageSpec], chosen: Sequence[PackageSpec],
-               listing: Sequence[RemotePackage], settings: PlanSettings,
-               selected: frozenset[str], read: Readings) -> frozenset[str]:
-    """The slim same-name versions that made the matching fail, and what the rest needs."""
-    failed = failed_assemblies(desired, listing, settings.owner, read)
+def _ambiguous(exc: WfpromoteError, desired: Sequence[PackageSpec],
+               chosen: Sequence[PackageSpec], listing: Sequence[RemotePackage],
+               settings: PlanSettings, selected: frozenset[str],
+               read: Readings) -> frozenset[str]:
+    """The slim same-name versions that made the matching fail (a failed assembly has a
+    status, so none is among them), and what the rest needs. Matched without them, the rest
+    either matches or has a problem no fetch can solve, raised here."""
     names = {canonical.name(s.name) for s in chosen}
-    slim = {r.id for r in listing if r.id not in failed and not r.deleted
-            and r.status is None and read(r).name in names}
+    slim = {r.id for r in listing if not r.deleted and r.status is None
+            and read(r).name in names}
     if not slim:
         raise exc
-    rest = [r for r in listing if r.id not in slim]
-    try:
-        survey = survey_of(desired, chosen, rest, settings.owner, read)
-    except WfpromoteError as again:
-        return frozenset(slim) | _ambiguous(again, desired, chosen, rest, settings, selected,
-                                            read)
+    survey = survey_of(desired, chosen, [r for r in listing if r.id not in slim],
+                       settings.owner, read)
     return frozenset(slim | _details(survey, settings, selected, read))
 
 

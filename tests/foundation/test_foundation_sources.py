@@ -63,6 +63,28 @@ def test_deep_nesting_is_refused_without_crashing(repo: Repo, content: str) -> N
     assert_one_error(repo.validate(), "packages/deep.yaml:", "nested deeper")
 
 
+@pytest.mark.parametrize(("content", "where"), [
+    ("name: " + "[" * 70 + "]" * 70 + "\n", "1:71"),  # composed: the builder reports it
+    ("name: " + "[" * 50_000 + "]" * 50_000 + "\n", "1:71"),  # too deep to compose
+    ("name:\n" + "- " * 50_000 + "x\n", "2:129"),
+    ("name: " + "{k: " * 5_000 + "v" + "}" * 5_000 + "\n", "1:263"),
+    ("a: 1\n---\nname:\n" + "  " * 40 + "- " * 50_000 + "x\n", "4:209"),
+])
+def test_deep_nesting_is_reported_at_its_line_and_column(repo: Repo, content: str,
+                                                          where: str) -> None:
+    """The first value nested deeper than 64 levels, however deep the document goes."""
+    repo.package("deep.yaml", content)
+    assert_one_error(repo.validate(), f"packages/deep.yaml:{where}", "nested deeper")
+
+
+@pytest.mark.parametrize("content", ["[" * 70 + "]" * 70, "[" * 100_000 + "]" * 100_000,
+                                     '{"a": ' * 3_000 + "1" + "}" * 3_000])
+def test_deep_json_is_reported_at_its_line_and_column(repo: Repo, content: str) -> None:
+    repo.package("deep.json", content)
+    where = "1:66" if content[0] == "[" else "1:391"
+    assert_one_error(repo.validate(), f"packages/deep.json:{where}", "nested deeper")
+
+
 def test_non_utf8_bytes(repo: Repo) -> None:
     repo.package("latin.yaml", b"name: Agence\ndescription: caf\xe9\n")
     assert_one_error(repo.validate(), "packages/latin.yaml:2:17", "not valid UTF-8")

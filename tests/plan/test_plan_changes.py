@@ -22,11 +22,13 @@ from reconciler.plan.changes import (
     Disable,
     Install,
     NoOp,
+    PackageBody,
+    RemoteState,
     Replace,
     ReplaceStrategy,
     Update,
 )
-from reconciler.plan.model import Action, ActionKind, Plan
+from reconciler.plan.model import Action, ActionKind, Plan, Reason
 from reconciler.plan.planner import plan
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
@@ -43,15 +45,20 @@ def _every_kind(capabilities: Any = None) -> Plan:
         InstallStep(environment="production", after=("preview",)))})
     changed, same = spec("Changed", description="new"), spec("Same")
     replaced = spec("Replaced", status="TESTING", definition=DEFINITION)
-    remote = [remote_of(changed, description="old"), remote_of(same),
-              remote_of(replaced, digest="0" * 64), remote_of(installing),
+    draft = spec("Draft replaced", entities=("Campaign Launch",))
+    renamed = spec("Renamed", id=pkg_id("Old name"))
+    remote = [remote_of(changed, description="old"),
+              remote_of(same, source="https://acme.sb01.workfront.com"),
+              remote_of(replaced, digest="0" * 64), remote_of(installing, version=3),
+              remote_of(draft, digest="1" * 64), remote_of(spec("Old name")),
               remote_of(spec("Gone"), id=pkg_id("Gone")),
               remote_of(spec("Failed"), status="ASSEMBLING_FAILED", id=pkg_id("Failed"))]
-    history = {remote[3].id: [Installation(id="i-1", status="INSTALL_FAILED",
-                                           environment="https://acme.sb01.workfront.com",
-                                           environmentPromotionPackageId=remote[3].id)]}
+    history = {remote[3].id: [Installation(
+        id="i-1", status="INSTALL_FAILED", environment="https://acme.sb01.workfront.com",
+        environmentPromotionPackageId=remote[3].id, environmentPromotionPackageVersion=3,
+        registeredAt="2026-01-02T00:00:00.000Z")]}
     desired = [spec("New", status="ACTIVE", definition=DEFINITION), changed, same, replaced,
-               installing]
+               installing, draft, renamed]
     return plan(desired, remote, settings(**extra), history)
 
 
@@ -108,14 +115,14 @@ def test_a_saved_action_of_the_wrong_shape_for_its_kind_is_refused(kind: str,
 
 
 def test_the_update_patch_holds_only_what_changed() -> None:
-    (update,) = [a for a in _every_kind().actions if isinstance(a.change, Update)]
+    (update,) = [a for a in _every_kind().actions if a.name == "Changed"]
     assert isinstance(update.change, Update)
     assert set(update.change.fields()) == {"description"}
     assert update.change.before.status == "DRAFT"
 
 
 def test_a_replace_by_put_sends_the_declared_status_and_the_definition() -> None:
-    (action,) = [a for a in _every_kind(LEGACY).actions if isinstance(a.change, Replace)]
+    (action,) = [a for a in _every_kind(LEGACY).actions if a.name == "Replaced"]
     change = action.change
     assert isinstance(change, Replace) and change.strategy is ReplaceStrategy.PUT
     put = change.body.put(version=7, status=change.body.status)
@@ -126,3 +133,43 @@ def test_a_replace_by_put_sends_the_declared_status_and_the_definition() -> None
 def test_actions_are_built_only_from_a_change() -> None:
     with pytest.raises(TypeError):
         Action(name="x", reason="missing")  # type: ignore[call-arg]
+
+
+def test_what_each_change_carries_survives_the_saved_plan() -> None:
+    """Fields the planner fills only in some runs: a rename, a successor, a last install's
+    version and time, a remote source, a replace of a DRAFT package (no status to set)."""
+    made = _every_kind()
+    by_name = {(a.name, a.environment): a.change for a in made.actions}
+    renamed, kept = by_name[("Renamed", None)], by_name[("Same", None)]
+    assert isinstance(renamed, Update) and renamed.fields() == {"name": "Renamed"}
+    assert isinstance(kept, NoOp) and kept.before.source == "https://acme.sb01.workfront.com"
+    assert kept.before.id == pkg_id("Same")
+    draft = by_name[("Draft replaced", None)]
+    assert isinstance(draft, Replace) and draft.body.desired_status is None
+    last = by_name[("Installed", "sandbox")]
+    assert isinstance(last, Install) and last.last is not None
+    assert (last.version, last.last.version, last.last.at) == (3, 3, "2026-01-02T00:00:00.000Z")
+    superseded = Action(name="Old", reason=Reason.SUPERSEDED, package_id="old-id",
+                        change=Disable(RemoteState("old-id", "Old", "", "ACTIVE"),
+                                       successor_id="new-id"))
+    with_successor = Plan(actions=(*made.actions, superseded), owner=made.owner,
+                          profile=made.profile, desired_digest=made.desired_digest)
+    data = json.loads(json.dumps(plan_to_data(with_successor)))
+    jsonschema.Draft202012Validator(SCHEMA).validate(data)
+    again = plan_from_data(data)
+    assert again == with_successor
+    for saved, action in zip(data["actions"], again.actions, strict=True):
+        assert action.data() == saved
+
+
+@pytest.mark.parametrize("definition", [DEFINITION, None])
+def test_a_put_sends_every_editable_field_and_the_content_once(
+        definition: dict[str, Any] | None) -> None:
+    body = PackageBody("P", "text", "https://sb", "ACTIVE",
+                       collections=({"objCode": "TMPL", "entities": [{"ID": "a" * 32}]},),
+                       definition=definition)
+    content = {"packageEntities": DEFINITION} if definition else {
+        "objectCollections": [{"objCode": "TMPL", "entities": [{"ID": "a" * 32}]}]}
+    assert body.put(version=None, status="DRAFT") == {
+        "name": "P", "description": "text", "source": "https://sb", "status": "DRAFT",
+        **content}

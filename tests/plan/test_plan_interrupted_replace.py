@@ -8,9 +8,10 @@ as the apply hint promises ("run apply again"), rather than refuse the name as a
 from __future__ import annotations
 
 import pytest
-from plan_factories import pkg_id, remote_of, settings, spec
+from plan_factories import OWNER, pkg_id, remote_of, settings, spec
 
 from reconciler.errors import WfpromoteError
+from reconciler.plan.identity import match_packages
 from reconciler.plan.model import ActionKind, Reason
 from reconciler.plan.planner import plan
 
@@ -104,3 +105,14 @@ def test_slim_list_items_are_fetched_before_judging() -> None:
     declared, old, new = _half_replaced(status_new="ACTIVE")
     slim_old = old.model_copy(update={"status": None})
     assert prepare([declared], [slim_old, new], settings()).details >= {slim_old.id}
+
+
+def test_a_failed_new_version_never_wins_the_match() -> None:
+    """``match_packages`` over a listing that still holds a failed assembly (``status`` reads
+    the whole listing): the one healthy version is the package, whatever content the failed
+    one records."""
+    declared, old, new = _half_replaced()
+    failed = new.model_copy(update={"status": "ASSEMBLING_FAILED"})
+    for listing in ([old, failed], [failed, old]):
+        (match,) = match_packages([declared], listing, OWNER)
+        assert (match.remote, match.leftovers) == (old, (failed,))

@@ -24,7 +24,9 @@ from plan_factories import pkg_id, remote_of, settings, spec
 from reconciler.domain.declared import InstallStep, PackageSpec
 from reconciler.domain.remote import RemotePackage
 from reconciler.domain.statuses import status_name, text_or_empty
+from reconciler.errors import WfpromoteError
 from reconciler.plan import canonical, fingerprint, readings
+from reconciler.plan.model import ActionKind
 from reconciler.plan.ownership import Marker, parse_marker, split_marker, strip_marker
 from reconciler.plan.planner import plan, plan_prepared
 from reconciler.plan.prepare import prepare
@@ -258,3 +260,22 @@ def test_needs_detail_asking_again_reads_nothing_twice(counted: Counter[str]) ->
     slim = remote_of(declared, id=pkg_id("slim")).model_copy(update={"status": None})
     assert prepare([declared], [live, slim], settings()).details == {pkg_id("slim")}
     assert counted == Counter({live.id: 1, slim.id: 1})
+
+
+def test_without_the_fetch_an_ambiguous_listing_is_the_plan_s_problem() -> None:
+    """The listing cannot tell two live versions apart: prepare names the slim one to fetch;
+    a plan made without fetching it reports the ambiguity instead of guessing."""
+    declared = spec("Twice")
+    live = remote_of(declared, id=pkg_id("live"))
+    slim = remote_of(declared, id=pkg_id("slim")).model_copy(update={"status": None})
+    prepared = prepare([declared], [live, slim], settings())
+    assert prepared.survey is None and prepared.details == {slim.id}
+    with pytest.raises(WfpromoteError, match="matches several remote packages"):
+        plan_prepared(prepared, {})
+    full = slim.model_copy(update={"status": "DISABLED"})
+    fetched = prepared.fetched({slim.id: full})
+    assert fetched.listing == (live, full) and fetched.details == frozenset()
+    assert fetched.problem is None and prepared.problem is not None
+    assert fetched.surveyed() is fetched.survey
+    assert [(a.kind, a.package_id) for a in plan_prepared(fetched, {}).actions] == [
+        (ActionKind.NOOP, live.id)]
