@@ -11,8 +11,9 @@ again, with growing delays on the injected Clock, until ``window`` seconds after
 POST was sent (``late_commit_window``, docs/apply.md). An error the service itself answered
 (500, 503, an unreadable 2xx) ends its handling: one look is enough.
 
-After a second POST, the list is read once more: a first POST committed after all would be a
-duplicate. It is deleted (it was made in this run and never used) and the action fails with
+After a second POST that followed an answer that never came, the list is read once more (and
+again at the end of the run): a first POST committed after all would be a duplicate. It is
+deleted (it was made in this run and never used) and the action fails with
 :class:`DuplicateCreated`, so the run never exits 0 when a duplicate was made.
 """
 
@@ -75,6 +76,7 @@ async def create_once(api: PromotionAPI, body: dict[str, Any], *, clock: Clock,
     ``window``: seconds after a lost POST was sent during which the service may still commit
     it; the POST is sent again only once that has passed with nothing found."""
     first_started: float | None = None
+    late_possible = False       # the first POST may still be committed (no answer came)
     for attempt in (1, 2):
         started = clock.now()
         first_started = started if first_started is None else first_started
@@ -86,6 +88,7 @@ async def create_once(api: PromotionAPI, body: dict[str, Any], *, clock: Clock,
             log.warning("create of %r lost its answer (%s); listing packages to find out "
                         "whether it happened", body.get("name"), exc.message)
             later = may_commit_later(exc)
+            late_possible = late_possible or later
             if later and on_waiting is not None:
                 on_waiting(f"answer lost; looking for the package for up to {window:g} s")
             found = await _look(api, body, clock=clock, started=started, known_ids=known_ids,
@@ -101,7 +104,7 @@ async def create_once(api: PromotionAPI, body: dict[str, Any], *, clock: Clock,
                     f"answer, and the package list does not show it; last: {exc.message}",
                     hint="check the service, then apply again") from exc
             continue
-        if attempt == 2:
+        if attempt == 2 and late_possible:
             await _no_twin(api, body, created, started=first_started, known_ids=known_ids)
             if on_reposted is not None:
                 on_reposted(first_started, created)   # looked at again at the end of the run
