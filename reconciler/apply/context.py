@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.apply.poll import Interrupted, PollPolicy, StepFailed
@@ -51,6 +52,11 @@ class StepContext:
     record_locks: RecordLocks = field(default_factory=lambda: RecordLocks())
     recheck_installs: bool = True             # look at the history before installing
     details: list[str] = field(default_factory=list)   # per-record results, for the report
+    late_commit_window: float = 60.0          # a lost POST may still commit this long after
+    # Creates posted twice (the first answer lost): (api, body, first attempt, id kept);
+    # the engine looks for a late twin of each at the end of the run.
+    reposted: list[tuple[PromotionAPI, dict[str, Any], float, str]] = field(
+        default_factory=list)
 
     def api_for(self, action: Action) -> PromotionAPI:
         env = action.environment or action.source_env or self.default_env

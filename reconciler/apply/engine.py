@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.apply.context import RecordLocks, StepContext
+from reconciler.apply.idempotent import late_twin
 from reconciler.apply.poll import Interrupted, PollPolicy
 from reconciler.apply.progress import Progress, RecordingProgress
 from reconciler.apply.report import ActionResult, ApplyReport, Outcome
@@ -43,6 +45,9 @@ class ApplySettings:
     # for a saved plan (an install may have been made since), not for a plan made just now.
     recheck_installs: bool = True
     poll: PollPolicy = field(default_factory=PollPolicy)
+    # After a create's answer was lost, the service may still commit it this long (seconds,
+    # from the POST): the POST is sent again only after that (timeouts.request + 60 s).
+    late_commit_window: float = 90.0
 
 
 def chains(actions: Sequence[Action]) -> list[list[int]]:
@@ -83,6 +88,8 @@ class ApplyEngine:
         self._stop_reason: str | None = None
         self._failed_once = False
         self._stop_event: asyncio.Event | None = None
+        # Per action index: a create posted twice (api, body, first attempt, id kept).
+        self._reposted: dict[int, tuple[PromotionAPI, dict[str, Any], float, str]] = {}
 
     # -- stopping -----------------------------------------------------------------------
 
@@ -144,7 +151,8 @@ class ApplyEngine:
                             results[rest] = self._skip(actions[rest], blocked)
                         return
                     running.add(index)
-                    result = await self._run_one(action, known_ids, group_ids, locks)
+                    result = await self._run_one(action, known_ids, group_ids, locks,
+                                                 index)
                     running.discard(index)
                     results[index] = result
                     if result.outcome is Outcome.APPLIED:
@@ -162,6 +170,7 @@ class ApplyEngine:
 
         tasks = [asyncio.create_task(run_chain(g)) for g in chains(actions)]
         await self._wait(tasks)
+        await self._late_twins(results, known_ids)
         for index in range(len(actions)):
             if index not in results:
                 if index in running:
@@ -205,8 +214,27 @@ class ApplyEngine:
         finally:
             stop_waiter.cancel()
 
+    async def _late_twins(self, results: dict[int, ActionResult], known_ids: set[str]) -> None:
+        """A create posted twice (its first answer lost) whose first POST was committed after
+        all, later than the action looked: the duplicate is deleted and the action fails, so
+        a run never exits 0 when it made a duplicate (docs/apply.md, "Idempotency")."""
+        if self.stopping:
+            return
+        for index, (api, body, started, kept) in sorted(self._reposted.items()):
+            try:
+                problem = await late_twin(api, body, kept, started=started,
+                                          known_ids=known_ids)
+            except WfpromoteError as exc:
+                problem = f"could not look for a late duplicate of {kept} ({exc.message})"
+            if problem is not None and index in results:
+                results[index] = replace(
+                    results[index], outcome=Outcome.FAILED, error=redact(problem),
+                    hint="apply again: the next plan keeps one package and retires the other")
+                self._failed_once = True
+
     async def _run_one(self, action: Action, known_ids: set[str],
-                       group_ids: dict[str, str], locks: RecordLocks) -> ActionResult:
+                       group_ids: dict[str, str], locks: RecordLocks,
+                       index: int = 0) -> ActionResult:
         begin = self.clock.monotonic()
         ctx = StepContext(
             clients=self.clients, default_env=self.default_env, clock=self.clock,
@@ -215,10 +243,15 @@ class ApplyEngine:
             group_ids=group_ids, stopping=lambda: self.stopping,
             say=lambda state: self.progress.update(action, state),
             package_id=action.package_id, record_locks=locks,
-            recheck_installs=self.settings.recheck_installs)
+            recheck_installs=self.settings.recheck_installs,
+            late_commit_window=self.settings.late_commit_window)
         self.progress.update(action, "started")
         try:
-            await run_action(action, ctx)
+            try:
+                await run_action(action, ctx)
+            finally:
+                for reposted in ctx.reposted:
+                    self._reposted[index] = reposted
         except Interrupted as exc:
             self._failed_once = True
             outcome = Outcome.FAILED if ctx.wrote else Outcome.SKIPPED

@@ -77,9 +77,12 @@ async def _create_and_settle(body: PackageBody, api: PromotionAPI,
     ctx.checkpoint()
     ctx.wrote = True
     package = await create_once(api, body.post(), clock=ctx.clock,
-                                known_ids=ctx.known_ids,
+                                known_ids=ctx.known_ids, window=ctx.late_commit_window,
                                 on_recovered=lambda p: ctx.say(f"found after lost answer "
-                                                               f"(id {p.id})"))
+                                                               f"(id {p.id})"),
+                                on_waiting=ctx.say,
+                                on_reposted=lambda started, made: ctx.reposted.append(
+                                    (api, body.post(), started, made.id)))
     ctx.known_ids.add(package.id)
     ctx.package_id = package.id
     ctx.say(f"posted (id {package.id})")

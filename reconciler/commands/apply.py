@@ -66,7 +66,8 @@ def apply_command(ctx: click.Context, paths: tuple[str, ...], auto_approve: bool
     shown, then refused without the flag its verdict names (--force or --allow-empty).
     Declared installs run after their package's own change: a fresh pre-run, `existing`
     and the overrides applied to its map, the install, then waiting for the outcome
-    (timeouts.install). A completed install is never repeated; a failed one is retried;
+    (timeouts.install). A completed install is never repeated; one an earlier (killed) run
+    may have left running is waited for, not doubled; a failed one is retried;
     --reinstall ENV installs again. Blocked installs are reported, not run.
     Exit codes: 0 done, 1 something failed or refused, 130/143 interrupted.
     """

@@ -254,6 +254,9 @@ class Install:
     content: str | None = field(default=None, compare=False)   # sha256 of the content
     prior: frozenset[str] = field(default=frozenset(), compare=False)  # earlier content's
     # installation keys (ownership.Marker.prior)
+    # The history showed a record of this package in this environment not finished
+    # (PREPARING or running): an earlier, killed run may have left its install under way.
+    unfinished: bool = field(default=False, compare=False)
 
     def plain_overrides(self) -> dict[str, dict[str, str]]:
         return {str(code): {str(k): str(v) for k, v in records.items()}

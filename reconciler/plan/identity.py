@@ -1,6 +1,9 @@
 """Which remote package each declared package is: by pinned ``id``, else by ``name``.
 
-Deleted remote packages never match. When several live packages share a declared name, the
+Deleted remote packages never match. Live packages of ours that share a name and a content
+digest are duplicates (a create's lost POST committed after all): the oldest of each set
+stays a candidate, the rest are ``twins`` the planner retires (it prefers an installed one
+once it has read the histories). When several live packages share a declared name, the
 one that is not DISABLED wins (a replace by create-then-disable leaves the old version behind,
 disabled); the rest are *superseded* and left alone. Anything still ambiguous is an error.
 """
@@ -8,7 +11,7 @@ disabled); the rest are *superseded* and left alone. Anything still ambiguous is
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reconciler.domain.declared import PackageSpec
 from reconciler.domain.remote import RemotePackage
@@ -29,6 +32,9 @@ class Match:
     # The pinned id, when it names a version a create-then-disable replace retired and the
     # match followed it to its successor: the file's `id:` line needs the new id.
     stale_pin: str | None = None
+    # Live packages of ours with the name and the same content digest as ``remote`` (a
+    # create whose lost POST was committed after all): duplicates, retired by the planner.
+    twins: tuple[RemotePackage, ...] = ()
 
 
 def _where(spec: PackageSpec) -> str:
@@ -79,6 +85,48 @@ def match_packages(desired: Sequence[PackageSpec], remote: Sequence[RemotePackag
 
 def _choose(spec: PackageSpec, candidates: list[RemotePackage], owner: str,
             read: Readings) -> Match:
+    kept, twins = _without_twins(candidates, owner, read)
+    if not twins:
+        return _choose_among(spec, candidates, owner, read)
+    try:
+        match = _choose_among(spec, kept, owner, read)
+    except WfpromoteError:
+        # Still ambiguous without the duplicates: say so with every candidate.
+        return _choose_among(spec, candidates, owner, read)
+    if match.remote is None:
+        raise AssertionError("twins always leave a candidate")
+    mine = tuple(t for t in twins if read(t).marker == read(match.remote).marker)
+    # Twins of a version that is not the match (an older content, say) are leftovers: the
+    # match's other live versions, disabled once it is usable.
+    leftovers = [*match.leftovers, *(t for t in twins if t not in mine)]
+    leftovers.sort(key=lambda c: next(i for i, o in enumerate(candidates) if o is c))
+    return replace(match, twins=mine, leftovers=tuple(leftovers))
+
+
+def _without_twins(candidates: list[RemotePackage], owner: str, read: Readings
+                   ) -> tuple[list[RemotePackage], list[RemotePackage]]:
+    """Candidates with each set of live duplicates of ours (same marker: owner, digest and
+    revision) cut down to its oldest; the cut ones."""
+    groups: dict[object, list[RemotePackage]] = {}
+    for package in candidates:
+        seen = read(package)
+        if package.status is None or seen.owner != owner or seen.status in (
+                "DISABLED", "ASSEMBLING_FAILED"):
+            continue
+        groups.setdefault(seen.marker, []).append(package)
+    twins: list[RemotePackage] = []
+    for group in groups.values():
+        if len(group) > 1:
+            twins.extend(sorted(group, key=oldest_first)[1:])
+    return [c for c in candidates if c not in twins], twins
+
+
+def oldest_first(package: RemotePackage) -> tuple[str, str]:
+    return (package.createdAt or "\uffff", package.id)
+
+
+def _choose_among(spec: PackageSpec, candidates: list[RemotePackage], owner: str,
+                  read: Readings) -> Match:
     if not candidates:
         return Match(spec, None)
     if len(candidates) == 1:

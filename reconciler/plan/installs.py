@@ -84,6 +84,16 @@ def matching(history: Sequence[Installation], package: RemotePackage,
     return out
 
 
+def unfinished(history: Sequence[Installation], package: RemotePackage, env_url: str) -> bool:
+    """Whether a record of ``package`` into ``env_url`` is not finished (PREPARING, which
+    may be an install under way: no in-progress value is documented, or running)."""
+    key = environment_key(env_url)
+    return any(inst.environmentPromotionPackageId in (None, package.id)
+               and environment_key(inst.environment) == key
+               and installation_phase(inst.status) in ("pending", "running")
+               for inst in history)
+
+
 def last_outcome(history: Sequence[Installation], package: RemotePackage,
                  env_url: str, prior: Set[str] = frozenset()) -> tuple[str, Installation | None]:
     """("succeeded" | "failed" | "running" | "none", the installation that says so), of the
@@ -151,7 +161,8 @@ def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version:
             version=existing.version if existing else None,
             content=spec.digest(), prior=frozenset(prior) if existing else frozenset(),
             overrides=FrozenMap({code: dict(records) for code, records in step.overrides.items()}),
-            after=tuple(step.after), gates=tuple(gates), last=last, blocked=blocked)
+            after=tuple(step.after), gates=tuple(gates), last=last, blocked=blocked,
+            unfinished=existing is not None and unfinished(history, existing, url))
         out.append(Action(
             name=spec.name, reason=reason, change=change,
             package_id=None if new_version or package is None else package.id,

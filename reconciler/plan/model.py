@@ -81,6 +81,8 @@ class Reason(StrEnum):
     NOT_DECLARED = "not_declared"                    # disable/delete: owned, gone from files
     SUPERSEDED = "superseded"                        # disable: older version an unfinished
                                                      # create-then-disable replace left live
+    DUPLICATE = "duplicate"                          # disable: a live twin of ours, same
+                                                     # name and content (a late commit)
     INSTALL_REQUESTED = "install_requested"          # install: declared, not yet installed
     INSTALL_FAILED = "install_failed"                # install: the last attempt failed: retry
     NEW_VERSION = "new_version"                      # install: created or replaced in this run

@@ -9,10 +9,11 @@ to fetch; ``plan_prepared`` makes the plan over what was fetched. The pipeline
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reconciler.domain.declared import PackageSpec
 from reconciler.domain.remote import Installation, RemotePackage
+from reconciler.domain.statuses import installation_phase
 from reconciler.errors import UnsafePlan
 from reconciler.plan import bodies, canonical, fingerprint, safety
 from reconciler.plan.changes import (
@@ -28,7 +29,7 @@ from reconciler.plan.changes import (
 )
 from reconciler.plan.content import same_content
 from reconciler.plan.definition_diff import definition_diffs
-from reconciler.plan.identity import Match
+from reconciler.plan.identity import Match, oldest_first
 from reconciler.plan.installs import plan_installs, prior_installations, unique_name_warnings
 from reconciler.plan.model import (
     Action,
@@ -79,10 +80,12 @@ def plan_prepared(prepared: Preparation,
                 settings.complete_scope or canonical.name(package.name) in in_scope):
             _plan_cleanup(package, draft, read)
     for match in survey.matches:
+        match = _keep_installed(match, history)
         found = match.remote
         past = history.get(found.id, ()) if found is not None else ()
         own = _plan_declared(match, settings, draft, read, past)
         _finish_replace(match, draft, read)
+        _retire_twins(match, draft, read)
         if own is not None and match.spec.install:
             new_version = own.kind in (ActionKind.CREATE, ActionKind.REPLACE)
             marker = read(found).marker if found is not None else None
@@ -102,7 +105,8 @@ def plan_prepared(prepared: Preparation,
             f"{settings.owner!r}: " + "; ".join(draft.conflicts),
             hint="pass --adopt to take them over, or rename the declared packages")
     claimed = {r.id for m in survey.matches
-               for r in ((m.remote,) if m.remote else ()) + m.superseded + m.leftovers}
+               for r in ((m.remote,) if m.remote else ()) + m.superseded + m.leftovers
+               + m.twins}
     unclaimed = [p for p in survey.managed if p.id not in claimed and p.id in prepared.selected]
     scope = Scope()
     if settings.complete_scope:
@@ -211,6 +215,41 @@ def _finish_replace(match: Match, draft: _Draft, read: Readings) -> None:
         # version must still be there, untouched.
         draft.actions.append(Action(
             name=package.name, reason=Reason.SUPERSEDED, package_id=package.id,
+            change=Disable(_before(package, read(package)), successor_id=match.remote.id)))
+
+
+def _installed(package: RemotePackage,
+               history: Mapping[str, Sequence[Installation]]) -> bool:
+    return any(installation_phase(i.status) == "succeeded" for i in history.get(package.id, ()))
+
+
+def _keep_installed(match: Match, history: Mapping[str, Sequence[Installation]]) -> Match:
+    """Of a set of duplicates, the one kept is an installed one, else the oldest (the match
+    already is the oldest)."""
+    if not match.twins or match.remote is None or _installed(match.remote, history):
+        return match
+    installed = [t for t in match.twins if _installed(t, history)]
+    if not installed:
+        return match
+    keep = sorted(installed, key=oldest_first)[0]
+    rest = tuple(sorted((match.remote, *(t for t in match.twins if t is not keep)),
+                        key=oldest_first))
+    return replace(match, remote=keep, twins=rest)
+
+
+def _retire_twins(match: Match, draft: _Draft, read: Readings) -> None:
+    """Duplicates of the matched package (same owner, name and content digest: a create
+    whose lost POST was committed after all) are disabled once the kept one is usable."""
+    if not match.twins or match.remote is None:
+        return
+    ids = ", ".join(p.id for p in match.twins)
+    draft.warnings.append(
+        f"package {match.spec.name!r}: duplicate live package(s) {ids} carry the same content "
+        f"as {match.remote.id} (a create committed twice); {match.remote.id} is kept and the "
+        "duplicate(s) are disabled")
+    for package in match.twins:
+        draft.actions.append(Action(
+            name=package.name, reason=Reason.DUPLICATE, package_id=package.id,
             change=Disable(_before(package, read(package)), successor_id=match.remote.id)))
 
 
@@ -334,7 +373,11 @@ def _replace(spec: PackageSpec, package: RemotePackage, seen: Reading, reason: R
                  *diffs]
     elif marker is None:
         diffs = [*object_diffs(spec, package.packageEntities), *diffs]
-    if settings.capabilities.replace_with_put:
+    if settings.capabilities.replace_with_put and spec.definition_content is not None:
+        # A PUT writes a definition by value without assembling: nothing can fail half-way.
+        # Content by reference must be assembled, and an assembly in place that fails would
+        # leave no usable version: it is made as a new package, the old one retired only
+        # once the new one is usable (docs/apply.md, "Replace under 2023").
         strategy = ReplaceStrategy.PUT
         # The package keeps its id (and, under 2023, its version): the marker lists the
         # installations it already has, which hold earlier content.

@@ -61,11 +61,15 @@ class Preparation:
         if self.survey is None:
             return frozenset()   # known once the details are fetched
         in_place = self.settings.capabilities.replace_with_put
-        return frozenset(m.remote.id for m in self.survey.matches
-                         if m.remote is not None and (
-                             (m.spec.install or self._replaced(m)) if in_place
-                             # a new package replaces it: its history tells nothing
-                             else m.spec.install and not self._replaced(m)))
+        wanted = {m.remote.id for m in self.survey.matches
+                  if m.remote is not None and (
+                      (m.spec.install or self._replaced(m)) if in_place
+                      # a new package replaces it: its history tells nothing
+                      else m.spec.install and not self._replaced(m))}
+        # Of duplicates, the installed one is kept: each one's history tells which.
+        wanted.update(p.id for m in self.survey.matches if m.spec.install and m.twins
+                      for p in (m.remote, *m.twins) if p is not None)
+        return frozenset(wanted)
 
     def _replaced(self, match: Match) -> bool:
         """Whether the declared content replaces the remote one (by marker or request)."""
@@ -145,7 +149,7 @@ def _details(survey: Survey, settings: PlanSettings, selected: frozenset[str],
     claimed: set[str] = set()
     for match in survey.matches:
         package = match.remote
-        claimed.update(r.id for r in match.superseded + match.leftovers)
+        claimed.update(r.id for r in match.superseded + match.leftovers + match.twins)
         if package is None:
             continue
         marker = read(package).marker

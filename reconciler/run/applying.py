@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from reconciler.api.protocol import PromotionAPI
 from reconciler.apply.engine import ApplyEngine, ApplySettings
+from reconciler.apply.idempotent import LATE_COMMIT_MARGIN
 from reconciler.apply.interrupt import stop_on_signals
 from reconciler.apply.lock import ApplyLock
 from reconciler.apply.poll import PollPolicy
@@ -66,6 +67,7 @@ def settings_for(config: Config, request: ApplyRequest, *,
         assembly_timeout=config.timeouts.assembly,
         install_timeout=config.timeouts.install,
         grace=config.timeouts.request + 5.0,
+        late_commit_window=config.timeouts.request + LATE_COMMIT_MARGIN,
         poll=PollPolicy(first=max(0.2, min(expected, 10.0))),
         recheck_installs=saved)
 

@@ -85,9 +85,11 @@ def test_pinned_package_renames() -> None:
     assert action.data()["after"] == {"name": "New name"}
 
 
+# Under 2023 too, content by reference is replaced by a new package: an assembly in place
+# that fails would leave no usable version (issue 19, item 2). A definition by value is PUT.
 @pytest.mark.parametrize(("caps", "strategy"), [
     (settings().capabilities, ReplaceStrategy.CREATE_THEN_DISABLE),
-    (LEGACY, ReplaceStrategy.PUT)])
+    (LEGACY, ReplaceStrategy.CREATE_THEN_DISABLE)])
 def test_replace_when_content_changed(caps, strategy) -> None:  # type: ignore[no-untyped-def]
     old = spec("Pkg", entities=("New Agency Onboarding",))
     new = spec("Pkg", entities=("New Agency Onboarding", "Campaign Launch"), status="TESTING")
@@ -157,8 +159,11 @@ def test_deleted_remote_packages_are_ignored() -> None:
 
 
 def test_two_live_packages_with_one_name_is_an_error() -> None:
+    # (Two with the same content of ours are duplicates, retired: tests/plan/
+    # test_plan_duplicates.py; with two other contents nothing says which one is it.)
     s = spec("Twin")
-    remote = [remote_of(s, id=pkg_id("one")), remote_of(s, id=pkg_id("two"))]
+    remote = [remote_of(s, id=pkg_id("one"), digest="a" * 64),
+              remote_of(s, id=pkg_id("two"), digest="b" * 64)]
     with pytest.raises(WfpromoteError) as caught:
         plan([s], remote, settings())
     assert pkg_id("one") in caught.value.message and pkg_id("two") in caught.value.message
@@ -269,3 +274,12 @@ def test_fingerprints_cover_touched_managed_and_the_names_matched_by() -> None:
     assert set(p.remote_fingerprints) == {pkg_id("Declared"), pkg_id("Gone"), "name:New",
                                           "name:Declared", "name:Gone"}
     assert p.desired_digest == "d" * 64
+
+
+def test_a_definition_by_value_is_replaced_with_put_under_2023() -> None:
+    old = spec("Pkg", definition={"PARAM": [{"id": "b" * 32, "name": "Budget"}]})
+    new = spec("Pkg", definition={"PARAM": [{"id": "b" * 32, "name": "Budget (USD)"}]},
+               status="TESTING")
+    (action,) = plan([new], [remote_of(old, status="TESTING")],
+                     settings(capabilities=LEGACY)).actions
+    assert action.data().get("strategy") == ReplaceStrategy.PUT

@@ -3,9 +3,10 @@ keys, what a PUT replace writes into it, and which installations count."""
 
 from __future__ import annotations
 
-from plan_factories import LEGACY, OWNER, remote_of
-from test_plan_install_cases import ENVS, KINDS, declared, settings
+from plan_factories import LEGACY, OWNER, remote_of, spec
+from test_plan_install_cases import ENVS, KINDS, NAME, ORIGIN, declared, settings
 
+from reconciler.domain.declared import PackageSpec
 from reconciler.domain.remote import Installation, environment_key
 from reconciler.plan.installs import last_outcome, matching, prior_installations
 from reconciler.plan.model import ActionKind
@@ -52,13 +53,21 @@ def test_prior_installations_are_earlier_content_and_never_count() -> None:
     assert last_outcome(history, remote, PREVIEW, prior)[1] == history[-1]
 
 
+def by_value(*names: str) -> PackageSpec:
+    """A package declared by value (a PUT replaces its content in place under 2023; by
+    reference, new content is a new package there too), installed into preview then
+    production."""
+    base = spec(NAME, status="ACTIVE", definition={
+        "PARAM": [{"id": f"{i:032x}", "name": n} for i, n in enumerate(names, 1)]})
+    steps = declared("ACTIVE", {"environment": "preview"},
+                     {"environment": "production", "after": ["preview"]}).install
+    return base.model_copy(update={"install": steps, "origin": ORIGIN})
+
+
 def test_a_put_replace_records_the_installations_of_the_earlier_content() -> None:
-    old = declared("ACTIVE", {"environment": "preview"},
-                   {"environment": "production", "after": ["preview"]})
-    new = declared("ACTIVE", {"environment": "preview"},
-                   {"environment": "production", "after": ["preview"]},
-                   entities=("New Agency Onboarding", "Campaign Launch"))
-    remote = remote_of(new, digest=old.digest(), id="p-1", version=1)
+    old = by_value("Budget")
+    new = by_value("Budget", "Owner")
+    remote = remote_of(old, id="p-1", version=1)
     history = [inst("i-1"), inst("i-2", "PREPARING")]
     chosen = settings(capabilities=LEGACY, environment_kinds=KINDS)
     assert prepare([new], [remote], chosen).histories == {"p-1"}

@@ -78,8 +78,9 @@ def test_a_replace_shows_the_digests_and_where_it_is_declared() -> None:
 @pytest.mark.parametrize(("capabilities", "status", "strategy", "desired"), [
     (None, "ACTIVE", ReplaceStrategy.CREATE_THEN_DISABLE, "ACTIVE"),
     (None, "DRAFT", ReplaceStrategy.CREATE_THEN_DISABLE, None),
-    (LEGACY, "ACTIVE", ReplaceStrategy.PUT, None),    # PUT sends the status itself
-    (LEGACY, "DRAFT", ReplaceStrategy.PUT, None),
+    # Content by reference: a new package under 2023 too (issue 19, item 2).
+    (LEGACY, "ACTIVE", ReplaceStrategy.CREATE_THEN_DISABLE, "ACTIVE"),
+    (LEGACY, "DRAFT", ReplaceStrategy.CREATE_THEN_DISABLE, None),
 ])
 def test_desired_status_of_a_replace(capabilities, status, strategy, desired) -> None:  # type: ignore[no-untyped-def]
     s = spec("Pkg", status=status, entities=NEW_CONTENT)
@@ -107,8 +108,9 @@ def test_a_pinned_replace_by_create_says_to_update_the_pin() -> None:
     p = plan([s], [remote_of(s, digest="0" * 64)], settings())
     assert p.warnings == (f"package 'Pkg' pins id {pinned}; the replace creates a new package, "
                           "so update the `id:` line to the new id after applying",)
+    # Content by reference is replaced by a new package under 2023 too: the same warning.
     assert plan([s], [remote_of(s, digest="0" * 64)], settings(capabilities=LEGACY)
-                ).warnings == ()
+                ).warnings == p.warnings
 
 
 def test_a_package_still_assembling_is_compared_as_draft_and_said_so() -> None:

@@ -16,6 +16,11 @@ Kinds (``KINDS``):
   value (``QUARANTINED``);
 * ``expire_token``: the bearer token in use is revoked and the request answered 401 (the
   client must renew it at the token endpoint the middleware serves, and repeat).
+* ``late_commit`` (not in ``KINDS``; give it a rule of its own): the request is held without
+  an answer and handled (committed) ``Chaos.late_hold`` seconds later on the server's clock,
+  long after the client gave up; the connection is then dropped. With a FakeClock the commit
+  happens before the first request that arrives once the clock has passed the hold, so it is
+  deterministic: the client only sees it if it looks again late enough.
 
 Every injection is counted in ``Chaos.injected``.
 """
@@ -75,12 +80,37 @@ class Chaos:
     tokens: bool = False                 # require a bearer token from the token endpoint
     injected: Counter[str] = field(default_factory=Counter)
     requests: int = 0
+    clock: Any = None                    # the server's clock (None: wall time)
+    late_hold: float = 4.0               # seconds a late_commit request is held
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
         self._lock = threading.Lock()
         self._token_serial = 0
         self.token_requests = 0
+        self._held: list[_Held] = []
+        self.paths: list[str] = []       # "METHOD /path" of every request, in order
+        self.late_commits = 0            # held requests committed so far
+
+    def _now(self) -> float:
+        import time
+
+        return self.clock.now() if self.clock is not None else time.time()
+
+    async def _commit(self, held: _Held) -> None:
+        if held.done:
+            return
+        held.done = True
+        self.late_commits += 1
+        await _capture(self.app, held.scope, _replay(held.body))
+
+    async def _commit_due(self) -> None:
+        """Commit the held requests whose time has come, before handling another one."""
+        now = self._now()
+        for held in list(self._held):
+            if held.due <= now:
+                self._held.remove(held)
+                await self._commit(held)
 
     def set_rules(self, rules: list[Rule], seed: int | None = None) -> None:
         with self._lock:
@@ -125,8 +155,23 @@ class Chaos:
                 await _drain(receive)
                 await _reply(send, 401, b'{"error": {"message": "token expired"}}')
                 return
+        self.paths.append(f"{method} {path}")
+        await self._commit_due()
         kind = self._decide(method, path)
         abort = (scope.get("extensions") or {}).get(ABORT_EXTENSION)
+        if kind == "late_commit":
+            held = _Held(scope, await _read_body(receive), self._now() + self.late_hold)
+            self._held.append(held)
+            while not held.done and self._now() < held.due:
+                await asyncio.sleep(0.005)
+            if held in self._held:
+                self._held.remove(held)
+            await self._commit(held)
+            if abort is not None:
+                abort()
+                await asyncio.sleep(0)
+                await asyncio.sleep(0)
+            return
         if kind in STATUS_KINDS:
             await _drain(receive)
             extra = [(b"retry-after", b"1")] if kind == "429" else []
@@ -171,6 +216,38 @@ class Chaos:
             await send({"type": "http.response.body", "body": body})
 
 
+@dataclass
+class _Held:
+    scope: dict[str, Any]
+    body: bytes
+    due: float
+    done: bool = False
+
+
+async def _read_body(receive: Any) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Any:
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.sleep(3600)
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
 async def _drain(receive: Any) -> None:
     while True:
         message = await receive()
@@ -209,12 +286,13 @@ class ChaosHandle(SimulatorHandle):
 
 @contextlib.contextmanager
 def serve_chaos(*, profile: str = "current", seed: int = 0, tokens: bool = False,
-                assembly_seconds: float = 0.0, clock: Any = None) -> Iterator[ChaosHandle]:
+                assembly_seconds: float = 0.0, clock: Any = None,
+                install_seconds: float = 0.0) -> Iterator[ChaosHandle]:
     """The simulator behind a Chaos middleware, served on 127.0.0.1 in a thread."""
     sim, injector, app = _served_app(
         profile, state_path=None, environments=None, faults=None, clock=clock,
-        assembly_seconds=assembly_seconds, install_seconds=0.0)
-    chaos = Chaos(app, seed=seed, tokens=tokens)
+        assembly_seconds=assembly_seconds, install_seconds=install_seconds)
+    chaos = Chaos(app, seed=seed, tokens=tokens, clock=clock)
     sock = bind_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn_config(chaos, "127.0.0.1", port, log_level="critical",

@@ -159,6 +159,22 @@ def check_no_duplicates(packages: list[Any], context: str, *, strict: bool) -> N
         seen[key] = package.id
 
 
+USABLE = frozenset({"DRAFT", "TESTING", "ACTIVE"})
+
+
+def usable_names(packages: list[Any]) -> set[str]:
+    """Names with at least one live owned version that can be installed or used now."""
+    return {p.name for p in owned(packages) if p.status in USABLE}
+
+
+def check_usable(repo: RelRepo, names: set[str], context: str) -> None:
+    """Every package in ``names`` (usable before the run) still has a usable version."""
+    lost = sorted(names - usable_names(repo.packages()))
+    if lost:
+        TALLY["packages left without a usable version"] += len(lost)
+        raise AssertionError(f"{context}: no usable version left of {lost}")
+
+
 def check_declared(repo: RelRepo, context: str) -> None:
     """Every declared package exists once, live, with its status, description and digest."""
     packages = [p for p in owned(repo.packages()) if p.status != "DISABLED"]

@@ -3,12 +3,17 @@
 Rules edit the repository (add, remove, rename, change content, description or status, pin an
 id), perturb the remote behind the tool's back (disable, delete, hand-made packages with and
 without the marker, another owner's package), inject faults (5xx, 429, answers lost after the
-commit) or a kill after a random number of requests, and run plan or apply.
+commit), a late commit (a create's POST committed seconds to minutes after the client gave up
+on it), a kill after a random number of requests or during an install (which the simulator
+reports as PREPARING while it runs), and run plan or apply.
 
 After every successful apply: the next plan is empty; no two live owned packages share a
-name; nothing not owned was touched; every declared package exists with its declared status
-and content digest. A clean apply must succeed within three runs (and the tally says how many
-needed more than one). `make test` runs a bounded number of examples, `make soak` many more.
+name (an apply that exits 0 never leaves a duplicate); nothing not owned was touched; every
+declared package exists with its declared status and content digest. After every apply,
+whatever its end: never two successful installs of one package version into one
+environment, and every declared package that had a usable version still has one. A clean
+apply must succeed within three runs (and the tally says how many needed more than one).
+`make test` runs a bounded number of examples, `make soak` many more.
 """
 
 from __future__ import annotations
@@ -74,25 +79,49 @@ class Killed(BaseException):
 
 
 class KillableTransport(httpx.AsyncBaseTransport):
-    """The embedded simulator's transport, which can "die" after a number of requests; the
-    last request may or may not have been handled by the server."""
+    """The embedded simulator's transport, which can "die" after a number of requests or at
+    the first POST whose path ends with ``kill_on``; the last request may or may not have
+    been handled by the server. It can also hold a create (``late_hold``): the client sees a
+    timeout, and the POST is committed once the clock has passed the hold, before the next
+    request (not while ``frozen``: the checks between rules)."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, clock: FakeClock) -> None:
         self.inner = inner
+        self.clock = clock
         self.kill_after: int | None = None
+        self.kill_on: str | None = None
         self.commit_last = False
         self.count = 0
         self.dead = False
+        self.late_hold: float | None = None
+        self.held: list[tuple[float, httpx.Request]] = []
+        self.frozen = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.dead:
             raise Killed
         self.count += 1
-        if self.kill_after is not None and self.count >= self.kill_after:
+        if not self.frozen:
+            for item in [h for h in self.held if h[0] <= self.clock.now()]:
+                self.held.remove(item)
+                INJECTED["model: late commit committed"] += 1
+                await self.inner.handle_async_request(item[1])
+        killing = self.kill_after is not None and self.count >= self.kill_after
+        if self.kill_on is not None and request.method == "POST" and \
+                request.url.path.endswith(self.kill_on):
+            killing = True
+            INJECTED[f"model: kill at {self.kill_on}"] += 1
+        if killing:
             self.dead = True
             if self.commit_last:
                 await self.inner.handle_async_request(request)
             raise Killed
+        if self.late_hold is not None and request.method == "POST" and \
+                request.url.path.endswith("/packages"):
+            self.held.append((self.clock.now() + self.late_hold, request))
+            self.late_hold = None
+            INJECTED["model: late commit"] += 1
+            raise httpx.ReadTimeout("held by the late-commit fault", request=request)
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:   # shared by every run of the machine
@@ -137,13 +166,16 @@ class Reconciler(RuleBasedStateMachine):
 
     @initialize(profile=st.sampled_from(("current", "2023")),
                 prune=st.sampled_from(("disable", "delete")),
-                assembly=st.sampled_from((0.0, 3.0)))
-    def setup(self, profile: str, prune: str, assembly: float) -> None:
+                assembly=st.sampled_from((0.0, 3.0)),
+                install=st.sampled_from((0.0, 5.0, 5.0)))
+    def setup(self, profile: str, prune: str, assembly: float, install: float) -> None:
         self.profile = profile
         self.sim = Simulator(environments=ENVIRONMENTS, clock=self.clock,
-                             assembly_seconds=assembly, ids=counting_ids())
+                             assembly_seconds=assembly, install_seconds=install,
+                             ids=counting_ids())
         self.injector = CountingInjector()
-        self.transport = KillableTransport(EmbeddedTransport(self.sim, self.injector, profile))
+        self.transport = KillableTransport(EmbeddedTransport(self.sim, self.injector, profile),
+                                           self.clock)
         _CURRENT["transport"] = self.transport
         envs = "\n".join(f"  {name}: {{url: simulator, kind: {name}}}" for name in ENVIRONMENTS)
         (self.root / "wfpromote.yaml").write_text(
@@ -212,6 +244,18 @@ class Reconciler(RuleBasedStateMachine):
     def change_status(self, data: st.DataObject, status: str) -> None:
         filename = data.draw(st.sampled_from(sorted(self.files)))
         self.files[filename]["status"] = status
+        if status == "DRAFT":
+            self.files[filename].pop("install", None)   # a DRAFT package installs nowhere
+        self._write(filename)
+
+    def _installable(self) -> list[str]:
+        return sorted(f for f, d in self.files.items() if d["status"] != "DRAFT")
+
+    @precondition(lambda self: self._installable())
+    @rule(data=st.data())
+    def add_install(self, data: st.DataObject) -> None:
+        filename = data.draw(st.sampled_from(self._installable()))
+        self.files[filename]["install"] = [{"environment": "preview"}]
         self._write(filename)
 
     @precondition(lambda self: self.files)
@@ -324,14 +368,54 @@ class Reconciler(RuleBasedStateMachine):
     def _reset_faults(self) -> None:
         self.injector.reset(None)
         self.transport.kill_after, self.transport.dead = None, False
+        self.transport.kill_on, self.transport.late_hold = None, None
         self.faulty = False
 
-    @rule(rnd=st.randoms(use_true_random=False))
-    def apply(self, rnd: Any) -> None:
-        """An apply: clean (a fifth), under faults, or killed after some requests."""
-        mode = rnd.choice(("clean", "faults", "faults", "kill", "kill"))
+    def _usable(self) -> set[str]:
+        declared = {d["name"] for d in self.files.values()}
+        return {p.name for p in self._owned()
+                if p.status in ("DRAFT", "TESTING", "ACTIVE")} & declared
+
+    def _kill_during_install(self, rnd: Any) -> None:
+        """New content (a new version, installed after it) for an installable package, or an
+        install added; the apply dies at the pre-run or at the install request."""
+        candidates = self._installable()
+        if not candidates:
+            self.add_package(rnd.choice(NAMES), {rnd.choice(OBJECTS)}, "TESTING")
+            candidates = self._installable()
+        if not candidates:
+            return
+        filename = rnd.choice(candidates)
+        if "install" in self.files[filename]:
+            old = self.files[filename]
+            objects = {rnd.choice(OBJECTS), rnd.choice(OBJECTS)}
+            self.files[filename] = {**doc(old["name"], tuple(sorted(objects)),
+                                          status=old["status"],
+                                          description=f"edited {rnd.randint(0, 10**6)}"),
+                                    **({"id": old["id"]} if "id" in old else {}),
+                                    "install": old["install"]}
+        else:
+            self.files[filename]["install"] = [{"environment": "preview"}]
+        self._write(filename)
+        self.transport.kill_on = rnd.choice(("/prepare-installation", "/install", "/install"))
+        # At the install request, mostly after it was handled: the install then runs on.
+        self.transport.commit_last = rnd.random() < 0.85
+
+    @rule(rnd=st.randoms(use_true_random=False),
+          mode=st.sampled_from(("clean", "faults", "kill", "late", "kill_install")))
+    def apply(self, rnd: Any, mode: str) -> None:
+        """An apply: clean, under faults, with a late commit, killed after some requests, or
+        killed during an install."""
         TALLY[f"model apply rule: {mode}"] += 1
-        if mode == "faults":
+        if mode == "late":
+            if not self._changes():
+                self.add_package(rnd.choice(NAMES), {rnd.choice(OBJECTS)},
+                                 rnd.choice(STATUSES))
+            self.transport.late_hold = rnd.choice((2.0, 30.0, 80.0, 200.0))
+            self.faulty = True
+        elif mode == "kill_install":
+            self._kill_during_install(rnd)
+        elif mode == "faults":
             self.inject_faults(rnd.choice((0.05, 0.15, 0.3)), rnd.randint(0, 2**16),
                                rnd.choice((0.0, 0.5, 1.0)))
         elif mode == "kill":
@@ -348,14 +432,27 @@ class Reconciler(RuleBasedStateMachine):
                 changes = self._changes()
             # Request 1 is the listing; each change takes at least one more.
             self.schedule_kill(rnd.randint(2, 1 + max(1, changes)), rnd.random() < 0.5)
-        code, _, _ = self._apply()
+        before = self._usable()
+        code, out, _ = self._apply()
         TALLY["model applies"] += 1
+        if mode == "late":
+            TALLY["late-commit runs"] += 1
+        if mode == "kill_install":
+            TALLY["kill-during-install runs"] += 1
         if self.faulty:
             TALLY["fault runs"] += 1
         self._reset_faults()
         self.last_code = code
-        if code == 0:
-            self._check_after_success()
+        self.transport.frozen = True
+        try:
+            lost = before - self._usable()
+            if lost:
+                TALLY["packages left without a usable version"] += len(lost)
+            assert not lost, f"no usable version left of {sorted(lost)} ({mode})\n{out}"
+            if code == 0:
+                self._check_after_success()
+        finally:
+            self.transport.frozen = False
 
     @rule()
     def apply_until_converged(self) -> None:
@@ -366,7 +463,11 @@ class Reconciler(RuleBasedStateMachine):
             if code == 0:
                 if attempt > 1:
                     TALLY["model runs needing more than one rerun"] += 1
-                self._check_after_success()
+                self.transport.frozen = True
+                try:
+                    self._check_after_success()
+                finally:
+                    self.transport.frozen = False
                 return
         raise AssertionError(f"no convergence after 3 clean applies\n{out}\n{err}")
 
@@ -389,6 +490,18 @@ class Reconciler(RuleBasedStateMachine):
             assert marker is not None and marker.digest == spec.digest(), spec.name
             assert found.status == spec.status.value, (spec.name, found.status)
         TALLY["model successful applies checked"] += 1
+
+    @invariant()
+    def never_two_successful_installs(self) -> None:
+        done: dict[tuple[str, int, str], str] = {}
+        for inst in self.sim.list_installations(None):
+            if inst.status != "INSTALLED":
+                continue
+            key = (inst.packageId, inst.packageVersion, inst.environment)
+            if key in done:
+                TALLY["duplicate installs"] += 1
+            assert key not in done, f"installed twice: {key}: {done[key]}, {inst.id}"
+            done[key] = inst.id
 
     @invariant()
     def nothing_unowned_touched(self) -> None:

@@ -145,20 +145,16 @@ def test_independent_implementation_refusing_status_changes_of_failed_packages(
     assert repo.cli(capsys, "apply", "--auto-approve")[0] == 0
     [good] = [p for p in server.state.packages.values() if p["name"] == NAME]
     repo.put("risk.yaml", compat_doc(NAME, ("TMPL", AGENCY), ("TMPL", MISSING)))
-    for attempt in range(3):   # each failed attempt is cleaned up; the name stays unique
+    for _attempt in range(3):   # each failed attempt is cleaned up; the name stays unique
         code, out, err = repo.cli(capsys, "apply", "--auto-approve")
         assert code == 1, out + err
         assert "matches several" not in err and "Traceback" not in err
         failed = [p for p in server.state.packages.values()
                   if p["status"] == "ASSEMBLING_FAILED"]
-        if legacy and attempt == 0:
-            # 2023 re-assembles the package in place (PATCH objectCollections): that one
-            # package fails; the next run deletes it and makes a new one.
-            assert [p["id"] for p in failed] == [good["id"]]
-        else:
-            assert failed == [], failed
-    if not legacy:   # create-then-disable: the old version was never touched
-        assert server.state.packages[good["id"]]["status"] == "DRAFT"
+        # Create-then-disable under both profiles (2023 too: issue 19, item 2): each
+        # failed new version is deleted at once, the old one never touched.
+        assert failed == [], failed
+    assert server.state.packages[good["id"]]["status"] == "DRAFT"
     repo.put("risk.yaml", compat_doc(NAME, ("TMPL", AGENCY), status="TESTING"))
     code, out, err = repo.cli(capsys, "apply", "--auto-approve")
     assert code == 0, out + err
@@ -209,6 +205,6 @@ def test_replacing_a_package_that_is_still_assembling_waits_for_it(
     assert code == 0, out + err
     live = _not_disabled(repo)
     assert [p.status for p in live] == ["ACTIVE"]
-    assert (live[0].id == first) is (profile == "2023")   # in place, or a new version
+    assert live[0].id != first   # a new version under both profiles (issue 19, item 2)
     code, out, _ = repo.apply(clock=clock, output_format="json")
     assert code == 0 and json.loads(out)["results"] == []
