@@ -137,3 +137,20 @@ def test_new_content_installs_carry_no_prior_keys() -> None:
                   {"p-1": [inst("i-1")]})
     [install] = [a for a in result.actions if a.kind is ActionKind.INSTALL]
     assert install.change.prior == {"0badc0de"}  # type: ignore[union-attr]
+
+
+def test_an_unfinished_record_in_the_history_asks_apply_for_a_fresh_look() -> None:
+    """A PREPARING record (a pre-run, or an install a killed run left under way) marks the
+    install ``unfinished``; a finished history does not (apply then reads nothing more)."""
+    package = declared("ACTIVE", {"environment": "preview"})
+    remote = remote_of(package, id="p-1", version=1)
+    chosen = settings(environment_kinds=KINDS)
+
+    def unfinished(history: list[Installation]) -> bool:
+        [install] = [a for a in plan([package], [remote], chosen, {"p-1": history}).actions
+                     if a.kind is ActionKind.INSTALL]
+        return install.change.unfinished  # type: ignore[union-attr]
+
+    assert unfinished([inst("i-1", "FAILED"), inst("i-2", "PREPARING")])
+    assert not unfinished([inst("i-1", "FAILED")])
+    assert not unfinished([inst("i-2", "PREPARING", package_id="p-other")])
