@@ -7,15 +7,23 @@ import and would not tell a changed function from the right one)."""
 
 from __future__ import annotations
 
+import pytest
 from plan_factories import remote_of
 from test_plan_install_cases import KINDS, declared, settings
+from test_plan_installed_content import PREVIEW
 
 from reconciler.domain.remote import Installation, TranslationEntry, TranslationMap
+from reconciler.errors import Location
 from reconciler.plan.installs import unfinished
 from reconciler.plan.model import ActionKind
 from reconciler.plan.planner import plan
-from reconciler.plan.translation import edit_map, ignored_children, ignores_a_created_record, parent_links
-from test_plan_installed_content import PREVIEW
+from reconciler.plan.translation import (
+    MapRefused,
+    edit_map,
+    ignored_children,
+    ignores_a_created_record,
+    parent_links,
+)
 
 TMPL, TASK, OTHER, GROUP = "a" * 32, "b" * 32, "c" * 32, "d" * 32
 
@@ -96,3 +104,15 @@ def test_an_ignored_record_of_a_type_without_children_needs_nothing_more() -> No
                       environment="preview")
     assert edited.translation_map["GROUP"][GROUP].action == "IGNORE" and edited.changed
     assert ignored_children(prerun, edited.translation_map) == []
+
+
+def test_create_over_a_unique_name_match_is_refused_word_for_word_at_its_line() -> None:
+    prerun: TranslationMap = {"GROUP": {GROUP: entry("USEEXISTING", "Default Group", OTHER)}}
+    with pytest.raises(MapRefused) as caught:
+        edit_map(prerun, existing="use", overrides={"GROUP": {GROUP: "CREATE"}},
+                 environment="production", origin="packages/groups.yaml:4")
+    assert caught.value.location == Location("packages/groups.yaml", 4)
+    assert caught.value.hint == (
+        "names of groups (and of every type the docs do not say may repeat a name) are unique "
+        "in an environment; keep USEEXISTING (drop the CREATE override) or OVERWRITING, or "
+        "rename the record in the source")
