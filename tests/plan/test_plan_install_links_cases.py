@@ -116,3 +116,33 @@ def test_create_over_a_unique_name_match_is_refused_word_for_word_at_its_line() 
         "names of groups (and of every type the docs do not say may repeat a name) are unique "
         "in an environment; keep USEEXISTING (drop the CREATE override) or OVERWRITING, or "
         "rename the record in the source")
+
+
+# --- unique-name warnings --------------------------------------------------------------------
+
+def test_a_create_override_on_a_unique_name_type_is_warned_about_word_for_word() -> None:
+    package = declared(
+        "ACTIVE",
+        {"environment": "preview",
+         "overrides": {"TMPL": {TMPL: "CREATE"}, "ROLE": {OTHER: "CREATE"},
+                       "GROUP": {TASK: "IGNORE", GROUP: "CREATE", OTHER: "CREATE"}}},
+        {"environment": "production", "after": ["preview"],
+         "overrides": {"group": {TASK: "CREATE"}}})
+    result = plan([package], [], settings(environment_kinds=KINDS), None)
+    text = ("a type whose names must be unique in the target; if the pre-run finds it there "
+            "(USEEXISTING) the install is refused before it is sent (`plan --prerun` tells)")
+    assert [w for w in result.warnings if "override CREATE" in w] == [
+        f"package 'Agency Onboarding', install into 'preview': override CREATE of GROUP {OTHER}, "
+        + text,
+        f"package 'Agency Onboarding', install into 'preview': override CREATE of GROUP {GROUP}, "
+        + text,
+        f"package 'Agency Onboarding', install into 'preview': override CREATE of ROLE {OTHER}, "
+        + text,
+        f"package 'Agency Onboarding', install into 'production': override CREATE of group "
+        f"{TASK}, " + text]
+    # templates may repeat names: no word; no CREATE override: no word
+    quiet = declared("ACTIVE", {"environment": "preview",
+                                "overrides": {"TMPL": {TMPL: "CREATE"},
+                                              "GROUP": {GROUP: "IGNORE"}}})
+    assert not [w for w in plan([quiet], [], settings(environment_kinds=KINDS), None).warnings
+                if "override CREATE" in w]
