@@ -146,3 +146,20 @@ def test_a_create_override_on_a_unique_name_type_is_warned_about_word_for_word()
                                               "GROUP": {GROUP: "IGNORE"}}})
     assert not [w for w in plan([quiet], [], settings(environment_kinds=KINDS), None).warnings
                 if "override CREATE" in w]
+
+
+def test_the_cascade_refusal_says_the_children_were_judged_by_parent_links() -> None:
+    prerun: TranslationMap = {"TMPL": {TMPL: entry("CREATE", "Onboarding")},
+                              "TTSK": {TASK: entry("CREATE", "Kickoff")}}
+    links = parent_links({"TMPL": [{"id": TMPL, "parentID": None}],
+                          "TTSK": [{"id": TASK, "parentID": TMPL}]})
+    with pytest.raises(MapRefused) as caught:
+        edit_map(prerun, existing="use", overrides={"TMPL": {TMPL: "IGNORE"}},
+                 environment="preview", origin="packages/agency.yaml:7", parents=links)
+    assert caught.value.message == (
+        "install into 'preview': ignored record(s) the pre-run would create have children "
+        "that are not ignored: TMPL Onboarding -> TTSK Kickoff")
+    assert caught.value.hint == (
+        "ignore those children too (overrides: CODE: {ID: IGNORE}), or do not ignore the "
+        "parent (children judged by its own records (parent links))")
+    assert caught.value.location == Location("packages/agency.yaml", 7)
