@@ -107,10 +107,15 @@ def test_an_ignored_record_of_a_type_without_children_needs_nothing_more() -> No
 
 
 def test_create_over_a_unique_name_match_is_refused_word_for_word_at_its_line() -> None:
-    prerun: TranslationMap = {"GROUP": {GROUP: entry("USEEXISTING", "Default Group", OTHER)}}
+    prerun: TranslationMap = {"GROUP": {GROUP: entry("USEEXISTING", "Default Group", OTHER),
+                                        TASK: entry("USEEXISTING", "", TMPL)}}
     with pytest.raises(MapRefused) as caught:
-        edit_map(prerun, existing="use", overrides={"GROUP": {GROUP: "CREATE"}},
+        edit_map(prerun, existing="use", overrides={"GROUP": {GROUP: "CREATE", TASK: "CREATE"}},
                  environment="production", origin="packages/groups.yaml:4")
+    assert caught.value.message == (
+        "install into 'production': CREATE of record(s) the target already holds, whose names "
+        f"must be unique there: GROUP Default Group, GROUP {TASK}; the install would fail on "
+        "the duplicate name")
     assert caught.value.location == Location("packages/groups.yaml", 4)
     assert caught.value.hint == (
         "names of groups (and of every type the docs do not say may repeat a name) are unique "
