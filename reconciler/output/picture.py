@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from reconciler.budget import utf8_size
-from reconciler.plan.matrix import Cell, Matrix, Row
+from reconciler.plan.promotion import Cell, Matrix, Row
 
 KIND_ORDER = {"sandbox": 0, "preview": 1, "production": 2}
 MERMAID_BUDGET = 12_000        # bytes of one graph: well under the comment's 65,536

@@ -17,7 +17,7 @@ from reconciler.budget import COMMENT_BUDGET
 from reconciler.plan.model import Plan
 
 if TYPE_CHECKING:  # the matrix (and the planner under it) only when status asks
-    from reconciler.plan.matrix import Matrix
+    from reconciler.plan.promotion import Matrix
 
 
 @dataclass(frozen=True)

@@ -129,13 +129,13 @@ def _bare_plan(data: dict[str, Any]) -> Plan:
 
 
 if TYPE_CHECKING:
-    from reconciler.plan.matrix import Matrix
+    from reconciler.plan.promotion import Matrix
 
 
 def _picture(item: dict[str, Any] | None) -> Matrix | None:
     if item is None:   # before format 1.5, or a plan made without one
         return None
-    from reconciler.plan.matrix import Matrix
+    from reconciler.plan.promotion import Matrix
 
     try:
         return Matrix.from_data(item)

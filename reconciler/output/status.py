@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 
 from reconciler.console import printable
 from reconciler.output.markdown import escape_html
-from reconciler.plan.matrix import Matrix
+from reconciler.plan.promotion import Matrix
 
 
 def _rows(matrix: Matrix) -> tuple[list[str], list[list[str]]]:

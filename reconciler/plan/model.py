@@ -26,8 +26,8 @@ from reconciler.plan.changes import (
 )
 from reconciler.plan.values import FrozenMap, freeze, thaw
 
-if TYPE_CHECKING:  # the matrix is made from a plan: plan.matrix imports this module
-    from reconciler.plan.matrix import Matrix
+if TYPE_CHECKING:
+    from reconciler.plan.promotion import Matrix
 
 # The kinds of change (plan.changes) are handed on with the rest of the plan's vocabulary.
 __all__ = [

@@ -27,7 +27,7 @@ from reconciler.plan.settings import PlanSettings
 from reconciler.run.settings import load_settings
 
 if TYPE_CHECKING:
-    from reconciler.plan.matrix import Matrix
+    from reconciler.plan.promotion import Matrix
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

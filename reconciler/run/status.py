@@ -14,8 +14,9 @@ from reconciler.api.protocol import PromotionAPI
 from reconciler.clock import Clock
 from reconciler.domain.declared import Config, PackageSpec
 from reconciler.plan.identity import match_packages
-from reconciler.plan.matrix import Matrix, matrix_of
+from reconciler.plan.matrix import matrix_of
 from reconciler.plan.planner import plan
+from reconciler.plan.promotion import Matrix
 from reconciler.run.planning import PlanOptions, fetch_histories, package_files, plan_settings
 
 

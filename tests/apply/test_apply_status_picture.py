@@ -159,7 +159,7 @@ def test_mermaid_itself_draws_the_graphs(tmp_path: Path) -> None:
     from test_picture_render import all_states
 
     from reconciler.output.picture import mermaid
-    from reconciler.plan.matrix import Matrix, Row
+    from reconciler.plan.promotion import Matrix, Row
 
     states = all_states()
     many = tuple(Row(f'P{i} "x" <y> & [z]', f"id{i}", "ACTIVE", 1, states.rows[0].cells)

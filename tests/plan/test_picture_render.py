@@ -16,8 +16,8 @@ from reconciler.output.markdown import render_markdown as render_plan_markdown
 from reconciler.output.picture import MAX_NODES, html_page, mermaid, mermaid_text
 from reconciler.output.saved import plan_from_data, plan_to_data
 from reconciler.output.status import render_markdown
-from reconciler.plan.matrix import Cell, Matrix, Row
 from reconciler.plan.model import Plan
+from reconciler.plan.promotion import Cell, Matrix, Row
 
 NASTY = 'Q3 "Launch" [beta] <b>x</b> & `co` #1;\n%% end ``` |'
 ENVS = ("prod", "sandbox", "uat")        # config order is not promotion order
