@@ -78,7 +78,8 @@ def plan_command(ctx: click.Context, paths: tuple[str, ...], out_path: str | Non
         check_output_file(out_path, "--out")
     options = PlanOptions(targets=targets, excludes=excludes, replaces=replaces, adopt=adopt,
                           allow_empty=allow_empty, force=force, prerun=prerun,
-                          reinstall=reinstall)
+                          reinstall=reinstall,
+                          picture=bool(out_path) or output_format in ("json", "markdown"))
     plan = make_plan(opts.load_config(), paths, options,
                      allow_simulator=opts.allow_simulator, clock=opts.clock)
     if out_path:

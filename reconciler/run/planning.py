@@ -46,6 +46,7 @@ class PlanOptions:
     allow_empty: bool = False
     force: bool = False
     paths: tuple[str, ...] = ()          # PATHS: a partial scope never prunes
+    picture: bool = False                # attach the promotion matrix (Markdown, JSON, --out)
 
 
 PARTIAL_REASON = ("the given PATHS do not cover the packages folder; only a run over the "
@@ -155,7 +156,9 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
         histories.update(await fetch_histories(api, missing, config.concurrency))
     fetched = clock.monotonic()
     result = plan_prepared(prepared, histories)
-    result = dataclasses.replace(result, picture=picture_of(config, result, prepared, histories))
+    if options.picture:   # only what the comment draws needs it: none of apply's work
+        result = dataclasses.replace(result,
+                                     picture=picture_of(config, result, prepared, histories))
     done = clock.monotonic()
     timings = {"list": listed - started if listing_seconds is None else listing_seconds,
                "fetch": fetched - listed, "diff": done - fetched}
