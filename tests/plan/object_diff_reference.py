@@ -18,50 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.domain.declared import PackageSpec
-from reconciler.domain.objcodes import PROMOTABLE, SUB_OBJECT_CODES
 from reconciler.plan.model import DiffOp, FieldDiff
 
-Objects = dict[str, dict[str, str | None]]  # objCode -> lower-case ID -> name
-
-
-def declared_objects(spec: PackageSpec) -> Objects:
-    out: Objects = {}
-    for collection in spec.objectCollections or ():
-        for entity in collection.entities:
-            out.setdefault(collection.objCode.upper(), {})[entity.ID.lower()] = entity.name
-    return out
-
-
-def served_objects(entities: Mapping[str, Any] | None) -> Objects:
-    """Every record of a ``packageEntities`` map, by objCode (sub-objects included)."""
-    out: Objects = {}
-    for code, records in (entities or {}).items():
-        by_id = out.setdefault(str(code).upper(), {})
-        for record in records if isinstance(records, list) else ():
-            if not isinstance(record, dict):
-                continue
-            ident = record.get("ID", record.get("id"))
-            if ident:
-                name = record.get("name")
-                by_id[str(ident).strip().lower()] = name if isinstance(name, str) else None
-    return out
-
-
-def top_level(served: Objects, declared: Objects | None = None) -> Objects:
-    """The served objects a package names: promotable codes, without those that an object
-    present (declared, or served under another code) may have pulled in as sub-objects."""
-    present = {c for c, ids in served.items() if ids and c in PROMOTABLE}
-    present |= set(declared or {})
-    out: Objects = {}
-    for code, ids in served.items():
-        if code not in PROMOTABLE:
-            continue
-        parents = {p for p in present if p != code and code in SUB_OBJECT_CODES.get(p, ())}
-        if parents:
-            ids = {i: n for i, n in ids.items() if i in (declared or {}).get(code, {})}
-        if ids:
-            out[code] = dict(ids)
-    return out
+# The sides are read as before: only the comparison is the replaced code.
+from reconciler.plan.object_diff import declared_objects, served_objects, top_level
 
 
 def object_diffs(spec: PackageSpec, entities: Mapping[str, Any] | None) -> list[FieldDiff]:
