@@ -210,12 +210,9 @@ def _finish_replace(match: Match, draft: _Draft, read: Readings) -> None:
         f"package {match.spec.name!r}: an earlier replace did not finish; "
         f"{match.remote.id} is kept and the other live version(s) ({ids}) are disabled, "
         "as that replace would have done")
-    for package in match.leftovers:
-        # Only once the successor has assembled (whatever its status): if it fails, the old
-        # version must still be there, untouched.
-        draft.actions.append(Action(
-            name=package.name, reason=Reason.SUPERSEDED, package_id=package.id,
-            change=Disable(_before(package, read(package)), successor_id=match.remote.id)))
+    # Only once the successor has assembled (whatever its status): if it fails, the old
+    # version must still be there, untouched.
+    _disable_for(match.leftovers, match.remote, Reason.SUPERSEDED, draft, read)
 
 
 def _installed(package: RemotePackage,
@@ -247,10 +244,16 @@ def _retire_twins(match: Match, draft: _Draft, read: Readings) -> None:
         f"package {match.spec.name!r}: duplicate live package(s) {ids} carry the same content "
         f"as {match.remote.id} (a create committed twice); {match.remote.id} is kept and the "
         "duplicate(s) are disabled")
-    for package in match.twins:
+    _disable_for(match.twins, match.remote, Reason.DUPLICATE, draft, read)
+
+
+def _disable_for(packages: Sequence[RemotePackage], kept: RemotePackage, reason: Reason,
+                 draft: _Draft, read: Readings) -> None:
+    """Disable ``packages`` in favour of ``kept`` (the engine waits for it to be usable)."""
+    for package in packages:
         draft.actions.append(Action(
-            name=package.name, reason=Reason.DUPLICATE, package_id=package.id,
-            change=Disable(_before(package, read(package)), successor_id=match.remote.id)))
+            name=package.name, reason=reason, package_id=package.id,
+            change=Disable(_before(package, read(package)), successor_id=kept.id)))
 
 
 def _before(package: RemotePackage, seen: Reading) -> RemoteState:

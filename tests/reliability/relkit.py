@@ -7,7 +7,12 @@ import io
 import json
 import os
 import random
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,3 +233,34 @@ def edit(repo: RelRepo) -> None:
     repo.remove("c.json")
     repo.put("d.json", doc("Dashboard Pack", ("PTLTAB:Executive Portfolio Overview",),
                            status="ACTIVE"))
+
+
+def kill_apply_when(repo: RelRepo, ready: Callable[[], bool], *, limit: float,
+                    delay: float = 0.0) -> bool:
+    """Start ``wfpromote apply`` as a child process and SIGKILL it ``delay`` s after
+    ``ready()`` turns true (within ``limit`` s). Returns whether the kill happened: the apply
+    may finish first, and must then have succeeded."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "--config", str(repo.config_path), "apply",
+         "--auto-approve"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + limit
+    try:
+        while process.poll() is None and not ready():
+            assert time.monotonic() < deadline, "the apply hung"
+            time.sleep(0.002)
+        if process.poll() is None and delay:
+            time.sleep(delay)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+            TALLY["kills"] += 1
+            return True
+        _, err = process.communicate(timeout=10)
+        assert process.returncode == 0, err
+        return False
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

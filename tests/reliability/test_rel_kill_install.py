@@ -12,18 +12,13 @@ do, the install done.
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from chaos import serve_chaos
-from relkit import TALLY, RelRepo, check_usable, converge, doc, seeds
+from relkit import TALLY, RelRepo, check_usable, converge, doc, kill_apply_when, seeds
 
 from reconciler.clock import RealClock
 
@@ -37,31 +32,9 @@ def _kill_at(repo: RelRepo, suffix: str, delay: float) -> bool:
     reached the server. Returns whether the kill happened (the apply may finish first)."""
     chaos = repo.sim.chaos  # type: ignore[attr-defined]
     start = len(chaos.paths)
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "--config", str(repo.config_path), "apply",
-         "--auto-approve"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 60
-    try:
-        while process.poll() is None and not any(
-                p.startswith("POST") and p.endswith(suffix) for p in chaos.paths[start:]):
-            assert time.monotonic() < deadline, "the apply hung"
-            time.sleep(0.002)
-        if process.poll() is None and delay:
-            time.sleep(delay)
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=10)
-            TALLY["kills"] += 1
-            return True
-        _, err = process.communicate(timeout=10)
-        assert process.returncode == 0, err
-        return False
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    return kill_apply_when(repo, lambda: any(p.startswith("POST") and p.endswith(suffix)
+                                             for p in chaos.paths[start:]),
+                           limit=60, delay=delay)
 
 
 def check_single_installs(repo: RelRepo, context: str) -> None:

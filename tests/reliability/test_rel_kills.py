@@ -9,24 +9,19 @@ with nothing lost.
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from chaos import serve_chaos
 from relkit import (
-    TALLY,
     RelRepo,
     baseline,
     check_no_duplicates,
     converge,
     doc,
     edit,
+    kill_apply_when,
     seeds,
 )
 
@@ -45,28 +40,7 @@ def _kill_after(repo: RelRepo, requests: int) -> bool:
     Returns whether the kill happened (the apply may finish first)."""
     chaos = repo.sim.chaos  # type: ignore[attr-defined]
     start = chaos.requests
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "--config", str(repo.config_path), "apply",
-         "--auto-approve"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 30
-    try:
-        while process.poll() is None and chaos.requests < start + requests:
-            assert time.monotonic() < deadline, "the apply hung"
-            time.sleep(0.002)
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=10)
-            TALLY["kills"] += 1
-            return True
-        _, err = process.communicate(timeout=10)
-        assert process.returncode == 0, err
-        return False
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    return kill_apply_when(repo, lambda: chaos.requests >= start + requests, limit=30)
 
 
 def _repo(tmp_path: Path, sim: object) -> RelRepo:
