@@ -45,6 +45,9 @@ class StepContext:
     install_timeout: float
     known_ids: set[str]                       # ids that existed before the run or were made
     group_ids: dict[str, str]                 # package name -> id made earlier in this group
+    # names whose rollback the service refused (the content was assembled again): their
+    # installs follow the declared ``existing``
+    reassembled: set[str] = field(default_factory=set)
     stopping: Callable[[], bool] = lambda: False
     say: Callable[[str], None] = lambda text: None
     wrote: bool = False                       # a write request was sent for this action

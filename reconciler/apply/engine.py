@@ -130,6 +130,7 @@ class ApplyEngine:
 
         async def run_chain(indexes: list[int]) -> None:
             group_ids: dict[str, str] = {}
+            reassembled: set[str] = set()   # rollbacks the service refused (steps.py)
             failed_envs: set[str] = set()   # installs of this package that did not complete
             async with semaphore:
                 for position, index in enumerate(indexes):
@@ -152,7 +153,7 @@ class ApplyEngine:
                         return
                     running.add(index)
                     result = await self._run_one(action, known_ids, group_ids, locks,
-                                                 index)
+                                                 index, reassembled)
                     running.discard(index)
                     results[index] = result
                     if result.outcome is Outcome.APPLIED:
@@ -234,13 +235,15 @@ class ApplyEngine:
 
     async def _run_one(self, action: Action, known_ids: set[str],
                        group_ids: dict[str, str], locks: RecordLocks,
-                       index: int = 0) -> ActionResult:
+                       index: int = 0, reassembled: set[str] | None = None
+                       ) -> ActionResult:
         begin = self.clock.monotonic()
         ctx = StepContext(
             clients=self.clients, default_env=self.default_env, clock=self.clock,
             policy=self.settings.poll, assembly_timeout=self.settings.assembly_timeout,
             install_timeout=self.settings.install_timeout, known_ids=known_ids,
             group_ids=group_ids, stopping=lambda: self.stopping,
+            reassembled=set() if reassembled is None else reassembled,
             say=lambda state: self.progress.update(action, state),
             package_id=action.package_id, record_locks=locks,
             recheck_installs=self.settings.recheck_installs,

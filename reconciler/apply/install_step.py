@@ -7,6 +7,7 @@ The records an install overwrites are named before its install request."""
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -39,13 +40,16 @@ from reconciler.plan.translation import (
 
 
 async def install(action: Action, change: Install, ctx: StepContext) -> None:
+    if change.declared_existing is not None and action.name in ctx.reassembled:
+        # The rollback was refused and the content assembled again: not a rollback any more.
+        change = replace(change, existing=change.declared_existing, declared_existing=None)
     api = ctx.api_for(action)   # the target environment's client: its credential is read now
     package_id = ctx.group_ids.get(action.name) or ctx.require_id(action)
     ctx.package_id = package_id
     env = change.environment
     history: list[Installation] | None = None
     if ctx.recheck_installs and action.reason in (Reason.INSTALL_REQUESTED,
-                                                  Reason.INSTALL_FAILED):
+                                                  Reason.INSTALL_FAILED, Reason.ROLLBACK):
         # A saved plan may be older than an install made since: never repeat a completed one.
         history = await api.list_installations(package_id)
         done = [i for i in matching(history, RemotePackage(id=package_id), api.environment_key,

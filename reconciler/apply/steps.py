@@ -4,6 +4,8 @@ create:  POST, wait for assembly, then PATCH the status (and PUT a definition by
 update:  PATCH the changed fields (after waiting if the package is still assembling).
 replace: PUT (then wait if it re-assembles), or create the new package, wait for it and set
          its status, and only then disable the old one.
+rollback: PATCH the earlier version back to the declared status, then disable the current
+         one; if the service refuses the earlier version, create the content anew instead.
 disable: PATCH status DISABLED.  delete: DELETE.
 install: see ``apply.install_step``. ``apply.context.StepContext`` is what they share.
 """
@@ -25,7 +27,7 @@ from reconciler.apply.poll import (
     wait_for_assembly,
 )
 from reconciler.domain.remote import RemotePackage
-from reconciler.errors import WfpromoteError
+from reconciler.errors import ApiError, WfpromoteError
 from reconciler.plan.changes import (
     DISABLED,
     Create,
@@ -36,9 +38,14 @@ from reconciler.plan.changes import (
     PackageBody,
     Replace,
     ReplaceStrategy,
+    Rollback,
     Update,
 )
 from reconciler.plan.model import Action
+
+# How a service refuses a status change it does not allow (DISABLED -> ACTIVE is not
+# documented either way): the request was understood and turned down.
+REFUSED = frozenset({400, 409, 422})
 
 
 async def run_action(action: Action, ctx: StepContext) -> None:
@@ -50,6 +57,8 @@ async def run_action(action: Action, ctx: StepContext) -> None:
             await _update(action, change, ctx)
         case Replace() as change:
             await _replace(action, change, ctx)
+        case Rollback() as change:
+            await _rollback(action, change, ctx)
         case Disable() as change:
             await _disable(action, change, ctx)
         case Delete():
@@ -263,6 +272,13 @@ async def _replace(action: Action, change: Replace, ctx: StepContext) -> None:
     ctx.known_ids.add(old_id)
     new = await _create_and_settle(body, api, ctx)
     ctx.group_ids[action.name] = new.id
+    await _retire_old(api, old_id, old_status, ctx)
+
+
+async def _retire_old(api: PromotionAPI, old_id: str, old_status: str,
+                      ctx: StepContext) -> None:
+    """The version a replace or a rollback took over from: disabled (deleted if it never
+    assembled)."""
     ctx.checkpoint()
     if old_status == ASSEMBLY_FAILED:
         # A failed package was never usable, and implementations differ on which status
@@ -272,6 +288,48 @@ async def _replace(action: Action, change: Replace, ctx: StepContext) -> None:
         return
     await api.patch_package(old_id, {"status": "DISABLED"})
     ctx.say(f"old package {old_id} DISABLED")
+
+
+# --- rollback --------------------------------------------------------------------------
+
+
+async def _rollback(action: Action, change: Rollback, ctx: StepContext) -> None:
+    """The earlier version first (the current one keeps serving until it is usable), the
+    current one last; docs/rollback.md."""
+    api = ctx.api_for(action)
+    old_id = ctx.require_id(action)
+    earlier = change.earlier.state.id
+    old_status = change.before.status_upper
+    if old_status == "ASSEMBLING":
+        try:
+            await _earlier_assembly(api, old_id, ctx)
+        except AssemblyFailed:
+            old_status = ASSEMBLY_FAILED
+    ctx.checkpoint()
+    ctx.wrote = True
+    ctx.known_ids.update((old_id, earlier))
+    try:
+        package = await api.patch_package(earlier, change.fields())
+    except ApiError as exc:
+        if exc.status not in REFUSED:
+            raise
+        # The service does not make a DISABLED package usable again: the earlier version
+        # cannot be re-used. The content is assembled again, as a content change would.
+        refused = (f"the service refused to make the earlier package {earlier} "
+                   f"{change.status} again ({exc.message}); it cannot be re-used, so the "
+                   "content is assembled again from today's sandbox and installed as "
+                   "`existing:` declares")
+        ctx.say(refused)
+        ctx.details.append(refused)
+        ctx.reassembled.add(action.name)
+        package = await _create_and_settle(change.fallback, api, ctx)
+        ctx.details.append(f"assembled again as package {package.id}")
+    else:
+        ctx.say(f"earlier package {earlier} {change.status} again")
+        package = await _settle(api, package, ctx)
+    ctx.group_ids[action.name] = package.id
+    ctx.package_id = package.id
+    await _retire_old(api, old_id, old_status, ctx)
 
 
 async def _reassemble_with_patch(api: PromotionAPI, package_id: str, change: Replace,

@@ -20,6 +20,7 @@ from reconciler.plan.changes import (
     PackageBody,
     Replace,
     ReplaceStrategy,
+    Rollback,
 )
 from reconciler.plan.model import PRERUN_ACTIONS, Action, ActionKind, DiffOp, Plan, Reason
 from reconciler.plan.ownership import strip_marker
@@ -43,8 +44,8 @@ class Detail:
 
 SYMBOLS: dict[ActionKind, str] = {
     ActionKind.CREATE: "+", ActionKind.UPDATE: "~", ActionKind.REPLACE: "-/+",
-    ActionKind.DISABLE: "~", ActionKind.DELETE: "-", ActionKind.INSTALL: ">",
-    ActionKind.NOOP: " ",
+    ActionKind.ROLLBACK: "<-", ActionKind.DISABLE: "~", ActionKind.DELETE: "-",
+    ActionKind.INSTALL: ">", ActionKind.NOOP: " ",
 }
 
 
@@ -60,8 +61,24 @@ def _number(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
+def rollback_words(change: Rollback) -> str:
+    """``rollback to package 1a2b3c4d assembled 2026-11-02, installed in preview,
+    production until 2026-11-20``: what a reviewer reads of a rollback."""
+    earlier = change.earlier
+    words = f"rollback to package {earlier.state.id[:SHORT_ID]}"
+    if earlier.assembled:
+        words += f" assembled {earlier.assembled[:10]}"
+    where = ", ".join(earlier.installed) if earlier.installed else "no environment"
+    words += f", installed in {where}"
+    if earlier.until:
+        words += f" until {earlier.until[:10]}"
+    return words
+
+
 def headline(action: Action) -> str:
     """e.g. ``replace (content_changed, strategy put)``."""
+    if isinstance(action.change, Rollback):
+        return rollback_words(action.change)
     extra = [action.reason.value]
     if action.reason is Reason.REVISION_RAISED:
         # The one reason a reviewer reads as a number: "revision 3 -> 4".
@@ -90,7 +107,10 @@ def _install(action: Action) -> list[Detail]:
     change = action.change
     assert isinstance(change, Install)
     lines = [Detail("+", "environment", new=value(change.environment))]
-    if change.existing == "overwrite":
+    if change.declared_existing is not None:
+        lines.append(Detail("+", "existing", new=f'"overwrite" (rollback; declared '
+                                                 f'{value(change.declared_existing)})'))
+    elif change.existing == "overwrite":
         lines.append(Detail("+", "existing", new='"overwrite"'))
     for code, records in sorted(change.overrides.items()):
         for source_id, what in sorted(records.items()):
@@ -142,6 +162,24 @@ def _replaced(action: Action) -> list[Detail]:
     return _diff_lines(action) + _body_lines(change.body, put, action.source_env)
 
 
+def _rolled_back(action: Action) -> list[Detail]:
+    change = action.change
+    assert isinstance(change, Rollback)
+    earlier, before = change.earlier.state, change.before
+    lines = [Detail("~", f"package {earlier.id} (re-used)", value(earlier.status),
+                    value(change.status)),
+             Detail("~", f"package {before.id} (retired)", value(before.status),
+                    '"DISABLED"'),
+             *_diff_lines(action)]
+    if change.earlier.records:
+        lines.append(Detail("+", "overwrites, where a target holds them",
+                            new=", ".join(change.earlier.records)))
+    lines.append(Detail("+", "if the service refuses to re-use it",
+                        new="the content is assembled again from today's sandbox and "
+                            "installed as `existing:` declares"))
+    return lines
+
+
 def _diff_lines(action: Action) -> list[Detail]:
     out = []
     for d in action.diffs:
@@ -171,6 +209,7 @@ _DETAIL: dict[ActionKind, Callable[[Action], list[Detail]]] = {
     ActionKind.CREATE: _created,
     ActionKind.UPDATE: _diff_lines,
     ActionKind.REPLACE: _replaced,
+    ActionKind.ROLLBACK: _rolled_back,
     ActionKind.DISABLE: _disable,
     ActionKind.DELETE: _delete,
     ActionKind.INSTALL: _install,
@@ -223,8 +262,9 @@ def summary_line(plan: Plan) -> str:
         return "No changes."
     c = plan.counts()
     line = (f"Plan: {c['create']} to create, {c['update']} to update, "
-            f"{c['replace']} to replace, {c['disable']} to disable, "
-            f"{c['delete']} to delete")
+            f"{c['replace']} to replace, "
+            + (f"{c['rollback']} to roll back, " if c.get("rollback") else "")
+            + f"{c['disable']} to disable, {c['delete']} to delete")
     if c["install"]:
         blocked = len(plan.blocked)
         line += f", {c['install']} to install" + (f" ({blocked} blocked)" if blocked else "")

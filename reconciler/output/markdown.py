@@ -87,7 +87,8 @@ def _diff_lines(detail: Detail) -> list[str]:
 
 def _header(plan: Plan, budget: int) -> str:
     counts = summary(plan)
-    kinds = ("create", "update", "replace", "disable", "delete", "install", "unchanged")
+    kinds = ("create", "update", "replace", *(("rollback",) if counts.get("rollback") else ()),
+             "disable", "delete", "install", "unchanged")
     table = ("| " + " | ".join(k.capitalize() for k in kinds) + " |\n"
              + "|" + "---:|" * len(kinds) + "\n"
              + "| " + " | ".join(str(counts[k]) for k in kinds) + " |\n")

@@ -25,10 +25,12 @@ def source_url(spec: PackageSpec, environments: Mapping[str, str]) -> str:
             hint="use an environment name from wfpromote.yaml") from None
 
 
-def marked_description(spec: PackageSpec, owner: str, prior: Set[str] = frozenset()) -> str:
+def marked_description(spec: PackageSpec, owner: str, prior: Set[str] = frozenset(),
+                       rollback: bool = False) -> str:
     """The description to send: the declared text and this owner's marker for ``spec``
-    (``prior``: keys of installations of earlier content, see ``plan.ownership``)."""
-    return with_marker(spec.description, owner, spec.digest(), spec.revision, prior)
+    (``prior``: keys of installations of earlier content; ``rollback``: the package is
+    re-used by a rollback; see ``plan.ownership``)."""
+    return with_marker(spec.description, owner, spec.digest(), spec.revision, prior, rollback)
 
 
 def object_collections(spec: PackageSpec) -> list[dict[str, Any]]:

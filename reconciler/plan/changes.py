@@ -2,13 +2,14 @@
 
 An :class:`~reconciler.plan.model.Action` says which package and why; its ``change`` is one of
 the values below and says what is done: :class:`Create`, :class:`Update`, :class:`Replace`,
-:class:`Disable`, :class:`Delete`, :class:`Install` or :class:`NoOp`. The apply engine
-dispatches on the type; renderers and the saved-plan document read the fields.
+:class:`Rollback`, :class:`Disable`, :class:`Delete`, :class:`Install` or :class:`NoOp`. The
+apply engine dispatches on the type; renderers and the saved-plan document read the fields.
 
 In the saved plan (``schemas/plan.schema.json``) each value is written as the action's
 ``before`` and ``after`` objects and a few keys of the action itself (``strategy``,
-``environment``, ``desired_status``, ``successor_id``, ``blocked``), the layout of format
-1.4; :func:`change_from_data` reads them back.
+``environment``, ``desired_status``, ``successor_id``, ``blocked``, and for a rollback
+``earlier`` and ``fallback``), the layout of format 1.4 (1.6 added the rollback);
+:func:`change_from_data` reads them back.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class ActionKind(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     REPLACE = "replace"
+    ROLLBACK = "rollback"
     DISABLE = "disable"
     DELETE = "delete"
     INSTALL = "install"
@@ -193,6 +195,56 @@ class Replace:
 
 
 @dataclass(frozen=True)
+class Earlier:
+    """The earlier version a rollback re-uses, as the plan found it (DISABLED), and what
+    the plan says of it: when it was assembled, where it was installed, until when it was
+    the declared version (its ``retiredAt``), and its records (what the installs overwrite
+    where the targets hold them)."""
+
+    state: RemoteState
+    assembled: str | None = None
+    installed: tuple[str, ...] = ()
+    until: str | None = None
+    records: tuple[str, ...] = ()
+
+    def data(self) -> dict[str, Any]:
+        return {**self.state.data(), "assembled": self.assembled,
+                "installed": list(self.installed), "until": self.until,
+                "records": list(self.records)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Earlier:
+        return cls(RemoteState.from_data(data), assembled=data.get("assembled"),
+                   installed=tuple(data.get("installed") or ()), until=data.get("until"),
+                   records=tuple(data.get("records") or ()))
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """Re-use an earlier version that holds the declared content: PATCH it to the declared
+    status (its marker says ``rollback=1`` and lists its earlier installations as prior),
+    then disable the current version (``before``). Where the service refuses to make a
+    DISABLED package usable again, ``fallback`` is created instead (assembled again from
+    today's sandbox, as a content change would) and the installs follow ``existing:`` as
+    declared."""
+
+    kind: ClassVar[ActionKind] = ActionKind.ROLLBACK
+    before: RemoteState
+    earlier: Earlier
+    status: str
+    description: str
+    fallback: PackageBody
+
+    def fields(self) -> dict[str, Any]:
+        """The PATCH of the earlier version."""
+        return {"status": self.status, "description": self.description}
+
+    def document(self) -> dict[str, Any]:
+        return {"before": self.before.data(), "after": self.fields(),
+                "earlier": self.earlier.data(), "fallback": self.fallback.as_created()}
+
+
+@dataclass(frozen=True)
 class Disable:
     """PATCH the status DISABLED; a superseded version only once its successor assembled."""
 
@@ -249,6 +301,10 @@ class Install:
     gates: tuple[str, ...] = ()
     last: LastInstall | None = None
     blocked: str | None = None
+    # A rollback's install (or a later one of the package it re-used): ``existing`` is
+    # "overwrite" whatever was declared, which is kept here (apply falls back to it when
+    # the service refused the re-use and the content was assembled again).
+    declared_existing: str | None = None
     # Known when planned, not saved (a saved plan keeps the format the pinned release
     # reads; apply of a saved plan runs the plan made again), so not compared either.
     content: str | None = field(default=None, compare=False)   # sha256 of the content
@@ -266,6 +322,8 @@ class Install:
         after = {"environment": self.environment, "step": self.step, "existing": self.existing,
                  "version": self.version, "overrides": thaw(self.overrides),
                  "after": list(self.after), "gates": list(self.gates)}
+        if self.declared_existing is not None:
+            after["declared_existing"] = self.declared_existing
         # ``content`` and ``prior`` stay out of the document: saved plans keep a format the
         # pinned release reads, and apply of a saved plan runs the plan made again, which
         # has them.
@@ -282,7 +340,7 @@ class NoOp:
         return {"before": self.before.data(), "after": None}
 
 
-Change = Create | Update | Replace | Disable | Delete | Install | NoOp
+Change = Create | Update | Replace | Rollback | Disable | Delete | Install | NoOp
 
 
 def change_from_data(item: Mapping[str, Any]) -> Change:
@@ -299,7 +357,8 @@ def change_from_data(item: Mapping[str, Any]) -> Change:
                        overrides=FrozenMap(after["overrides"]), after=tuple(after["after"]),
                        gates=tuple(after["gates"]),
                        last=None if before is None else LastInstall.from_data(before),
-                       blocked=item.get("blocked"))
+                       blocked=item.get("blocked"),
+                       declared_existing=after.get("declared_existing"))
     remote = RemoteState.from_data(before)
     if kind is ActionKind.DELETE:
         return Delete(remote)
@@ -310,4 +369,8 @@ def change_from_data(item: Mapping[str, Any]) -> Change:
                       status=after.get("status"))
     if kind is ActionKind.DISABLE:
         return Disable(remote, successor_id=item.get("successor_id"))
+    if kind is ActionKind.ROLLBACK:
+        return Rollback(remote, Earlier.from_data(item["earlier"]), status=after["status"],
+                        description=after["description"],
+                        fallback=PackageBody.from_data(item["fallback"]))
     return Replace(remote, PackageBody.from_data(after), ReplaceStrategy(item["strategy"]))

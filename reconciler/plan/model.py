@@ -22,6 +22,7 @@ from reconciler.plan.changes import (
     NoOp,
     Replace,
     ReplaceStrategy,
+    Rollback,
     Update,
 )
 from reconciler.plan.values import FrozenMap, freeze, thaw
@@ -50,6 +51,7 @@ __all__ = [
     "Reason",
     "Replace",
     "ReplaceStrategy",
+    "Rollback",
     "SafetyVerdict",
     "Scope",
     "Update",
@@ -57,14 +59,16 @@ __all__ = [
 
 # 1.1: diffs carry "op"; 1.2: "scope" and "safety" (optional: 1.0 and 1.1 plans still read);
 # 1.3: the reason "revision_raised"; 1.4: install actions, "blocked" actions and "prerun"
-# previews; 1.5: the "picture" (the promotion matrix, as status --format json has it)
-FORMAT_VERSION = "1.5"
+# previews; 1.5: the "picture" (the promotion matrix, as status --format json has it);
+# 1.6: "rollback" actions (with "earlier" and "fallback"), installs' "declared_existing"
+FORMAT_VERSION = "1.6"
 
 
 # Deterministic execution/display order of kinds; within a kind, by package name.
 KIND_ORDER: dict[ActionKind, int] = {
     ActionKind.CREATE: 0, ActionKind.UPDATE: 1, ActionKind.REPLACE: 2,
-    ActionKind.INSTALL: 3, ActionKind.DISABLE: 4, ActionKind.DELETE: 5, ActionKind.NOOP: 6,
+    ActionKind.ROLLBACK: 2, ActionKind.INSTALL: 3, ActionKind.DISABLE: 4, ActionKind.DELETE: 5,
+    ActionKind.NOOP: 6,
 }
 
 
@@ -87,6 +91,9 @@ class Reason(StrEnum):
     INSTALL_FAILED = "install_failed"                # install: the last attempt failed: retry
     NEW_VERSION = "new_version"                      # install: created or replaced in this run
     REINSTALL_REQUESTED = "reinstall_requested"      # install: --reinstall ENV
+    ROLLBACK = "rollback"                            # rollback: the declared content is an
+                                                     # earlier version's, which is re-used;
+                                                     # install: that version, overwriting
     ADOPTED = "adopted"                              # update: --adopt writes our marker
     UP_TO_DATE = "up_to_date"                        # no-op
 
@@ -181,7 +188,7 @@ class Action:
         }
         written.update(source_env=self.source_env, origin=self.origin)
         for key in ("strategy", "source_env", "environment", "desired_status", "origin",
-                    "blocked", "successor_id"):
+                    "blocked", "successor_id", "earlier", "fallback"):
             if written.get(key) is not None:
                 out[key] = written[key]
         return out

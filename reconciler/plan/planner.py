@@ -15,16 +15,18 @@ from reconciler.domain.declared import PackageSpec
 from reconciler.domain.remote import Installation, RemotePackage
 from reconciler.domain.statuses import installation_phase
 from reconciler.errors import UnsafePlan
-from reconciler.plan import bodies, canonical, fingerprint, safety
+from reconciler.plan import bodies, canonical, fingerprint, rollback, safety
 from reconciler.plan.changes import (
     Change,
     Create,
     Delete,
     Disable,
+    Earlier,
     Install,
     NoOp,
     RemoteState,
     Replace,
+    Rollback,
     Update,
 )
 from reconciler.plan.content import same_content
@@ -83,15 +85,13 @@ def plan_prepared(prepared: Preparation,
         match = _keep_installed(match, history)
         found = match.remote
         past = history.get(found.id, ()) if found is not None else ()
-        own = _plan_declared(match, settings, draft, read, past)
+        earlier = rollback.candidate(match, settings.owner, read) \
+            if match.spec.name not in settings.replaces else None
+        own = _plan_declared(match, settings, draft, read, past, earlier, history)
         _finish_replace(match, draft, read)
         _retire_twins(match, draft, read)
         if own is not None and match.spec.install:
-            new_version = own.kind in (ActionKind.CREATE, ActionKind.REPLACE)
-            marker = read(found).marker if found is not None else None
-            draft.actions.extend(plan_installs(match.spec, found, new_version, past,
-                                               settings, _origin(match.spec),
-                                               marker.prior if marker else frozenset()))
+            draft.actions.extend(_installs(match, own, earlier, settings, read, history))
             draft.warnings.extend(unique_name_warnings(match.spec))
         if match.stale_pin is not None and match.remote is not None:
             where = f" in {match.spec.origin.file}" if match.spec.origin else ""
@@ -137,6 +137,35 @@ def plan_prepared(prepared: Preparation,
         warnings=tuple(draft.warnings), scope=scope, verdict=verdict)
 
 
+def _installs(match: Match, own: Action, earlier: RemotePackage | None,
+              settings: PlanSettings, read: Readings,
+              history: Mapping[str, Sequence[Installation]]) -> list[Action]:
+    """The install actions of a matched package, after its own action ``own``. A rollback's
+    installs are of the earlier version it re-uses, and overwrite; so are the later installs
+    of a package a rollback re-used (its marker says ``rollback=1``)."""
+    spec, found = match.spec, match.remote
+    if isinstance(own.change, Rollback) and earlier is not None:
+        past = history.get(earlier.id, ())
+        return plan_installs(spec, earlier, False, past, settings, _origin(spec),
+                             _rollback_prior(earlier, past, read), overwrite=True,
+                             because=Reason.ROLLBACK)
+    new_version = own.kind in (ActionKind.CREATE, ActionKind.REPLACE)
+    marker = read(found).marker if found is not None else None
+    past = history.get(found.id, ()) if found is not None else ()
+    reused = not new_version and marker is not None and marker.rollback \
+        and rollback.impossible(settings.capabilities) is None
+    return plan_installs(spec, found, new_version, past, settings, _origin(spec),
+                         marker.prior if marker else frozenset(), overwrite=reused)
+
+
+def _rollback_prior(earlier: RemotePackage, past: Sequence[Installation],
+                    read: Readings) -> frozenset[str]:
+    """Every installation the re-used version has: they hold its content, but the targets
+    have since had a later version's, so none counts as installed."""
+    marker = read(earlier).marker
+    return prior_installations(past) | (marker.prior if marker else frozenset())
+
+
 def overwrite_notice(action: Action) -> str:
     """What a plan without a pre-run can say about an install that overwrites records in
     production: the declared intent; which records, only the pre-run knows."""
@@ -146,8 +175,8 @@ def overwrite_notice(action: Action) -> str:
                    for sid, what in records.items() if str(what).upper() == "OVERWRITING")
     what = []
     if change.existing == "overwrite":
-        what.append(f"every record the pre-run matches in {change.environment} "
-                    "(existing: overwrite)")
+        why = "a rollback" if change.declared_existing is not None else "existing: overwrite"
+        what.append(f"every record the pre-run matches in {change.environment} ({why})")
     if named:
         what.append("the records named OVERWRITING: " + ", ".join(named))
     return (f"install of {action.name!r} into production environment "
@@ -267,8 +296,12 @@ def _origin(spec: PackageSpec) -> str | None:
 
 
 def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft,
-                   read: Readings, history: Sequence[Installation] = ()) -> Action | None:
-    """The declared package's own action (None: a conflict, reported with the others)."""
+                   read: Readings, history: Sequence[Installation] = (),
+                   earlier: RemotePackage | None = None,
+                   histories: Mapping[str, Sequence[Installation]] | None = None
+                   ) -> Action | None:
+    """The declared package's own action (None: a conflict, reported with the others).
+    ``earlier``: an earlier version of ours holding the declared content (a rollback)."""
     spec, package = match.spec, match.remote
     if package is None:
         return _add(draft, _create(spec, settings))
@@ -283,6 +316,13 @@ def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft,
         draft.warnings.append(f"package {spec.name!r} is still assembling; compared as DRAFT")
     reason = _replace_reason(spec, package, seen, owned, settings, draft)
     diffs = _field_diffs(spec, package, seen)
+    if earlier is not None and reason in (Reason.CONTENT_CHANGED, Reason.REVISION_RAISED):
+        why = rollback.impossible(settings.capabilities)
+        if why is None:
+            past = (histories or {}).get(earlier.id, ())
+            return _add(draft, _rollback(spec, package, seen, earlier, diffs, settings, read,
+                                         past))
+        draft.warnings.append(_no_rollback(spec, earlier, why, settings))
     if reason is not None:
         return _add(draft, _replace(spec, package, seen, reason, diffs, settings, draft,
                                     history))
@@ -361,21 +401,64 @@ def _field_diffs(spec: PackageSpec, package: RemotePackage, seen: Reading) -> li
     return diffs
 
 
-def _replace(spec: PackageSpec, package: RemotePackage, seen: Reading, reason: Reason,
-             diffs: list[FieldDiff], settings: PlanSettings, draft: _Draft,
-             history: Sequence[Installation] = ()) -> Action:
+def _content_diffs(spec: PackageSpec, package: RemotePackage, seen: Reading,
+                   diffs: list[FieldDiff], settings: PlanSettings) -> list[FieldDiff]:
+    """``diffs`` with what changes in the content: digest, revision, object by object."""
     marker = seen.marker
     if marker is not None and marker.digest != spec.digest():
         if marker.revision != spec.revision:
             diffs = [FieldDiff("revision", marker.revision, spec.revision, op=DiffOp.CHANGE),
                      *diffs]
-        diffs = [FieldDiff("content", marker.digest, spec.digest()),
-                 *object_diffs(spec, package.packageEntities),
-                 *definition_diffs(spec.definition_content, package.packageEntities,
-                                   compare_fields=settings.capabilities.replace_with_put),
-                 *diffs]
-    elif marker is None:
-        diffs = [*object_diffs(spec, package.packageEntities), *diffs]
+        return [FieldDiff("content", marker.digest, spec.digest()),
+                *object_diffs(spec, package.packageEntities),
+                *definition_diffs(spec.definition_content, package.packageEntities,
+                                  compare_fields=settings.capabilities.replace_with_put),
+                *diffs]
+    if marker is None:
+        return [*object_diffs(spec, package.packageEntities), *diffs]
+    return diffs
+
+
+def _rollback(spec: PackageSpec, package: RemotePackage, seen: Reading,
+              earlier: RemotePackage, diffs: list[FieldDiff], settings: PlanSettings,
+              read: Readings, past: Sequence[Installation]) -> Action:
+    """Re-use ``earlier`` (DISABLED, holding the declared content) in place of ``package``;
+    docs/rollback.md."""
+    facts = Earlier(_before(earlier, read(earlier)), assembled=earlier.createdAt,
+                    installed=rollback.installed_in(past, settings.environments),
+                    until=earlier.retiredAt, records=rollback.records(earlier))
+    description = bodies.marked_description(spec, settings.owner,
+                                            _rollback_prior(earlier, past, read), rollback=True)
+    change = Rollback(_before(package, seen), facts, status=spec.status.value,
+                      description=description,
+                      fallback=bodies.package_body(spec, settings.owner,
+                                                   settings.environments, False))
+    return Action(name=spec.name, reason=Reason.ROLLBACK, package_id=package.id,
+                  change=change, diffs=tuple(_content_diffs(spec, package, seen, diffs,
+                                                            settings)),
+                  source_env=spec.source, origin=_origin(spec))
+
+
+def _no_rollback(spec: PackageSpec, earlier: RemotePackage, why: str,
+                 settings: PlanSettings) -> str:
+    """What the plan says when the declared content is an earlier version's that cannot be
+    re-used (the profile has no OVERWRITING), and what it does instead."""
+    instead = ("its declared definition is written again (PUT): a rollback by definition, "
+               "installed as `existing:` declares"
+               if settings.capabilities.replace_with_put and spec.definition_content is not None
+               else "it is assembled again from today's sandbox, which may have changed since")
+    assembled = rollback.day(earlier.createdAt)
+    return (f"package {spec.name!r}: the declared content is what the earlier package "
+            f"{earlier.id}{f' (assembled {assembled})' if assembled else ''} holds, but a "
+            f"rollback that re-uses it is not possible under api: {settings.profile}: {why}; "
+            f"instead {instead}")
+
+
+def _replace(spec: PackageSpec, package: RemotePackage, seen: Reading, reason: Reason,
+             diffs: list[FieldDiff], settings: PlanSettings, draft: _Draft,
+             history: Sequence[Installation] = ()) -> Action:
+    marker = seen.marker
+    diffs = _content_diffs(spec, package, seen, diffs, settings)
     if settings.capabilities.replace_with_put and spec.definition_content is not None:
         # A PUT writes a definition by value without assembling: nothing can fail half-way.
         # Content by reference must be assembled, and an assembly in place that fails would

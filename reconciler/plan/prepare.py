@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from reconciler.domain.declared import PackageSpec
 from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
-from reconciler.plan import canonical
+from reconciler.plan import canonical, rollback
 from reconciler.plan.identity import Match, match_packages
 from reconciler.plan.readings import Readings
 from reconciler.plan.selection import Selection
@@ -69,7 +69,17 @@ class Preparation:
         # Of duplicates, the installed one is kept: each one's history tells which.
         wanted.update(p.id for m in self.survey.matches if m.spec.install and m.twins
                       for p in (m.remote, *m.twins) if p is not None)
+        # A rollback says where the version it re-uses was installed, and plans its installs.
+        wanted.update(p.id for p in self.rollbacks())
         return frozenset(wanted)
+
+    def rollbacks(self) -> list[RemotePackage]:
+        """The earlier versions a rollback would re-use (``plan.rollback``), one per match
+        at most; none where the API cannot roll back."""
+        if self.survey is None or rollback.impossible(self.settings.capabilities):
+            return []
+        return [p for m in self.survey.matches if m.spec.name not in self.settings.replaces
+                and (p := rollback.candidate(m, self.settings.owner, self.readings))]
 
     def _replaced(self, match: Match) -> bool:
         """Whether the declared content replaces the remote one (by marker or request)."""
@@ -115,8 +125,11 @@ def prepare(desired: Sequence[PackageSpec], listing: Sequence[RemotePackage],
         # that tells the superseded (DISABLED) ones apart: fetch those, then judge again.
         details = _ambiguous(exc, desired, chosen, listing, settings, selected, read)
         return Preparation(*made, survey=None, details=details, problem=exc)
-    return Preparation(*made, survey=survey,
-                       details=frozenset(_details(survey, settings, selected, read)))
+    prepared = Preparation(*made, survey=survey,
+                           details=frozenset(_details(survey, settings, selected, read)))
+    # A rollback shows the earlier version's records and when it was retired (a full read).
+    earlier = {p.id for p in prepared.rollbacks() if p.packageEntities is None}
+    return replace(prepared, details=prepared.details | earlier) if earlier else prepared
 
 
 def survey_of(desired: Sequence[PackageSpec], chosen: Sequence[PackageSpec],

@@ -22,7 +22,8 @@ from reconciler.plan.changes import Install
 from reconciler.plan.model import Action, ActionKind, Reason, SafetyVerdict
 from reconciler.plan.settings import PlanSettings
 
-RISKY = frozenset({ActionKind.DISABLE, ActionKind.DELETE, ActionKind.REPLACE})
+RISKY = frozenset({ActionKind.DISABLE, ActionKind.DELETE, ActionKind.REPLACE,
+                   ActionKind.ROLLBACK})
 REMOVALS = frozenset({ActionKind.DISABLE, ActionKind.DELETE})
 
 

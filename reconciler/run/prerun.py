@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from reconciler.api.protocol import PromotionAPI
 from reconciler.domain.declared import PackageSpec
 from reconciler.errors import WfpromoteError
-from reconciler.plan.changes import Install, Replace, Update
+from reconciler.plan.changes import Install, Replace, Rollback, Update
 from reconciler.plan.model import Action, ActionKind, Plan, PrerunPreview
 from reconciler.plan.translation import (
     edit_map,
@@ -33,6 +33,11 @@ def _not_yet(action: Action, plan: Plan) -> str | None:
         return ("the package is created (or replaced by a new one) in this run; its pre-run "
                 "happens during apply")
     for other in plan.actions:
+        if isinstance(other.change, Rollback) and other.name == action.name:
+            records = ", ".join(other.change.earlier.records) or "its records"
+            return ("a rollback makes the earlier package usable again in this run, so its "
+                    "pre-run happens during apply; it overwrites, where the target holds "
+                    f"them: {records}")
         if other.name != action.name or other.package_id != action.package_id:
             continue
         if isinstance(other.change, Replace):

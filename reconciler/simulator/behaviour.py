@@ -42,6 +42,9 @@ CHOICES: Mapping[str, tuple[str, ...]] = {
     "environment_field": ("documented", "host", "url"),
     # Parent links (parentID) in packageEntities entries.
     "entity_parents": ("present", "absent"),
+    # 14. A DISABLED package set to DRAFT, TESTING or ACTIVE again (reference 2.1 does not
+    #     say whether it may be): allowed, or refused with the refusal status.
+    "reactivation": ("allow", "refuse"),
 }
 ENV_NAME = "WFPROMOTE_SIM_BEHAVIOUR"
 
@@ -60,6 +63,7 @@ class Behaviour:
     e11_answer: str = "json"
     environment_field: str = "documented"
     entity_parents: str = "present"
+    reactivation: str = "allow"
 
     def __post_init__(self) -> None:
         for name, values in CHOICES.items():

@@ -314,6 +314,10 @@ class Simulator:
             raise SimError(409, "the package is still assembling; try again when it is DRAFT")
         if current == "ASSEMBLING_FAILED" and status != "DISABLED":
             raise SimError(409, "assembly failed; re-assemble the package first")
+        if current == "DISABLED" and status != "DISABLED" and \
+                self.behaviour.reactivation == "refuse":
+            raise SimError(self.behaviour.refusal, f"a DISABLED package cannot be set to "
+                                                   f"{status}; create a new package")
         return status
 
     def _set_status(self, pkg: Package, status: str) -> None:

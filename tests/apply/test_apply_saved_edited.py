@@ -271,7 +271,7 @@ def test_every_edit_of_a_saved_plan_is_refused_and_nothing_is_written(
     saved = tmp_path / "plan.json"
     assert run(["--config", config, "plan", "--out", str(saved)]) == 0
     original = json.loads(saved.read_text(encoding="utf-8"))
-    assert original["format_version"] == "1.5" and original["safety"] is None
+    assert original["format_version"] == "1.6" and original["safety"] is None
     kinds = sorted(a["action"] for a in original["actions"])
     assert kinds == ["create", "disable", "install", "no-op", "replace", "update"], kinds
     capsys.readouterr()

@@ -135,7 +135,7 @@ def test_the_page_escapes_links_and_needs_no_network() -> None:
 def test_a_saved_plan_carries_its_picture_and_the_comment_draws_it() -> None:
     plan = Plan((), "acme", "current", "0" * 64, picture=all_states())
     data = json.loads(json.dumps(plan_to_data(plan)))
-    assert data["format_version"] == "1.5"
+    assert data["format_version"] == "1.6"
     again = plan_from_data(data)
     assert again.picture == all_states()
     comment = render_plan_markdown(again, budget=60_000)

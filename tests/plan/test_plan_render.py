@@ -88,7 +88,7 @@ def test_json_round_trip_and_schema() -> None:
     p = mixed_plan(targets=("*",), desired_digest="f" * 64)
     data = json.loads(render_json(p))
     jsonschema.Draft202012Validator(SCHEMA).validate(data)
-    assert data["format_version"] == "1.5"
+    assert data["format_version"] == "1.6"
     assert data["summary"] == {"create": 2, "update": 1, "replace": 1, "disable": 1,
                                "delete": 0, "install": 0, "blocked": 0, "unchanged": 1}
     assert plan_from_data(data) == p

@@ -1,0 +1,73 @@
+"""Rollback by ``git revert``: declared content that an earlier package of ours still holds.
+
+Under ``current`` a content change makes a new package and disables the old one, which keeps
+the content it assembled then. When the files declare that content again (a revert), the
+plan re-uses that package instead of assembling again from today's sandbox (which may have
+moved on): it is made ACTIVE again (PATCH), the version it takes over from is disabled, and
+it is installed where the files ask with every record the pre-run matches set to OVERWRITING,
+so the targets return to that content (docs/rollback.md).
+
+Only our own DISABLED versions with the declared name and exactly the declared digest are
+candidates; of several, the newest. Under ``api: 2023`` the install has no OVERWRITING, so
+the targets could not be returned to the earlier content: the plan says so and assembles
+again. Pure: the histories and records come in as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from reconciler.domain.profiles import Capabilities
+from reconciler.domain.remote import Installation, RemotePackage, environment_key
+from reconciler.domain.statuses import installation_phase
+from reconciler.plan.identity import Match, oldest_first
+from reconciler.plan.readings import Readings
+
+
+def candidate(match: Match, owner: str, read: Readings) -> RemotePackage | None:
+    """The earlier version of ours that holds the declared content, when the matched
+    package holds other content (None: no rollback)."""
+    current = match.remote
+    if current is None:
+        return None
+    marker = read(current).marker
+    digest = match.spec.digest()
+    if marker is None or marker.owner != owner or marker.digest == digest:
+        return None
+    found = [p for p in match.superseded
+             if not p.deleted and read(p).status == "DISABLED"
+             and (m := read(p).marker) is not None and m.owner == owner and m.digest == digest]
+    return sorted(found, key=oldest_first)[-1] if found else None
+
+
+def impossible(capabilities: Capabilities) -> str | None:
+    """Why this API cannot roll back by re-use (None: it can)."""
+    if "OVERWRITING" not in capabilities.map_actions:
+        return ("this API has no OVERWRITING install action, so the targets' records could "
+                "not be returned to the earlier content")
+    return None
+
+
+def installed_in(history: Sequence[Installation],
+                 environments: Mapping[str, str]) -> tuple[str, ...]:
+    """The configured environments ``history`` holds a successful installation into, in
+    configuration order."""
+    keys = {environment_key(i.environment) for i in history
+            if installation_phase(i.status) == "succeeded"}
+    return tuple(name for name, url in environments.items() if environment_key(url) in keys)
+
+
+def records(package: RemotePackage) -> tuple[str, ...]:
+    """The package's records as ``objCode name`` labels (its ``packageEntities``), sorted."""
+    out = []
+    for code, entries in (package.packageEntities or {}).items():
+        for entry in entries or ():
+            if isinstance(entry, Mapping):
+                label = str(entry.get("name") or entry.get("id") or entry.get("ID") or "?")
+                out.append(f"{code} {label}")
+    return tuple(sorted(out))
+
+
+def day(stamp: str | None) -> str | None:
+    """The date part of an ISO time, as the plan shows it."""
+    return stamp[:10] if stamp and len(stamp) >= 10 else stamp or None

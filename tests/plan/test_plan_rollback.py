@@ -1,0 +1,200 @@
+"""Rollback by ``git revert`` in the pure core (issue 22, part 1): which earlier version is
+re-used, what the plan says and carries, what is fetched for it, and where it is not done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+from plan_factories import OWNER, pkg_id, remote_of
+from test_plan_install_cases import ENVS, KINDS, declared, inst
+from test_plan_installed_content import by_value
+
+from reconciler.desired.schemas import load_schema
+from reconciler.domain.declared import PackageSpec
+from reconciler.domain.profiles import CURRENT, PROFILE_2023
+from reconciler.domain.remote import Installation, RemotePackage
+from reconciler.output.describe import details, headline, summary_line
+from reconciler.output.saved import plan_to_data
+from reconciler.plan.changes import Install, Replace, Rollback, change_from_data
+from reconciler.plan.model import ActionKind, Plan, Reason
+from reconciler.plan.ownership import installation_key, parse_marker, with_marker
+from reconciler.plan.planner import plan
+from reconciler.plan.prepare import prepare
+from reconciler.plan.settings import PlanSettings
+
+A_ID, B_ID = pkg_id("version A"), pkg_id("version B")
+STEPS = ({"environment": "preview"},
+         {"environment": "production", "after": ["preview"]})
+
+
+def settings(capabilities: Any = CURRENT.capabilities, **extra: Any) -> PlanSettings:
+    values: dict[str, Any] = {"owner": OWNER, "capabilities": capabilities,
+                              "environments": ENVS, "environment_kinds": KINDS,
+                              "profile": "current" if capabilities is CURRENT.capabilities
+                              else "2023"}
+    values.update(extra)
+    return PlanSettings(**values)
+
+
+def contents() -> tuple[PackageSpec, PackageSpec]:
+    """Content A (one template) and content B (two), both installed in order."""
+    return (declared("ACTIVE", *STEPS),
+            declared("ACTIVE", *STEPS, entities=("New Agency Onboarding", "Campaign Launch")))
+
+
+def versions(a: PackageSpec, b: PackageSpec, *, a_owner: str = OWNER,
+             a_status: str = "DISABLED") -> list[RemotePackage]:
+    """A's package retired by B's (a content change under current)."""
+    earlier = remote_of(a, id=A_ID, status=a_status, owner=a_owner,
+                        createdAt="2026-11-02T09:00:00.000Z",
+                        retiredAt="2026-11-20T10:00:00.000Z",
+                        packageEntities={"TMPL": [{"id": "t1", "name": "New Agency Onboarding"}],
+                                         "TTSK": [{"id": "t2", "name": "Kick-off"}]})
+    later = remote_of(b, id=B_ID, createdAt="2026-11-20T09:00:00.000Z")
+    return [earlier, later]
+
+
+def a_history() -> dict[str, list[Installation]]:
+    return {A_ID: [inst("preview", "INSTALLED", A_ID, ident="a-prev"),
+                   inst("production", "INSTALLED", A_ID, ident="a-prod")],
+            B_ID: [inst("preview", "INSTALLED", B_ID, ident="b-prev"),
+                   inst("production", "INSTALLED", B_ID, ident="b-prod")]}
+
+
+def test_a_revert_re_uses_the_earlier_version_and_installs_it_overwriting() -> None:
+    a, b = contents()
+    result = plan([a], versions(a, b), settings(), a_history())
+    [own, *installs] = result.actions
+    assert own.kind is ActionKind.ROLLBACK and own.reason is Reason.ROLLBACK
+    change = own.change
+    assert isinstance(change, Rollback)
+    assert own.package_id == B_ID and change.earlier.state.id == A_ID
+    assert change.earlier.installed == ("preview", "production")
+    assert change.earlier.records == ("TMPL New Agency Onboarding", "TTSK Kick-off")
+    assert change.fields()["status"] == "ACTIVE"
+    marker = parse_marker(change.description)
+    assert marker is not None and marker.rollback and marker.digest == a.digest()
+    # A's own installations hold its content, but the targets have had B's since
+    assert marker.prior == {installation_key("a-prev"), installation_key("a-prod")}
+    assert headline(own) == ("rollback to package " + A_ID[:8] + " assembled 2026-11-02, "
+                             "installed in preview, production until 2026-11-20")
+    assert [i.environment for i in installs] == ["preview", "production"]
+    for action in installs:
+        assert isinstance(action.change, Install)
+        assert action.package_id == A_ID and action.reason is Reason.ROLLBACK
+        assert (action.change.existing, action.change.declared_existing) == ("overwrite", "use")
+        assert action.blocked is None
+    assert "1 to roll back" in summary_line(result)
+    assert any(d.label == "overwrites, where a target holds them" for d in details(own))
+    assert any("(a rollback)" in w and "production" in w for w in result.warnings)
+
+
+def test_the_earlier_version_is_read_whole_and_its_history_fetched() -> None:
+    a, b = contents()
+    slim = [r.model_copy(update={"packageEntities": None}) for r in versions(a, b)]
+    prepared = prepare([a], slim, settings())
+    assert A_ID in prepared.details and A_ID in prepared.histories
+    # a plain content change reads neither
+    c = declared("ACTIVE", *STEPS, entities=("Campaign Launch",))
+    prepared = prepare([c], slim, settings())
+    assert A_ID not in prepared.details and A_ID not in prepared.histories
+
+
+@pytest.mark.parametrize("case", ["other owner", "not disabled digest", "replace requested",
+                                  "not declared content"])
+def test_no_rollback_without_our_disabled_version_of_the_declared_content(case: str) -> None:
+    a, b = contents()
+    remote = versions(a, b, a_owner="someone-else" if case == "other owner" else OWNER)
+    wanted = a
+    extra: dict[str, Any] = {}
+    if case == "replace requested":
+        extra["replaces"] = frozenset({a.name})
+    if case == "not declared content":
+        wanted = declared("ACTIVE", *STEPS, entities=("Campaign Launch",))
+    if case == "not disabled digest":
+        remote[0] = remote_of(b, id=A_ID, status="DISABLED")
+    result = plan([wanted], remote, settings(**extra), a_history())
+    assert result.actions[0].kind is ActionKind.REPLACE
+    assert not any(a.kind is ActionKind.ROLLBACK for a in result.actions)
+
+
+def test_of_several_earlier_versions_with_the_content_the_newest_is_re_used() -> None:
+    a, b = contents()
+    remote = versions(a, b)
+    older = remote_of(a, id=pkg_id("older A"), status="DISABLED",
+                      createdAt="2026-10-01T00:00:00.000Z")
+    result = plan([a], [older, *remote], settings(), a_history())
+    change = result.actions[0].change
+    assert isinstance(change, Rollback) and change.earlier.state.id == A_ID
+
+
+def test_under_2023_by_reference_the_plan_says_why_and_assembles_again() -> None:
+    a, b = contents()
+    result = plan([a], versions(a, b), settings(PROFILE_2023.capabilities), a_history())
+    own = result.actions[0]
+    assert isinstance(own.change, Replace) and own.reason is Reason.CONTENT_CHANGED
+    [said] = [w for w in result.warnings if "rollback" in w]
+    assert f"what the earlier package {A_ID} (assembled 2026-11-02) holds" in said
+    assert "not possible under api: 2023" in said and "OVERWRITING" in said
+    assert "assembled again from today's sandbox" in said
+
+
+def test_under_2023_by_value_it_rolls_back_by_its_definition() -> None:
+    a, b = by_value("One"), by_value("One", "Two")
+    result = plan([a], versions(a, b), settings(PROFILE_2023.capabilities), a_history())
+    own = result.actions[0]
+    assert isinstance(own.change, Replace) and own.change.strategy.value == "put"
+    assert any("rollback by definition" in w for w in result.warnings)
+
+
+def test_later_installs_of_a_re_used_package_still_overwrite_until_done() -> None:
+    a, _ = contents()
+    keys = {installation_key("a-prev"), installation_key("a-prod")}
+    text = with_marker(a.description, OWNER, a.digest(), a.revision, keys, rollback=True)
+    live = remote_of(a, id=A_ID, description=text, owner=None)
+    history = {A_ID: [inst("preview", "INSTALLED", A_ID, ident="a-prev"),
+                      inst("production", "INSTALLED", A_ID, ident="a-prod"),
+                      inst("preview", "INSTALLED", A_ID, ident="a-again",
+                           at="2026-12-01T00:00:00.000Z")]}
+    result = plan([a], [live], settings(), history)
+    [install] = [x for x in result.actions if x.kind is ActionKind.INSTALL]
+    assert install.environment == "production" and install.reason is Reason.INSTALL_REQUESTED
+    assert isinstance(install.change, Install)
+    assert (install.change.existing, install.change.declared_existing) == ("overwrite", "use")
+    # under a profile without OVERWRITING the marker's word is not acted on
+    result = plan([a], [live], settings(PROFILE_2023.capabilities), history)
+    [install] = [x for x in result.actions if x.kind is ActionKind.INSTALL]
+    assert isinstance(install.change, Install) and install.change.existing == "use"
+
+
+def test_a_rollback_counts_as_risky_in_the_change_threshold() -> None:
+    a, b = contents()
+    result = plan([a], versions(a, b), settings(min_managed=1, max_change_percent=10.0),
+                  a_history())
+    assert result.verdict is not None and result.verdict.rule == "threshold"
+
+
+def test_the_saved_plan_carries_the_rollback_and_reads_it_back() -> None:
+    a, b = contents()
+    result: Plan = plan([a], versions(a, b), settings(), a_history())
+    data = plan_to_data(result)
+    jsonschema.validate(data, load_schema("plan"))
+    assert data["summary"]["rollback"] == 1
+    for written, action in zip(data["actions"], result.actions, strict=True):
+        assert change_from_data(written) == action.change
+    [rollback] = [x for x in data["actions"] if x["action"] == "rollback"]
+    assert rollback["earlier"]["id"] == A_ID and rollback["earlier"]["until"]
+    assert rollback["fallback"]["objectCollections"]
+
+
+def test_the_marker_reads_rollback_and_reads_past_words_it_does_not_know() -> None:
+    text = with_marker("Text", OWNER, "a" * 64, None, {"0badc0de"}, rollback=True)
+    assert text.endswith("prior=0badc0de rollback=1")
+    marker = parse_marker(text)
+    assert marker is not None and marker.rollback and marker.prior == {"0badc0de"}
+    assert parse_marker(text + " later=word") == marker
+    assert parse_marker(text.replace("\n\n", " ") + " later=word") == marker
+    plain = parse_marker(with_marker("", OWNER, "b" * 64))
+    assert plain is not None and not plain.rollback and "rollback" not in plain.line()
