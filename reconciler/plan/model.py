@@ -339,6 +339,10 @@ class Plan:
         counts = {k.value: 0 for k in ActionKind if k is not ActionKind.NOOP}
         for action in self.changes:
             counts[action.kind.value] += 1
+        if not counts[ActionKind.ROLLBACK.value]:
+            # Counted only when there is one: a plan without a rollback reads as before
+            # (in format 1.5 readers too).
+            del counts[ActionKind.ROLLBACK.value]
         return counts
 
     @property
