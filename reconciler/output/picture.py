@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from reconciler.budget import utf8_size
-from reconciler.plan.promotion import Cell, Matrix, Row
+from reconciler.plan.promotion import Cell, Matrix, Row, short
 
 KIND_ORDER = {"sandbox": 0, "preview": 1, "production": 2}
 MERMAID_BUDGET = 12_000        # bytes of one graph: well under the comment's 65,536
@@ -59,8 +59,10 @@ def ordered_environments(matrix: Matrix) -> list[str]:
 
 
 def words(cell: Cell) -> str:
-    """What a cell says, short: ``installed v3``, ``blocked: why``, ``soaking: 3h left``."""
-    version = f" v{cell.version}" if cell.version is not None else ""
+    """What a cell says, short: ``installed 239a26dd465e``, ``blocked: why``, ``soaking in
+    preview: 3h left of 4h``. An installation is named by the content it holds, as in the
+    table: the API's version reads 1 for every package under current."""
+    version = f" {short(cell.content)}" if cell.content else ""
     if cell.state == "installed":
         return f"installed{version}" + (", next apply installs again"
                                         if cell.reason == "pending" else "")

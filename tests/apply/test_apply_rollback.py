@@ -181,3 +181,22 @@ def test_under_2023_a_revert_says_why_it_cannot_roll_back_and_assembles_again(
     code, out, err = repo.apply(force=True)
     assert code == 0, out + err
     assert len(repo.live(NAME)) == 3
+
+
+def test_a_saved_rollback_plan_applies_and_prerun_says_why_it_waits(
+        sim_server: Callable[..., SimulatorHandle], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    repo = new_repo(tmp_path, sim_server(profile="current"))
+    ids = a_then_b(repo)
+    code, text = cli(repo, capsys, "plan", "--prerun")
+    assert code == 0, text
+    assert "not available, because a rollback makes the earlier package usable again" in text
+    assert "TMPL New Agency Offboarding" in text
+    saved = tmp_path / "rollback.json"
+    code, text = cli(repo, capsys, "plan", "--out", str(saved))
+    assert code == 0, text
+    code, out, err = repo.apply(str(saved), force=True)
+    assert code == 0, out + err
+    assert holds(repo, "production") == "content A"
+    assert {p.id: p.status for p in repo.live(NAME)} == {ids["A"]: "ACTIVE",
+                                                        ids["B"]: "DISABLED"}

@@ -96,8 +96,10 @@ def test_status_pictures_end_to_end(profile: str, sim_server: Callable[..., Simu
     assert block.count("```") == 2 and ODD not in block and "<b>" not in block
     assert 'e0["sandbox"]' in block and "e1 --> e2" in block
     shown = re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), block)
-    for words in ("installed v1", "pending", "blocked: a TESTING package", ODD):
+    for words in ("installed ", "pending", "blocked: a TESTING package", ODD):
         assert words in shown, words
+    assert "installed v1" not in shown      # the content, not the API's version
+    assert re.search(r"installed [0-9a-f]{12}", shown)
 
     code, page = cli(repo, capsys, "status", "--format", "html", "--link-base",
                      "https://github.test/acme/promos/blob/abc123")

@@ -27,7 +27,8 @@ KINDS = {"sandbox": "sandbox", "uat": "preview", "prod": "production"}
 def cell(state: str, *, declared: bool = True, version: int | None = 3,
          reason: str | None = None, at: str | None = "2026-12-01T10:00:00Z") -> Cell:
     return Cell(state, declared, version=version, at=at, reason=reason,
-                outcome="FAILED" if state == "failed" else "INSTALLED")
+                outcome="FAILED" if state == "failed" else "INSTALLED",
+                content=None if version is None else "c0ffee" * 10 + "beef")
 
 
 def all_states() -> Matrix:
@@ -65,9 +66,10 @@ def test_the_graph_has_every_state_in_words_and_promotion_order() -> None:
         ("e0", "sandbox"), ("e1", "uat #183; preview"), ("e2", "prod #183; production")]
     assert "e0 --> e1" in block and "e1 --> e2" in block
     text = " ".join(labels(block))
-    for words in ("installed v3", "pending", "blocked: a TESTING package cannot go to "
-                  "production", "soaking in uat: 3h 20m left of 4h",
-                  "failed (FAILED) v3", "running v3", "next apply installs again"):
+    for words in ("installed c0ffeec0ffee", "pending", "blocked: a TESTING package cannot "
+                  "go to production", "soaking in uat: 3h 20m left of 4h",
+                  "failed (FAILED) c0ffeec0ffee", "running c0ffeec0ffee",
+                  "next apply installs again"):
         assert mermaid_text(words) in text, words
     for state in ("installed", "pending", "blocked", "soaking", "failed", "running"):
         assert f":::{state}" in block and f"classDef {state} " in block
