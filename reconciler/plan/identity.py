@@ -17,6 +17,7 @@ from reconciler.domain.declared import PackageSpec
 from reconciler.domain.remote import RemotePackage
 from reconciler.errors import WfpromoteError
 from reconciler.plan import canonical
+from reconciler.plan.ownership import Marker
 from reconciler.plan.readings import Readings
 
 
@@ -95,7 +96,8 @@ def _choose(spec: PackageSpec, candidates: list[RemotePackage], owner: str,
         return _choose_among(spec, candidates, owner, read)
     if match.remote is None:
         raise AssertionError("twins always leave a candidate")
-    mine = tuple(t for t in twins if read(t).marker == read(match.remote).marker)
+    mine = tuple(t for t in twins if _content_key(read(t).marker) ==
+                 _content_key(read(match.remote).marker))
     # Twins of a version that is not the match (an older content, say) are leftovers: the
     # match's other live versions, disabled once it is usable.
     leftovers = [*match.leftovers, *(t for t in twins if t not in mine)]
@@ -113,12 +115,19 @@ def _without_twins(candidates: list[RemotePackage], owner: str, read: Readings
         if package.status is None or seen.owner != owner or seen.status in (
                 "DISABLED", "ASSEMBLING_FAILED"):
             continue
-        groups.setdefault(seen.marker, []).append(package)
+        groups.setdefault(_content_key(seen.marker), []).append(package)
     twins: list[RemotePackage] = []
     for group in groups.values():
         if len(group) > 1:
             twins.extend(sorted(group, key=oldest_first)[1:])
     return [c for c in candidates if c not in twins], twins
+
+
+def _content_key(marker: Marker | None) -> tuple[str, str, int | None] | None:
+    """What makes two packages of ours duplicates: owner, digest and revision. Not what the
+    marker records of installations (``prior``, ``rollback``): a create committed late
+    carries the marker as first sent, while its twin may have been re-used since."""
+    return None if marker is None else (marker.owner, marker.digest, marker.revision)
 
 
 def oldest_first(package: RemotePackage) -> tuple[str, str]:
