@@ -308,25 +308,32 @@ async def _rollback(action: Action, change: Rollback, ctx: StepContext) -> None:
     ctx.checkpoint()
     ctx.wrote = True
     ctx.known_ids.update((old_id, earlier))
+    refusal: str | None = None
     try:
-        package = await api.patch_package(earlier, change.fields())
+        package = await _settle(api, await api.patch_package(earlier, change.fields()), ctx)
     except ApiError as exc:
-        if exc.status not in REFUSED:
+        if exc.status not in REFUSED and exc.status != 403:
             raise
+        refusal = f"refused to make the earlier package {earlier} {change.status} again " \
+                  f"({exc.message})"
+    else:
+        if (package.status or "").upper() != change.status.upper():
+            # Accepted, yet not done: a package that stays DISABLED installs nowhere.
+            refusal = (f"answered the request to make the earlier package {earlier} "
+                       f"{change.status} again, but it reads {package.status or 'no status'}")
+    if refusal is not None:
         # The service does not make a DISABLED package usable again: the earlier version
-        # cannot be re-used. The content is assembled again, as a content change would.
-        refused = (f"the service refused to make the earlier package {earlier} "
-                   f"{change.status} again ({exc.message}); it cannot be re-used, so the "
-                   "content is assembled again from today's sandbox and installed as "
-                   "`existing:` declares")
-        ctx.say(refused)
-        ctx.details.append(refused)
+        # cannot be re-used. The content is assembled again, as a content change would,
+        # and the current version is retired only once the new one is usable.
+        said = (f"the service {refusal}; it cannot be re-used, so the content is assembled "
+                "again from today's sandbox and installed as `existing:` declares")
+        ctx.say(said)
+        ctx.details.append(said)
         ctx.reassembled.add(action.name)
         package = await _create_and_settle(change.fallback, api, ctx)
         ctx.details.append(f"assembled again as package {package.id}")
     else:
         ctx.say(f"earlier package {earlier} {change.status} again")
-        package = await _settle(api, package, ctx)
     ctx.group_ids[action.name] = package.id
     ctx.package_id = package.id
     await _retire_old(api, old_id, old_status, ctx)

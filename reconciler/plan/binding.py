@@ -130,7 +130,7 @@ def _made_since(action: Action, fresh: Plan, specs: Sequence[PackageSpec]) -> st
     longer needs (made since); else why it cannot be kept."""
     extra = f"it holds an action a new plan does not: {_label(action)}"
     change = action.change
-    if action.reason not in (Reason.INSTALL_REQUESTED, Reason.INSTALL_FAILED) \
+    if action.reason not in (Reason.INSTALL_REQUESTED, Reason.INSTALL_FAILED, Reason.ROLLBACK) \
             or action.package_id is None or action.blocked is not None:
         return extra
     spec = next((s for s in specs if canonical.name(s.name) == canonical.name(action.name)),
@@ -142,6 +142,9 @@ def _made_since(action: Action, fresh: Plan, specs: Sequence[PackageSpec]) -> st
                 "overrides": {code: dict(records) for code, records in step.overrides.items()},
                 "after": list(step.after)}
     written = action.data()["after"]
+    if written.get("declared_existing") is not None:
+        # a rollback's install overwrites; the file declares what it says
+        written = {**written, "existing": written["declared_existing"]}
     if any(written.get(k) != v for k, v in declared.items()) or action.name != spec.name \
             or action.source_env != spec.source:
         return f"its action {_label(action)} is not the install its package file declares"

@@ -85,13 +85,15 @@ def plan_prepared(prepared: Preparation,
         match = _keep_installed(match, history)
         found = match.remote
         past = history.get(found.id, ()) if found is not None else ()
-        earlier = rollback.candidate(match, settings.owner, read) \
+        earlier = rollback.choose(rollback.candidates(match, settings.owner, read), history) \
             if match.spec.name not in settings.replaces else None
-        own = _plan_declared(match, settings, draft, read, past, earlier, history)
+        reused = _rollback_prior(match, earlier, history, settings, read)
+        own = _plan_declared(match, settings, draft, read, past, earlier, history, reused)
         _finish_replace(match, draft, read)
         _retire_twins(match, draft, read)
         if own is not None and match.spec.install:
-            draft.actions.extend(_installs(match, own, earlier, settings, read, history))
+            draft.actions.extend(_installs(match, own, earlier, reused, settings, read,
+                                           history))
             draft.warnings.extend(unique_name_warnings(match.spec))
         if match.stale_pin is not None and match.remote is not None:
             where = f" in {match.spec.origin.file}" if match.spec.origin else ""
@@ -138,7 +140,7 @@ def plan_prepared(prepared: Preparation,
 
 
 def _installs(match: Match, own: Action, earlier: RemotePackage | None,
-              settings: PlanSettings, read: Readings,
+              reused: frozenset[str], settings: PlanSettings, read: Readings,
               history: Mapping[str, Sequence[Installation]]) -> list[Action]:
     """The install actions of a matched package, after its own action ``own``. A rollback's
     installs are of the earlier version it re-uses, and overwrite; so are the later installs
@@ -147,23 +149,30 @@ def _installs(match: Match, own: Action, earlier: RemotePackage | None,
     if isinstance(own.change, Rollback) and earlier is not None:
         past = history.get(earlier.id, ())
         return plan_installs(spec, earlier, False, past, settings, _origin(spec),
-                             _rollback_prior(earlier, past, read), overwrite=True,
+                             reused, overwrite=True,
                              because=Reason.ROLLBACK)
     new_version = own.kind in (ActionKind.CREATE, ActionKind.REPLACE)
     marker = read(found).marker if found is not None else None
     past = history.get(found.id, ()) if found is not None else ()
-    reused = not new_version and marker is not None and marker.rollback \
+    was_reused = not new_version and marker is not None and marker.rollback \
         and rollback.impossible(settings.capabilities) is None
     return plan_installs(spec, found, new_version, past, settings, _origin(spec),
-                         marker.prior if marker else frozenset(), overwrite=reused)
+                         marker.prior if marker else frozenset(), overwrite=was_reused)
 
 
-def _rollback_prior(earlier: RemotePackage, past: Sequence[Installation],
+def _rollback_prior(match: Match, earlier: RemotePackage | None,
+                    history: Mapping[str, Sequence[Installation]], settings: PlanSettings,
                     read: Readings) -> frozenset[str]:
-    """Every installation the re-used version has: they hold its content, but the targets
-    have since had a later version's, so none counts as installed."""
+    """What a rollback to ``earlier`` writes as ``prior``: its installations into the
+    environments a later version reached since (the targets hold that content now), and
+    what its marker listed already."""
+    if earlier is None or match.remote is None:
+        return frozenset()
+    later = rollback.later_versions(match, earlier, settings.owner, read)
     marker = read(earlier).marker
-    return prior_installations(past) | (marker.prior if marker else frozenset())
+    return rollback.overtaken(history.get(earlier.id, ()),
+                              [history.get(p.id, ()) for p in later]) | \
+        (marker.prior if marker else frozenset())
 
 
 def overwrite_notice(action: Action) -> str:
@@ -298,8 +307,8 @@ def _origin(spec: PackageSpec) -> str | None:
 def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft,
                    read: Readings, history: Sequence[Installation] = (),
                    earlier: RemotePackage | None = None,
-                   histories: Mapping[str, Sequence[Installation]] | None = None
-                   ) -> Action | None:
+                   histories: Mapping[str, Sequence[Installation]] | None = None,
+                   reused: frozenset[str] = frozenset()) -> Action | None:
     """The declared package's own action (None: a conflict, reported with the others).
     ``earlier``: an earlier version of ours holding the declared content (a rollback)."""
     spec, package = match.spec, match.remote
@@ -321,7 +330,7 @@ def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft,
         if why is None:
             past = (histories or {}).get(earlier.id, ())
             return _add(draft, _rollback(spec, package, seen, earlier, diffs, settings, read,
-                                         past))
+                                         past, reused))
         draft.warnings.append(_no_rollback(spec, earlier, why, settings))
     if reason is not None:
         return _add(draft, _replace(spec, package, seen, reason, diffs, settings, draft,
@@ -334,7 +343,8 @@ def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft,
     if diffs:
         # The marker keeps what it records of earlier content (``prior``).
         description = bodies.marked_description(
-            spec, settings.owner, marker.prior if owned and marker else frozenset()) \
+            spec, settings.owner, marker.prior if owned and marker else frozenset(),
+            rollback=owned and marker is not None and marker.rollback) \
             if "description" in patch or not owned else None
         change = Update(before, name=patch.get("name"), description=description,
                         status=patch.get("status"))
@@ -421,14 +431,13 @@ def _content_diffs(spec: PackageSpec, package: RemotePackage, seen: Reading,
 
 def _rollback(spec: PackageSpec, package: RemotePackage, seen: Reading,
               earlier: RemotePackage, diffs: list[FieldDiff], settings: PlanSettings,
-              read: Readings, past: Sequence[Installation]) -> Action:
+              read: Readings, past: Sequence[Installation], reused: frozenset[str]) -> Action:
     """Re-use ``earlier`` (DISABLED, holding the declared content) in place of ``package``;
     docs/rollback.md."""
     facts = Earlier(_before(earlier, read(earlier)), assembled=earlier.createdAt,
                     installed=rollback.installed_in(past, settings.environments),
                     until=earlier.retiredAt, records=rollback.records(earlier))
-    description = bodies.marked_description(spec, settings.owner,
-                                            _rollback_prior(earlier, past, read), rollback=True)
+    description = bodies.marked_description(spec, settings.owner, reused, rollback=True)
     change = Rollback(_before(package, seen), facts, status=spec.status.value,
                       description=description,
                       fallback=bodies.package_body(spec, settings.owner,

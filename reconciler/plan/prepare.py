@@ -69,17 +69,27 @@ class Preparation:
         # Of duplicates, the installed one is kept: each one's history tells which.
         wanted.update(p.id for m in self.survey.matches if m.spec.install and m.twins
                       for p in (m.remote, *m.twins) if p is not None)
-        # A rollback says where the version it re-uses was installed, and plans its installs.
-        wanted.update(p.id for p in self.rollbacks())
+        # A rollback says where the version it re-uses was installed and plans its installs
+        # again where a later version went since: the histories of both.
+        for match, found in self._rollbacks():
+            wanted.update(p.id for p in found)
+            wanted.update(p.id for p in rollback.later_versions(
+                match, found[0], self.settings.owner, self.readings))
         return frozenset(wanted)
 
-    def rollbacks(self) -> list[RemotePackage]:
-        """The earlier versions a rollback would re-use (``plan.rollback``), one per match
-        at most; none where the API cannot roll back."""
+    def _rollbacks(self) -> list[tuple[Match, list[RemotePackage]]]:
+        """Per match with a rollback (``plan.rollback``), the earlier versions it may re-use,
+        oldest first; none where the API cannot roll back."""
         if self.survey is None or rollback.impossible(self.settings.capabilities):
             return []
-        return [p for m in self.survey.matches if m.spec.name not in self.settings.replaces
-                and (p := rollback.candidate(m, self.settings.owner, self.readings))]
+        return [(m, found) for m in self.survey.matches
+                if m.spec.name not in self.settings.replaces
+                and (found := rollback.candidates(m, self.settings.owner, self.readings))]
+
+    def rollbacks(self) -> list[RemotePackage]:
+        """The earlier versions a rollback may re-use: each is read whole (its records and
+        when it was retired)."""
+        return [p for _, found in self._rollbacks() for p in found]
 
     def _replaced(self, match: Match) -> bool:
         """Whether the declared content replaces the remote one (by marker or request)."""

@@ -8,7 +8,9 @@ it is installed where the files ask with every record the pre-run matches set to
 so the targets return to that content (docs/rollback.md).
 
 Only our own DISABLED versions with the declared name and exactly the declared digest are
-candidates; of several, the newest. Under ``api: 2023`` the install has no OVERWRITING, so
+candidates; of several, the newest that was installed somewhere. Its installations into an
+environment a later version reached since no longer count (the targets hold that later
+content); elsewhere they stand. Under ``api: 2023`` the install has no OVERWRITING, so
 the targets could not be returned to the earlier content: the plan says so and assembles
 again. Pure: the histories and records come in as data.
 """
@@ -21,23 +23,73 @@ from reconciler.domain.profiles import Capabilities
 from reconciler.domain.remote import Installation, RemotePackage, environment_key
 from reconciler.domain.statuses import installation_phase
 from reconciler.plan.identity import Match, oldest_first
+from reconciler.plan.ownership import installation_key
 from reconciler.plan.readings import Readings
+from reconciler.plan.soak import epoch_seconds
 
 
-def candidate(match: Match, owner: str, read: Readings) -> RemotePackage | None:
-    """The earlier version of ours that holds the declared content, when the matched
-    package holds other content (None: no rollback)."""
+def candidates(match: Match, owner: str, read: Readings) -> list[RemotePackage]:
+    """The earlier versions of ours (DISABLED) that hold the declared content, oldest first,
+    when the matched package holds other content (empty: no rollback)."""
     current = match.remote
     if current is None:
-        return None
+        return []
     marker = read(current).marker
     digest = match.spec.digest()
     if marker is None or marker.owner != owner or marker.digest == digest:
-        return None
+        return []
     found = [p for p in match.superseded
              if not p.deleted and read(p).status == "DISABLED"
              and (m := read(p).marker) is not None and m.owner == owner and m.digest == digest]
-    return sorted(found, key=oldest_first)[-1] if found else None
+    return sorted(found, key=oldest_first)
+
+
+def choose(found: Sequence[RemotePackage],
+           histories: Mapping[str, Sequence[Installation]]) -> RemotePackage | None:
+    """Of the candidates, the one re-used: the newest that was installed somewhere (a
+    duplicate retired before any install holds the content too, but was never in use), else
+    the newest."""
+    installed = [p for p in found if any(installation_phase(i.status) == "succeeded"
+                                         for i in histories.get(p.id, ()))]
+    pool = installed or list(found)
+    return pool[-1] if pool else None
+
+
+def later_versions(match: Match, earlier: RemotePackage, owner: str,
+                   read: Readings) -> list[RemotePackage]:
+    """The versions of ours made after ``earlier``: the matched one and the retired ones
+    between (their installations are what the targets hold since)."""
+    assert match.remote is not None
+    since = oldest_first(earlier)
+    between = [p for p in (*match.superseded, *match.leftovers)
+               if p is not earlier and oldest_first(p) > since
+               and (m := read(p).marker) is not None and m.owner == owner]
+    return [match.remote, *between]
+
+
+def overtaken(earlier: Sequence[Installation],
+              later: Sequence[Sequence[Installation]]) -> frozenset[str]:
+    """The keys (``ownership.installation_key``) of the earlier version's installations into
+    an environment a later version was installed into since: those targets hold other
+    content now, so those installations no longer count. An environment no later version
+    went to still holds the earlier content: its installation stands (no overwrite there)."""
+    since: dict[str | None, list[float | None]] = {}
+    for history in later:
+        for inst in history:
+            if installation_phase(inst.status) == "succeeded":
+                since.setdefault(environment_key(inst.environment), []).append(
+                    epoch_seconds(inst.registeredAt))
+    out = set()
+    for inst in earlier:
+        if not inst.id or installation_phase(inst.status) == "pending":
+            continue
+        stamps = since.get(environment_key(inst.environment))
+        if stamps is None:
+            continue
+        at = epoch_seconds(inst.registeredAt)
+        if at is None or any(s is None or s >= at for s in stamps):
+            out.add(installation_key(inst.id))
+    return frozenset(out)
 
 
 def impossible(capabilities: Capabilities) -> str | None:

@@ -151,6 +151,10 @@ async def build_plan(config: Config, specs: Sequence[PackageSpec],
         fetch_records(api, prepared.details, config.concurrency),
         fetch_histories(api, prepared.histories, config.concurrency))
     prepared = prepared.fetched(details)
+    if earlier := {p.id for p in prepared.rollbacks() if p.packageEntities is None}:
+        # Found only once the listing could be matched: the version a rollback re-uses
+        # is read whole too (its records and when it was retired).
+        prepared = prepared.fetched(await fetch_records(api, earlier, config.concurrency))
     if missing := prepared.histories - histories.keys():
         # A fetched record changed a match (the listing alone could not tell them apart).
         histories.update(await fetch_histories(api, missing, config.concurrency))

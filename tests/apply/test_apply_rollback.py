@@ -200,3 +200,36 @@ def test_a_saved_rollback_plan_applies_and_prerun_says_why_it_waits(
     assert holds(repo, "production") == "content A"
     assert {p.id: p.status for p in repo.live(NAME)} == {ids["A"]: "ACTIVE",
                                                         ids["B"]: "DISABLED"}
+
+
+@pytest.mark.parametrize("answer", ["ignored", "forbidden"])
+def test_a_re_activation_the_service_ignores_or_forbids_falls_back(
+        answer: str, sim_server: Callable[..., SimulatorHandle], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 200 that leaves the package DISABLED (it would install nowhere) or a 403: the
+    earlier package cannot be re-used; the content is assembled again, the later version
+    retired only then."""
+    from reconciler.simulator.errors import SimError
+
+    repo = new_repo(tmp_path, sim_server(profile="current"))
+    ids = a_then_b(repo)
+    state = repo.sim.state
+    original = state.update_package
+
+    def service(package_id: str, changes: dict[str, Any]) -> Any:
+        if package_id == ids["A"] and changes.get("status") not in (None, "DISABLED"):
+            if answer == "forbidden":
+                raise SimError(403, "not allowed to change a retired package")
+            changes = {k: v for k, v in changes.items() if k != "status"}
+        return original(package_id, changes)
+
+    monkeypatch.setattr(state, "update_package", service)
+    code, out, err = repo.apply(output_format="json", force=True)
+    assert code == 0, out + err
+    [rollback] = [r for r in json.loads(out)["results"] if r["action"] == "rollback"]
+    assert "cannot be re-used" in " ".join(rollback["details"])
+    live = {p.id: p.status for p in repo.live(NAME)}
+    assert (live[ids["A"]], live[ids["B"]]) == ("DISABLED", "DISABLED")
+    assert sorted(live.values()).count("ACTIVE") == 1
+    code, text = cli(repo, capsys, "plan")
+    assert code == 0 and "No changes." in text, text

@@ -198,3 +198,45 @@ def test_the_marker_reads_rollback_and_reads_past_words_it_does_not_know() -> No
     assert parse_marker(text.replace("\n\n", " ") + " later=word") == marker
     plain = parse_marker(with_marker("", OWNER, "b" * 64))
     assert plain is not None and not plain.rollback and "rollback" not in plain.line()
+
+
+def test_where_no_later_version_went_the_earlier_install_stands() -> None:
+    a, b = contents()
+    history = a_history()
+    history[B_ID] = [inst("preview", "INSTALLED", B_ID, ident="b-prev")]   # not production
+    result = plan([a], versions(a, b), settings(), history)
+    installs = [x for x in result.actions if x.kind is ActionKind.INSTALL]
+    assert [x.environment for x in installs] == ["preview"]
+    change = result.actions[0].change
+    assert isinstance(change, Rollback)
+    marker = parse_marker(change.description)
+    assert marker is not None and marker.prior == {installation_key("a-prev")}
+    # an install of the later version that came before the earlier one's does not count
+    history[B_ID] = [inst("production", "INSTALLED", B_ID, ident="b-prod",
+                          at="2025-06-01T00:00:00.000Z")]
+    result = plan([a], versions(a, b), settings(), history)
+    assert not [x for x in result.actions if x.kind is ActionKind.INSTALL]
+
+
+def test_an_installed_earlier_version_is_preferred_to_a_newer_never_installed_twin() -> None:
+    a, b = contents()
+    remote = versions(a, b)
+    twin = remote_of(a, id=pkg_id("late twin of A"), status="DISABLED",
+                     createdAt="2026-11-03T00:00:00.000Z")
+    result = plan([a], [*remote, twin], settings(), a_history())
+    change = result.actions[0].change
+    assert isinstance(change, Rollback) and change.earlier.state.id == A_ID
+    assert change.earlier.installed == ("preview", "production")
+
+
+def test_a_description_edit_after_a_rollback_keeps_the_rollback_word() -> None:
+    a, _ = contents()
+    text = with_marker("old words", OWNER, a.digest(), a.revision, {"0badc0de"},
+                       rollback=True)
+    live = remote_of(a, id=A_ID, description=text, owner=None)
+    edited = a.model_copy(update={"description": "new words"})
+    [own, *_] = plan([edited], [live], settings(), {A_ID: []}).actions
+    assert own.kind is ActionKind.UPDATE
+    written = own.data()["after"]["description"]
+    marker = parse_marker(written)
+    assert marker is not None and marker.rollback and marker.prior == {"0badc0de"}
