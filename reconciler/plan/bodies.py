@@ -26,10 +26,10 @@ def source_url(spec: PackageSpec, environments: Mapping[str, str]) -> str:
 
 
 def marked_description(spec: PackageSpec, owner: str, prior: Set[str] = frozenset(),
-                       rollback: bool = False) -> str:
+                       rollback: Set[str] = frozenset()) -> str:
     """The description to send: the declared text and this owner's marker for ``spec``
-    (``prior``: keys of installations of earlier content; ``rollback``: the package is
-    re-used by a rollback; see ``plan.ownership``)."""
+    (``prior``: keys of installations of earlier content; ``rollback``: the keys of the
+    environments a rollback re-installs it into; see ``plan.ownership``)."""
     return with_marker(spec.description, owner, spec.digest(), spec.revision, prior, rollback)
 
 

@@ -222,7 +222,8 @@ class Earlier:
 @dataclass(frozen=True)
 class Rollback:
     """Re-use an earlier version that holds the declared content: PATCH it to the declared
-    status (its marker says ``rollback=1`` and lists its earlier installations as prior),
+    status (its marker's ``rollback`` names the environments a later version went to, and
+    ``prior`` lists its installations there),
     then disable the current version (``before``). Where the service refuses to make a
     DISABLED package usable again, ``fallback`` is created instead (assembled again from
     today's sandbox, as a content change would) and the installs follow ``existing:`` as

@@ -115,11 +115,13 @@ def last_outcome(history: Sequence[Installation], package: RemotePackage,
 def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version: bool,
                   history: Sequence[Installation], settings: PlanSettings,
                   origin: str | None, prior: Set[str] = frozenset(), *,
-                  overwrite: bool = False, because: Reason | None = None) -> list[Action]:
+                  overwrite: Set[str] = frozenset(), because: Reason | None = None
+                  ) -> list[Action]:
     """The install actions of one declared package, in gate order. ``prior``: the keys of
     installations of earlier content (the marker's), which never count as done.
-    ``overwrite``: the package is re-used by a rollback, so each install overwrites what
-    the pre-run matches (the declared ``existing`` is kept as ``declared_existing``);
+    ``overwrite``: the environments where the package, re-used by a rollback, overwrites
+    what the pre-run matches (a later version went there; the declared ``existing`` is kept
+    as ``declared_existing``);
     ``because``: the reason of every install not yet done (a rollback's)."""
     states: dict[str, str] = {}   # env -> "done" | "planned" | "blocked"
     held: dict[str, str | None] = {}  # env -> when its successful install ended
@@ -160,10 +162,10 @@ def plan_installs(spec: PackageSpec, package: RemotePackage | None, new_version:
                                     held.get(gate), settings.now)
         states[env] = "blocked" if blocked else "planned"
         existing = None if new_version else package
-        forced = overwrite and step.existing != "overwrite"
+        forced = env in overwrite and step.existing != "overwrite"
         change = Install(
             environment=env, step=step_index,
-            existing="overwrite" if overwrite else step.existing,
+            existing="overwrite" if env in overwrite else step.existing,
             declared_existing=step.existing if forced else None,
             version=existing.version if existing else None,
             content=spec.digest(), prior=frozenset(prior) if existing else frozenset(),

@@ -1,7 +1,7 @@
 """The ownership marker: the last line of a package description written by this tool.
 
     managed-by: wfpromote owner=<owner> digest=<sha256 of the declared content> [revision=<n>]
-        [prior=<key>,<key>,...] [rollback=1]
+        [prior=<key>,<key>,...] [rollback=<env key>,<env key>,...]
 
 ``revision`` is written only for a package that declares one (``revision:``), so a raised
 revision can be reported as "revision 3 -> 4".
@@ -12,11 +12,11 @@ keys (:func:`installation_key`) of the installations the package already had. Th
 earlier content; every other installation of the package was made while the marker said
 ``digest``, so an install counts as done only when it is not prior (``plan.installs``).
 
-``rollback=1`` is written when a rollback re-uses this package (an earlier version, DISABLED,
+``rollback`` is written when a rollback re-uses this package (an earlier version, DISABLED,
 made ACTIVE again because the files declare its content once more, docs/rollback.md): the
-targets hold the content of a later version, so each install of this package overwrites
-what the pre-run matches until it is installed there again. It stays while the package is
-the declared one.
+keys (:func:`environment_key_short`) of the environments a later version went to, which hold
+that later content, so an install of this package there overwrites what the pre-run
+matches. It stays while the package is the declared one.
 
 Words of the form ``key=value`` after the known ones are read past (a later release may
 write more): the marker is still recognised, and the next write drops them.
@@ -32,13 +32,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from reconciler.domain.remote import environment_key
+
 PREFIX = "managed-by: wfpromote"
 MARKER_WORD = "wfpromote"  # every line either expression below matches holds it
 _MARKER = re.compile(
     r"^\s*managed-by:\s*wfpromote\s+owner=(?P<owner>.+?)\s+digest=(?P<digest>[0-9a-fA-F]{64})"
     r"(?:\s+revision=(?P<revision>\d{1,18}))?"
     r"(?:\s+prior=(?P<prior>[0-9a-f]{8}(?:,[0-9a-f]{8})*))?"
-    r"(?:\s+rollback=(?P<rollback>1))?(?:\s+[a-z][a-z0-9_-]*=\S*)*\s*$")
+    r"(?:\s+rollback=(?P<rollback>[0-9a-f]{8}(?:,[0-9a-f]{8})*))?"
+    r"(?:\s+[a-z][a-z0-9_-]*=\S*)*\s*$")
 # The same marker at the end of a line that holds text before it: a service that stores
 # descriptions on one line turns our "\n\n" separator into spaces.
 _TAIL = re.compile(
@@ -52,15 +55,21 @@ class Marker:
     digest: str
     revision: int | None = None
     prior: frozenset[str] = frozenset()    # installation keys of earlier content
-    rollback: bool = False                 # re-used by a rollback: installs overwrite
+    rollback: frozenset[str] = frozenset()  # re-used by a rollback: environment keys where
+                                            # its installs overwrite
 
     def line(self) -> str:
         tail = f" revision={self.revision}" if self.revision is not None else ""
         if self.prior:
             tail += f" prior={','.join(sorted(self.prior))}"
         if self.rollback:
-            tail += " rollback=1"
+            tail += f" rollback={','.join(sorted(self.rollback))}"
         return f"{PREFIX} owner={self.owner} digest={self.digest}{tail}"
+
+
+def environment_key_short(url: str) -> str:
+    """The short key the marker records an environment by (its host, as compared)."""
+    return installation_key(environment_key(url) or "")
 
 
 def installation_key(installation_id: str) -> str:
@@ -93,7 +102,8 @@ def split_marker(description: str | None) -> tuple[Marker | None, str]:
         revision = int(match["revision"]) if match["revision"] is not None else None
         prior = frozenset(match["prior"].split(",")) if match["prior"] else frozenset()
         marker = Marker(match["owner"].strip(), match["digest"].lower(), revision, prior,
-                        match["rollback"] is not None)
+                        frozenset(match["rollback"].split(",")) if match["rollback"]
+                        else frozenset())
     return marker, "\n".join(lines).rstrip()
 
 
@@ -109,10 +119,11 @@ def strip_marker(description: str | None) -> str:
 
 def with_marker(description: str | None, owner: str, digest: str,
                 revision: int | None = None, prior: Iterable[str] = (),
-                rollback: bool = False) -> str:
+                rollback: Iterable[str] = ()) -> str:
     """The description to send: the user's text, a blank line, then the marker."""
     if not owner.strip() or any(ch in owner for ch in "\r\n"):
         raise ValueError(f"owner {owner!r} cannot be written into a marker")
     body = strip_marker(description).strip()
-    marker = Marker(owner.strip(), digest.lower(), revision, frozenset(prior), rollback).line()
+    marker = Marker(owner.strip(), digest.lower(), revision, frozenset(prior),
+                    frozenset(rollback)).line()
     return f"{body}\n\n{marker}" if body else marker

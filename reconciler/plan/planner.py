@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from reconciler.domain.declared import PackageSpec
-from reconciler.domain.remote import Installation, RemotePackage
+from reconciler.domain.remote import Installation, RemotePackage, environment_key
 from reconciler.domain.statuses import installation_phase
 from reconciler.errors import UnsafePlan
 from reconciler.plan import bodies, canonical, fingerprint, rollback, safety
@@ -44,7 +44,7 @@ from reconciler.plan.model import (
     Scope,
 )
 from reconciler.plan.object_diff import object_diffs
-from reconciler.plan.ownership import Marker
+from reconciler.plan.ownership import Marker, environment_key_short
 from reconciler.plan.prepare import Preparation, prepare
 from reconciler.plan.readings import Reading, Readings
 from reconciler.plan.settings import PlanSettings
@@ -87,7 +87,7 @@ def plan_prepared(prepared: Preparation,
         past = history.get(found.id, ()) if found is not None else ()
         earlier = rollback.choose(rollback.candidates(match, settings.owner, read), history) \
             if match.spec.name not in settings.replaces else None
-        reused = _rollback_prior(match, earlier, history, settings, read)
+        reused = _reuse(match, earlier, history, settings, read)
         own = _plan_declared(match, settings, draft, read, past, earlier, history, reused)
         _finish_replace(match, draft, read)
         _retire_twins(match, draft, read)
@@ -140,39 +140,53 @@ def plan_prepared(prepared: Preparation,
 
 
 def _installs(match: Match, own: Action, earlier: RemotePackage | None,
-              reused: frozenset[str], settings: PlanSettings, read: Readings,
+              reused: tuple[frozenset[str], frozenset[str]], settings: PlanSettings,
+              read: Readings,
               history: Mapping[str, Sequence[Installation]]) -> list[Action]:
     """The install actions of a matched package, after its own action ``own``. A rollback's
     installs are of the earlier version it re-uses, and overwrite; so are the later installs
-    of a package a rollback re-used (its marker says ``rollback=1``)."""
+    of a package a rollback re-used, into the environments its marker's ``rollback`` names."""
     spec, found = match.spec, match.remote
     if isinstance(own.change, Rollback) and earlier is not None:
         past = history.get(earlier.id, ())
         return plan_installs(spec, earlier, False, past, settings, _origin(spec),
-                             reused, overwrite=True,
+                             reused[0], overwrite=_overwriting(reused[1], settings),
                              because=Reason.ROLLBACK)
     new_version = own.kind in (ActionKind.CREATE, ActionKind.REPLACE)
     marker = read(found).marker if found is not None else None
     past = history.get(found.id, ()) if found is not None else ()
-    was_reused = not new_version and marker is not None and marker.rollback \
-        and rollback.impossible(settings.capabilities) is None
+    overwriting = _overwriting(marker.rollback, settings) \
+        if not new_version and marker is not None else frozenset()
     return plan_installs(spec, found, new_version, past, settings, _origin(spec),
-                         marker.prior if marker else frozenset(), overwrite=was_reused)
+                         marker.prior if marker else frozenset(), overwrite=overwriting)
 
 
-def _rollback_prior(match: Match, earlier: RemotePackage | None,
-                    history: Mapping[str, Sequence[Installation]], settings: PlanSettings,
-                    read: Readings) -> frozenset[str]:
-    """What a rollback to ``earlier`` writes as ``prior``: its installations into the
-    environments a later version reached since (the targets hold that content now), and
-    what its marker listed already."""
+def _reuse(match: Match, earlier: RemotePackage | None,
+           history: Mapping[str, Sequence[Installation]], settings: PlanSettings,
+           read: Readings) -> tuple[frozenset[str], frozenset[str]]:
+    """What a rollback to ``earlier`` writes into its marker: as ``prior``, its installations
+    into the environments a later version went to since (the targets hold that content now)
+    and what its marker listed already; as ``rollback``, the keys of those environments,
+    where its installs overwrite. Elsewhere its installation stands."""
     if earlier is None or match.remote is None:
-        return frozenset()
+        return frozenset(), frozenset()
     later = rollback.later_versions(match, earlier, settings.owner, read)
+    since = rollback.reached([history.get(p.id, ()) for p in later])
     marker = read(earlier).marker
-    return rollback.overtaken(history.get(earlier.id, ()),
-                              [history.get(p.id, ()) for p in later]) | \
+    prior = rollback.overtaken(history.get(earlier.id, ()), since) | \
         (marker.prior if marker else frozenset())
+    envs = frozenset(environment_key_short(url) for url in settings.environments.values()
+                     if environment_key(url) in since)
+    return prior, envs
+
+
+def _overwriting(keys: frozenset[str], settings: PlanSettings) -> frozenset[str]:
+    """The environment names whose keys a marker's ``rollback`` lists (none where the API
+    has no OVERWRITING)."""
+    if not keys or rollback.impossible(settings.capabilities) is not None:
+        return frozenset()
+    return frozenset(name for name, url in settings.environments.items()
+                     if environment_key_short(url) in keys)
 
 
 def overwrite_notice(action: Action) -> str:
@@ -308,7 +322,8 @@ def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft,
                    read: Readings, history: Sequence[Installation] = (),
                    earlier: RemotePackage | None = None,
                    histories: Mapping[str, Sequence[Installation]] | None = None,
-                   reused: frozenset[str] = frozenset()) -> Action | None:
+                   reused: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+                   ) -> Action | None:
     """The declared package's own action (None: a conflict, reported with the others).
     ``earlier``: an earlier version of ours holding the declared content (a rollback)."""
     spec, package = match.spec, match.remote
@@ -344,7 +359,7 @@ def _plan_declared(match: Match, settings: PlanSettings, draft: _Draft,
         # The marker keeps what it records of earlier content (``prior``).
         description = bodies.marked_description(
             spec, settings.owner, marker.prior if owned and marker else frozenset(),
-            rollback=owned and marker is not None and marker.rollback) \
+            rollback=marker.rollback if owned and marker is not None else frozenset()) \
             if "description" in patch or not owned else None
         change = Update(before, name=patch.get("name"), description=description,
                         status=patch.get("status"))
@@ -431,13 +446,15 @@ def _content_diffs(spec: PackageSpec, package: RemotePackage, seen: Reading,
 
 def _rollback(spec: PackageSpec, package: RemotePackage, seen: Reading,
               earlier: RemotePackage, diffs: list[FieldDiff], settings: PlanSettings,
-              read: Readings, past: Sequence[Installation], reused: frozenset[str]) -> Action:
+              read: Readings, past: Sequence[Installation],
+              reused: tuple[frozenset[str], frozenset[str]]) -> Action:
     """Re-use ``earlier`` (DISABLED, holding the declared content) in place of ``package``;
     docs/rollback.md."""
     facts = Earlier(_before(earlier, read(earlier)), assembled=earlier.createdAt,
                     installed=rollback.installed_in(past, settings.environments),
                     until=earlier.retiredAt, records=rollback.records(earlier))
-    description = bodies.marked_description(spec, settings.owner, reused, rollback=True)
+    description = bodies.marked_description(spec, settings.owner, reused[0],
+                                            rollback=reused[1])
     change = Rollback(_before(package, seen), facts, status=spec.status.value,
                       description=description,
                       fallback=bodies.package_body(spec, settings.owner,

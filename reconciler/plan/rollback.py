@@ -67,18 +67,25 @@ def later_versions(match: Match, earlier: RemotePackage, owner: str,
     return [match.remote, *between]
 
 
-def overtaken(earlier: Sequence[Installation],
-              later: Sequence[Sequence[Installation]]) -> frozenset[str]:
-    """The keys (``ownership.installation_key``) of the earlier version's installations into
-    an environment a later version was installed into since: those targets hold other
-    content now, so those installations no longer count. An environment no later version
-    went to still holds the earlier content: its installation stands (no overwrite there)."""
+def reached(later: Sequence[Sequence[Installation]]) -> dict[str | None, list[float | None]]:
+    """Per environment (as ``environment_key`` compares it), when each later version was
+    installed there: installed or failed (a failed install may have written records), not
+    a pre-run that never ran."""
     since: dict[str | None, list[float | None]] = {}
     for history in later:
         for inst in history:
-            if installation_phase(inst.status) == "succeeded":
+            if installation_phase(inst.status) in ("succeeded", "failed"):
                 since.setdefault(environment_key(inst.environment), []).append(
                     epoch_seconds(inst.registeredAt))
+    return since
+
+
+def overtaken(earlier: Sequence[Installation],
+              since: Mapping[str | None, Sequence[float | None]]) -> frozenset[str]:
+    """The keys (``ownership.installation_key``) of the earlier version's installations into
+    an environment a later version was installed into since (``reached``): those targets
+    hold other content now, so those installations no longer count. An environment no later
+    version went to still holds the earlier content: its installation stands."""
     out = set()
     for inst in earlier:
         if not inst.id or installation_phase(inst.status) == "pending":

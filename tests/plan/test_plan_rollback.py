@@ -19,7 +19,12 @@ from reconciler.output.describe import details, headline, summary_line
 from reconciler.output.saved import plan_to_data
 from reconciler.plan.changes import Install, Replace, Rollback, change_from_data
 from reconciler.plan.model import ActionKind, Plan, Reason
-from reconciler.plan.ownership import installation_key, parse_marker, with_marker
+from reconciler.plan.ownership import (
+    environment_key_short,
+    installation_key,
+    parse_marker,
+    with_marker,
+)
 from reconciler.plan.planner import plan
 from reconciler.plan.prepare import prepare
 from reconciler.plan.settings import PlanSettings
@@ -75,7 +80,10 @@ def test_a_revert_re_uses_the_earlier_version_and_installs_it_overwriting() -> N
     assert change.earlier.records == ("TMPL New Agency Onboarding", "TTSK Kick-off")
     assert change.fields()["status"] == "ACTIVE"
     marker = parse_marker(change.description)
-    assert marker is not None and marker.rollback and marker.digest == a.digest()
+    assert marker is not None and marker.digest == a.digest()
+    # both environments had B since: installs there overwrite
+    assert marker.rollback == {environment_key_short(ENVS["preview"]),
+                               environment_key_short(ENVS["production"])}
     # A's own installations hold its content, but the targets have had B's since
     assert marker.prior == {installation_key("a-prev"), installation_key("a-prod")}
     assert headline(own) == ("rollback to package " + A_ID[:8] + " assembled 2026-11-02, "
@@ -152,7 +160,8 @@ def test_under_2023_by_value_it_rolls_back_by_its_definition() -> None:
 def test_later_installs_of_a_re_used_package_still_overwrite_until_done() -> None:
     a, _ = contents()
     keys = {installation_key("a-prev"), installation_key("a-prod")}
-    text = with_marker(a.description, OWNER, a.digest(), a.revision, keys, rollback=True)
+    text = with_marker(a.description, OWNER, a.digest(), a.revision, keys,
+                       rollback={environment_key_short(ENVS["production"])})
     live = remote_of(a, id=A_ID, description=text, owner=None)
     history = {A_ID: [inst("preview", "INSTALLED", A_ID, ident="a-prev"),
                       inst("production", "INSTALLED", A_ID, ident="a-prod"),
@@ -190,10 +199,12 @@ def test_the_saved_plan_carries_the_rollback_and_reads_it_back() -> None:
 
 
 def test_the_marker_reads_rollback_and_reads_past_words_it_does_not_know() -> None:
-    text = with_marker("Text", OWNER, "a" * 64, None, {"0badc0de"}, rollback=True)
-    assert text.endswith("prior=0badc0de rollback=1")
+    text = with_marker("Text", OWNER, "a" * 64, None, {"0badc0de"},
+                       rollback={"12345678", "0000ffff"})
+    assert text.endswith("prior=0badc0de rollback=0000ffff,12345678")
     marker = parse_marker(text)
-    assert marker is not None and marker.rollback and marker.prior == {"0badc0de"}
+    assert marker is not None and marker.prior == {"0badc0de"}
+    assert marker.rollback == {"12345678", "0000ffff"}
     assert parse_marker(text + " later=word") == marker
     assert parse_marker(text.replace("\n\n", " ") + " later=word") == marker
     plain = parse_marker(with_marker("", OWNER, "b" * 64))
@@ -207,6 +218,7 @@ def test_where_no_later_version_went_the_earlier_install_stands() -> None:
     result = plan([a], versions(a, b), settings(), history)
     installs = [x for x in result.actions if x.kind is ActionKind.INSTALL]
     assert [x.environment for x in installs] == ["preview"]
+    assert [x.change.existing for x in installs] == ["overwrite"]  # type: ignore[union-attr]
     change = result.actions[0].change
     assert isinstance(change, Rollback)
     marker = parse_marker(change.description)
@@ -232,11 +244,26 @@ def test_an_installed_earlier_version_is_preferred_to_a_newer_never_installed_tw
 def test_a_description_edit_after_a_rollback_keeps_the_rollback_word() -> None:
     a, _ = contents()
     text = with_marker("old words", OWNER, a.digest(), a.revision, {"0badc0de"},
-                       rollback=True)
+                       rollback={"12345678"})
     live = remote_of(a, id=A_ID, description=text, owner=None)
     edited = a.model_copy(update={"description": "new words"})
     [own, *_] = plan([edited], [live], settings(), {A_ID: []}).actions
     assert own.kind is ActionKind.UPDATE
     written = own.data()["after"]["description"]
     marker = parse_marker(written)
-    assert marker is not None and marker.rollback and marker.prior == {"0badc0de"}
+    assert marker is not None and marker.rollback == {"12345678"}
+    assert marker.prior == {"0badc0de"}
+
+
+def test_an_environment_no_later_version_went_to_is_installed_as_declared() -> None:
+    """A never went to production, nor did B: the rollback's first install there is an
+    ordinary one (existing as declared), as there is nothing of B's to undo."""
+    a, b = contents()
+    history = {A_ID: [inst("preview", "INSTALLED", A_ID, ident="a-prev")],
+               B_ID: [inst("preview", "FAILED", B_ID, ident="b-prev")]}   # tried: may have
+    result = plan([a], versions(a, b), settings(), history)          # written records
+    installs = {x.environment: x.change for x in result.actions
+                if isinstance(x.change, Install)}
+    assert installs["preview"].existing == "overwrite"
+    assert (installs["production"].existing, installs["production"].declared_existing) == \
+        ("use", None)
