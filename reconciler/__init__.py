@@ -1,3 +1,3 @@
 """wfpromote: a declarative GitOps reconciler for Workfront Environment Promotion packages."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
