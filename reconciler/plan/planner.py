@@ -81,7 +81,12 @@ def plan_prepared(prepared: Preparation,
         if package.id in prepared.selected and (
                 settings.complete_scope or canonical.name(package.name) in in_scope):
             _plan_cleanup(package, draft, read)
+    matches = []
     for match in survey.matches:
+        if match.spec.name not in settings.replaces and \
+                not rollback.impossible(settings.capabilities):
+            match = _pinned_rollback(match, survey.managed, settings, draft, read, history)
+        matches.append(match)
         match = _keep_installed(match, history)
         found = match.remote
         past = history.get(found.id, ()) if found is not None else ()
@@ -106,7 +111,7 @@ def plan_prepared(prepared: Preparation,
             "remote packages with a declared name are not managed by owner "
             f"{settings.owner!r}: " + "; ".join(draft.conflicts),
             hint="pass --adopt to take them over, or rename the declared packages")
-    claimed = {r.id for m in survey.matches
+    claimed = {r.id for m in matches
                for r in ((m.remote,) if m.remote else ()) + m.superseded + m.leftovers
                + m.twins}
     unclaimed = [p for p in survey.managed if p.id not in claimed and p.id in prepared.selected]
@@ -137,6 +142,23 @@ def plan_prepared(prepared: Preparation,
         remote_fingerprints=fingerprint.compute([*survey.remote, *survey.failed],
                                                 settings.owner, touched, created, read),
         warnings=tuple(draft.warnings), scope=scope, verdict=verdict)
+
+
+def _pinned_rollback(match: Match, managed: Sequence[RemotePackage], settings: PlanSettings,
+                     draft: _Draft, read: Readings,
+                     history: Mapping[str, Sequence[Installation]]) -> Match:
+    """A pinned match widened for a rollback (``rollback.widen``), and the word to say when
+    the pin names the version rolled back from."""
+    widened = rollback.widen(match, managed, settings.owner, read)
+    if widened is match or widened.remote is not match.remote:
+        return widened
+    earlier = rollback.choose(rollback.candidates(widened, settings.owner, read), history)
+    if earlier is not None:
+        where = f" in {match.spec.origin.file}" if match.spec.origin else ""
+        draft.warnings.append(
+            f"package {match.spec.name!r} pins id {match.spec.id}, the version this rollback "
+            f"retires; it re-uses {earlier.id}: change the line to `id: {earlier.id}`{where}")
+    return widened
 
 
 def _installs(match: Match, own: Action, earlier: RemotePackage | None,

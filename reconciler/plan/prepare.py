@@ -82,9 +82,11 @@ class Preparation:
         oldest first; none where the API cannot roll back."""
         if self.survey is None or rollback.impossible(self.settings.capabilities):
             return []
-        return [(m, found) for m in self.survey.matches
+        owner, read, managed = self.settings.owner, self.readings, self.survey.managed
+        return [(m, found) for m in (rollback.widen(m, managed, owner, read)
+                                     for m in self.survey.matches)
                 if m.spec.name not in self.settings.replaces
-                and (found := rollback.candidates(m, self.settings.owner, self.readings))]
+                and (found := rollback.candidates(m, owner, read))]
 
     def rollbacks(self) -> list[RemotePackage]:
         """The earlier versions a rollback may re-use: each is read whole (its records and

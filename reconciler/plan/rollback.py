@@ -18,10 +18,12 @@ again. Pure: the histories and records come in as data.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from reconciler.domain.profiles import Capabilities
 from reconciler.domain.remote import Installation, RemotePackage, environment_key
 from reconciler.domain.statuses import installation_phase
+from reconciler.plan import canonical
 from reconciler.plan.identity import Match, oldest_first
 from reconciler.plan.ownership import installation_key
 from reconciler.plan.readings import Readings
@@ -42,6 +44,35 @@ def candidates(match: Match, owner: str, read: Readings) -> list[RemotePackage]:
              if not p.deleted and read(p).status == "DISABLED"
              and (m := read(p).marker) is not None and m.owner == owner and m.digest == digest]
     return sorted(found, key=oldest_first)
+
+
+def widen(match: Match, managed: Sequence[RemotePackage], owner: str,
+          read: Readings) -> Match:
+    """A match by pinned ``id:`` as a rollback sees it. Matched by id, the other versions
+    under the name are not in ``superseded``; when one of ours holds the declared content
+    (DISABLED), the pinned version is rolled back from (pinned to the later version), or is
+    the one re-used (pinned to the earlier version while a later one of ours is live). Any
+    other match is returned as it is."""
+    pinned = match.remote
+    if match.spec.id is None or pinned is None:
+        return match
+    name = canonical.name(match.spec.name)
+    others = [p for p in managed if p is not pinned and p not in match.superseded
+              and not p.deleted and read(p).name == name
+              and (m := read(p).marker) is not None and m.owner == owner]
+    disabled = tuple(p for p in others if read(p).status == "DISABLED")
+    seen = read(pinned)
+    if seen.status == "DISABLED" and seen.marker is not None and seen.marker.owner == owner \
+            and seen.marker.digest == match.spec.digest():
+        live = [p for p in others if p.status is not None and read(p).status not in (
+            "DISABLED", "ASSEMBLING_FAILED") and oldest_first(p) > oldest_first(pinned)]
+        if not live:
+            return match
+        current = sorted(live, key=oldest_first)[-1]
+        return replace(match, remote=current, superseded=(*match.superseded, pinned,
+                                                          *disabled))
+    widened = replace(match, superseded=(*match.superseded, *disabled))
+    return widened if candidates(widened, owner, read) else match
 
 
 def choose(found: Sequence[RemotePackage],

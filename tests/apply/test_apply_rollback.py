@@ -233,3 +233,21 @@ def test_a_re_activation_the_service_ignores_or_forbids_falls_back(
     assert sorted(live.values()).count("ACTIVE") == 1
     code, text = cli(repo, capsys, "plan")
     assert code == 0 and "No changes." in text, text
+
+
+def test_a_pinned_package_rolls_back_too(sim_server: Callable[..., SimulatorHandle],
+                                          tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """`id:` moved to B after the content change, then the content commit reverted."""
+    repo = new_repo(tmp_path, sim_server(profile="current"))
+    ids = a_then_b(repo)
+    repo.put("kit.json", {**kit(b=False), "id": ids["B"]})
+    code, text = cli(repo, capsys, "plan")
+    assert code == 0 and f"rollback to package {ids['A'][:8]}" in text, text
+    assert f"change the line to `id: {ids['A']}`" in text
+    code, out, err = repo.apply(force=True)
+    assert code == 0, out + err
+    assert holds(repo, "production") == "content A"
+    code, text = cli(repo, capsys, "plan")
+    assert code == 0 and "No changes." in text, text
+    assert f"following it to {ids['A']}" in text

@@ -267,3 +267,37 @@ def test_an_environment_no_later_version_went_to_is_installed_as_declared() -> N
     assert installs["preview"].existing == "overwrite"
     assert (installs["production"].existing, installs["production"].declared_existing) == \
         ("use", None)
+
+
+def pinned(declared_spec: PackageSpec, package_id: str) -> PackageSpec:
+    return declared_spec.model_copy(update={"id": package_id})
+
+
+def test_a_pin_to_the_later_version_rolls_back_and_says_to_move_the_pin() -> None:
+    """`id:` updated to B after the content change (as the plan asked), then the content
+    commit reverted."""
+    a, b = contents()
+    result = plan([pinned(a, B_ID)], versions(a, b), settings(), a_history())
+    own = result.actions[0]
+    assert isinstance(own.change, Rollback) and own.package_id == B_ID
+    assert own.change.earlier.state.id == A_ID
+    assert any(f"pins id {B_ID}" in w and f"`id: {A_ID}`" in w for w in result.warnings)
+    # and the next plan, with the pin still on B, follows it to A
+    assert not [x for x in result.actions if x.kind is ActionKind.DISABLE]
+
+
+def test_a_pin_to_the_earlier_version_while_a_later_one_is_live_is_a_rollback() -> None:
+    """The whole file reverted: content A and `id: A` (DISABLED), B live."""
+    a, b = contents()
+    result = plan([pinned(a, A_ID)], versions(a, b), settings(), a_history())
+    own = result.actions[0]
+    assert isinstance(own.change, Rollback)
+    assert (own.package_id, own.change.earlier.state.id) == (B_ID, A_ID)
+    installs = [x for x in result.actions if isinstance(x.change, Install)]
+    assert [x.change.existing for x in installs] == ["overwrite", "overwrite"]  # type: ignore[union-attr]
+    # B is retired by the rollback, not pruned besides
+    assert [x.kind for x in result.actions if x.package_id == B_ID] == [ActionKind.ROLLBACK]
+    # with no later version live, a pinned disabled version is re-enabled as before
+    alone = [versions(a, b)[0]]
+    [own, *_] = plan([pinned(a, A_ID)], alone, settings(), a_history()).actions
+    assert own.kind is ActionKind.UPDATE
