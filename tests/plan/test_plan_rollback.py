@@ -301,3 +301,36 @@ def test_a_pin_to_the_earlier_version_while_a_later_one_is_live_is_a_rollback() 
     alone = [versions(a, b)[0]]
     [own, *_] = plan([pinned(a, A_ID)], alone, settings(), a_history()).actions
     assert own.kind is ActionKind.UPDATE
+
+
+def test_the_re_used_version_is_read_whole_when_the_listing_needed_details_first() -> None:
+    """Slim list items that make the matching ambiguous are fetched first; the earlier
+    version a rollback then finds is read whole too (its records, its retiredAt)."""
+    import asyncio
+    from typing import cast
+
+    from test_plan_pipeline import FakeAPI, config
+
+    from reconciler.api.protocol import PromotionAPI
+    from reconciler.clock import FakeClock
+    from reconciler.run.planning import PlanOptions, build_plan
+
+    class API(FakeAPI):
+        capabilities = CURRENT.capabilities
+
+        async def list_installations(self, package_id: str) -> list[Installation]:
+            return a_history().get(package_id, [])
+
+    a, b = contents()
+    earlier, later = versions(a, b)
+    other = remote_of(declared("ACTIVE", *STEPS, entities=("Campaign Launch",)),
+                      id=pkg_id("older C"), status="DISABLED",
+                      createdAt="2026-10-01T00:00:00.000Z")
+    listing = [earlier.model_copy(update={"packageEntities": None, "retiredAt": None}),
+               later.model_copy(update={"status": None}), other.model_copy(update={"status": None})]
+    api = API(listing, {p.id: p for p in (earlier, later, other)})
+    result = asyncio.run(build_plan(config(), [a], {"sandbox": cast(PromotionAPI, api)},
+                                    PlanOptions(), FakeClock()))
+    change = result.actions[0].change
+    assert isinstance(change, Rollback) and A_ID in api.gets
+    assert change.earlier.records and change.earlier.until
