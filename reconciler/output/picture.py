@@ -218,10 +218,9 @@ def html_page(matrix: Matrix, *, link_base: str | None = None,
         href = _href(row, link_base)
         name = f'<a href="{_e(href)}">{_e(row.name)}</a>' if href else _e(row.name)
         status = _e(row.status or "not created")
-        version = f" v{row.version}" if row.version is not None else ""
         cells = "".join(_cell_html(row.cells[env]) if env in row.cells else "<td></td>"
                         for env in envs)
-        rows.append(f'<tr><th scope="row">{name}<small> {status}{_e(version)}</small></th>'
+        rows.append(f'<tr><th scope="row">{name}<small> {status}</small></th>'
                     f"{cells}</tr>")
     if not rows:
         rows.append(f'<tr><td colspan="{len(envs) + 1}">(no packages declared)</td></tr>')
