@@ -278,7 +278,9 @@ async def _replace(action: Action, change: Replace, ctx: StepContext) -> None:
 async def _retire_old(api: PromotionAPI, old_id: str, old_status: str,
                       ctx: StepContext) -> None:
     """The version a replace or a rollback took over from: disabled (deleted if it never
-    assembled)."""
+    assembled; left alone if it is disabled already, as after a prune)."""
+    if old_status == "DISABLED":
+        return
     ctx.checkpoint()
     if old_status == ASSEMBLY_FAILED:
         # A failed package was never usable, and implementations differ on which status

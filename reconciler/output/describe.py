@@ -167,10 +167,11 @@ def _rolled_back(action: Action) -> list[Detail]:
     assert isinstance(change, Rollback)
     earlier, before = change.earlier.state, change.before
     lines = [Detail("~", f"package {earlier.id} (re-used)", value(earlier.status),
-                    value(change.status)),
-             Detail("~", f"package {before.id} (retired)", value(before.status),
-                    '"DISABLED"'),
-             *_diff_lines(action)]
+                    value(change.status))]
+    if before.status_upper != "DISABLED":     # else retired already (pruned, say)
+        lines.append(Detail("~", f"package {before.id} (retired)", value(before.status),
+                            '"DISABLED"'))
+    lines.extend(_diff_lines(action))
     if change.earlier.records:
         lines.append(Detail("+", "overwrites, where a target holds them",
                             new=", ".join(change.earlier.records)))

@@ -48,29 +48,43 @@ def candidates(match: Match, owner: str, read: Readings) -> list[RemotePackage]:
 
 def widen(match: Match, managed: Sequence[RemotePackage], owner: str,
           read: Readings) -> Match:
-    """A match by pinned ``id:`` as a rollback sees it. Matched by id, the other versions
-    under the name are not in ``superseded``; when one of ours holds the declared content
-    (DISABLED), the pinned version is rolled back from (pinned to the later version), or is
-    the one re-used (pinned to the earlier version while a later one of ours is live). Any
-    other match is returned as it is."""
-    pinned = match.remote
-    if match.spec.id is None or pinned is None:
+    """A match as a rollback sees it, where the matching alone does not show one.
+
+    * Matched by a pinned ``id:``, the other versions under the name are not in
+      ``superseded``: they are added when one of ours holds the declared content (DISABLED).
+    * Matched to an earlier version of ours that holds the declared content but is DISABLED
+      (pinned to it, or the only versions left are disabled: the file was deleted and its
+      package pruned, then restored), while a later version of ours exists: that later
+      version is the one rolled back from (the newest live one, else the newest), and the
+      matched one is re-used.
+
+    Any other match is returned as it is."""
+    found = match.remote
+    if found is None:
         return match
     name = canonical.name(match.spec.name)
-    others = [p for p in managed if p is not pinned and p not in match.superseded
-              and not p.deleted and read(p).name == name
-              and (m := read(p).marker) is not None and m.owner == owner]
-    disabled = tuple(p for p in others if read(p).status == "DISABLED")
-    seen = read(pinned)
+
+    def mine(p: RemotePackage) -> bool:
+        return (m := read(p).marker) is not None and m.owner == owner
+
+    extra = [p for p in managed if p is not found and p not in match.superseded
+             and not p.deleted and read(p).name == name and mine(p)] \
+        if match.spec.id is not None else []
+    seen = read(found)
     if seen.status == "DISABLED" and seen.marker is not None and seen.marker.owner == owner \
             and seen.marker.digest == match.spec.digest():
-        live = [p for p in others if p.status is not None and read(p).status not in (
-            "DISABLED", "ASSEMBLING_FAILED") and oldest_first(p) > oldest_first(pinned)]
-        if not live:
+        later = [p for p in (*match.superseded, *extra)
+                 if mine(p) and p.status is not None and read(p).status != "ASSEMBLING_FAILED"
+                 and oldest_first(p) > oldest_first(found)]
+        if not later:
             return match
-        current = sorted(live, key=oldest_first)[-1]
-        return replace(match, remote=current, superseded=(*match.superseded, pinned,
-                                                          *disabled))
+        live = [p for p in later if read(p).status != "DISABLED"]
+        current = sorted(live or later, key=oldest_first)[-1]
+        return replace(match, remote=current, superseded=tuple(
+            p for p in (*match.superseded, *extra, found) if p is not current))
+    disabled = tuple(p for p in extra if read(p).status == "DISABLED")
+    if not disabled:
+        return match
     widened = replace(match, superseded=(*match.superseded, *disabled))
     return widened if candidates(widened, owner, read) else match
 

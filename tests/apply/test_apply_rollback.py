@@ -251,3 +251,23 @@ def test_a_pinned_package_rolls_back_too(sim_server: Callable[..., SimulatorHand
     code, text = cli(repo, capsys, "plan")
     assert code == 0 and "No changes." in text, text
     assert f"following it to {ids['A']}" in text
+
+
+def test_a_file_restored_after_a_prune_rolls_back(sim_server: Callable[..., SimulatorHandle],
+                                                  tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    repo = new_repo(tmp_path, sim_server(profile="current"))
+    ids = a_then_b(repo)
+    repo.remove("kit.json")
+    code, out, err = repo.apply(force=True, allow_empty=True)   # B pruned: disabled
+    assert code == 0, out + err
+    repo.put("kit.json", kit(b=False))            # the file restored, as it was at A
+    code, text = cli(repo, capsys, "plan")
+    assert code == 0 and f"rollback to package {ids['A'][:8]}" in text, text
+    code, out, err = repo.apply(force=True)
+    assert code == 0, out + err
+    assert holds(repo, "production") == "content A"
+    assert {p.id: p.status for p in repo.live(NAME)} == {ids["A"]: "ACTIVE",
+                                                        ids["B"]: "DISABLED"}
+    code, text = cli(repo, capsys, "plan")
+    assert code == 0 and "No changes." in text, text

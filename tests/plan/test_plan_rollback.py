@@ -334,3 +334,21 @@ def test_the_re_used_version_is_read_whole_when_the_listing_needed_details_first
     change = result.actions[0].change
     assert isinstance(change, Rollback) and A_ID in api.gets
     assert change.earlier.records and change.earlier.until
+
+
+def test_a_file_restored_after_its_package_was_pruned_rolls_back() -> None:
+    """A, then B, then the file deleted (B pruned: disabled), then the file restored as A:
+    every version is disabled, and the targets hold B."""
+    a, b = contents()
+    earlier, later = versions(a, b)
+    later = later.model_copy(update={"status": "DISABLED"})
+    result = plan([a], [earlier, later], settings(), a_history())
+    own = result.actions[0]
+    assert isinstance(own.change, Rollback)
+    assert (own.package_id, own.change.earlier.state.id) == (B_ID, A_ID)
+    assert not any("(retired)" in d.label for d in details(own))
+    installs = [x.change for x in result.actions if isinstance(x.change, Install)]
+    assert [c.existing for c in installs] == ["overwrite", "overwrite"]
+    # with no later version at all, the restored package is re-enabled as it was
+    [own, *rest] = plan([a], [earlier], settings(), a_history()).actions
+    assert own.kind is ActionKind.UPDATE and not rest
