@@ -119,16 +119,23 @@ def _package(root: Path, *, extra_template: bool = False, failing: bool | None =
     return [launch_kit, groups]
 
 
+def write_repository(root: Path, url: str, profile: str, owner: str,
+                     kinds: dict[str, str]) -> None:
+    """``wfpromote.yaml`` for the served simulator at ``url`` (an environment per name, of
+    its kind) and an empty ``promotions/`` folder."""
+    envs = "\n".join(f"  {name}: {{url: {url}/{name}, kind: {kind}}}"
+                     for name, kind in kinds.items())
+    (root / "wfpromote.yaml").write_text(
+        f"api: {profile}\nowner: {owner}\npackages: promotions/\nprune: disable\n"
+        f"environments:\n{envs}\nsimulator: {{assembly_seconds: 0}}\n", encoding="utf-8")
+    (root / "promotions").mkdir()
+
+
 class Lifecycle:
     def __init__(self, root: Path, url: str, profile: str, sim: Simulator,
                  counter: Counting) -> None:
         self.root, self.sim, self.counter = root, sim, counter
-        envs = "\n".join(f"  {name}: {{url: {url}/{name}, kind: {kind}}}"
-                         for name, kind in KINDS.items())
-        (root / "wfpromote.yaml").write_text(
-            f"api: {profile}\nowner: {OWNER}\npackages: promotions/\nprune: disable\n"
-            f"environments:\n{envs}\nsimulator: {{assembly_seconds: 0}}\n", encoding="utf-8")
-        (root / "promotions").mkdir()
+        write_repository(root, url, profile, OWNER, KINDS)
         self.steps: list[Step] = []
 
     def declare(self, docs: list[dict[str, Any]]) -> None:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lifecycle import KINDS, Counting
+from lifecycle import KINDS, Counting, write_repository
 
 from reconciler.cli import run
 from reconciler.clock import FakeClock
@@ -73,12 +73,7 @@ class Repo:
     def __init__(self, root: Path, url: str, profile: str, sim: Simulator,
                  counter: Counting, clock: FakeClock, kinds: dict[str, str]) -> None:
         self.root, self.sim, self.counter, self.clock = root, sim, counter, clock
-        envs = "\n".join(f"  {name}: {{url: {url}/{name}, kind: {kind}}}"
-                         for name, kind in kinds.items())
-        (root / "wfpromote.yaml").write_text(
-            f"api: {profile}\nowner: {OWNER}\npackages: promotions/\nprune: disable\n"
-            f"environments:\n{envs}\nsimulator: {{assembly_seconds: 0}}\n", encoding="utf-8")
-        (root / "promotions").mkdir()
+        write_repository(root, url, profile, OWNER, kinds)
 
     def declare(self, file: str, document: dict[str, Any]) -> None:
         (self.root / "promotions" / file).write_text(json.dumps(document, indent=1),

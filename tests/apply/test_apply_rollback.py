@@ -56,6 +56,16 @@ def cli(repo: Repo, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int
     return code, captured.out + captured.err
 
 
+def rolled_back(repo: Repo, ids: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Production holds A's template again, A's package is the live one, B's retired, and
+    the next plan is empty."""
+    assert holds(repo, "production") == "content A"
+    assert {p.id: p.status for p in repo.live(NAME)} == {ids["A"]: "ACTIVE",
+                                                        ids["B"]: "DISABLED"}
+    code, text = cli(repo, capsys, "plan")
+    assert code == 0 and "No changes." in text, text
+
+
 def a_then_b(repo: Repo, *, overwrite: bool = True) -> dict[str, str]:
     """A installed, then B; the sandbox moved on; the files back at A. The ids by content."""
     edit_sandbox(repo, "content A")
@@ -160,11 +170,7 @@ def test_a_rollback_stopped_after_the_re_activation_finishes_on_the_next_run(
     assert 'existing: "overwrite" (rollback; declared "use")' in text
     code, out, err = repo.apply(force=True)
     assert code == 0, out + err
-    assert holds(repo, "production") == "content A"
-    statuses = {p.id: p.status for p in repo.live(NAME)}
-    assert statuses == {ids["A"]: "ACTIVE", ids["B"]: "DISABLED"}
-    code, text = cli(repo, capsys, "plan")
-    assert code == 0 and "No changes." in text, text
+    rolled_back(repo, ids, capsys)
 
 
 def test_under_2023_a_revert_says_why_it_cannot_roll_back_and_assembles_again(
@@ -197,9 +203,7 @@ def test_a_saved_rollback_plan_applies_and_prerun_says_why_it_waits(
     assert code == 0, text
     code, out, err = repo.apply(str(saved), force=True)
     assert code == 0, out + err
-    assert holds(repo, "production") == "content A"
-    assert {p.id: p.status for p in repo.live(NAME)} == {ids["A"]: "ACTIVE",
-                                                        ids["B"]: "DISABLED"}
+    rolled_back(repo, ids, capsys)
 
 
 @pytest.mark.parametrize("answer", ["ignored", "forbidden"])
@@ -266,8 +270,4 @@ def test_a_file_restored_after_a_prune_rolls_back(sim_server: Callable[..., Simu
     assert code == 0 and f"rollback to package {ids['A'][:8]}" in text, text
     code, out, err = repo.apply(force=True)
     assert code == 0, out + err
-    assert holds(repo, "production") == "content A"
-    assert {p.id: p.status for p in repo.live(NAME)} == {ids["A"]: "ACTIVE",
-                                                        ids["B"]: "DISABLED"}
-    code, text = cli(repo, capsys, "plan")
-    assert code == 0 and "No changes." in text, text
+    rolled_back(repo, ids, capsys)
