@@ -166,12 +166,10 @@ def records(package: RemotePackage) -> tuple[str, ...]:
     out = []
     for code, entries in (package.packageEntities or {}).items():
         for entry in entries or ():
-            if isinstance(entry, Mapping):
-                label = str(entry.get("name") or entry.get("id") or entry.get("ID") or "?")
-                out.append(f"{code} {label}")
+            out.append(f"{code} {entry.get('name') or entry.get('id') or '?'}")
     return tuple(sorted(out))
 
 
 def day(stamp: str | None) -> str | None:
     """The date part of an ISO time, as the plan shows it."""
-    return stamp[:10] if stamp and len(stamp) >= 10 else stamp or None
+    return stamp[:10] if stamp else None
