@@ -245,3 +245,63 @@ def test_a_pin_to_the_later_version_warns_only_when_it_rolls_back() -> None:
                   a_history())
     assert not [w for w in result.warnings if "the version this rollback retires" in w]
     assert result.actions[0].kind is ActionKind.REPLACE
+
+
+def test_the_rollback_action_names_its_source_origin_and_content_change() -> None:
+    a, b = contents()
+    [own, *_] = plan([a], versions(a, b), settings(), a_history()).actions
+    assert (own.source_env, own.origin) == ("sandbox", "packages/agency.yaml:4")
+    assert [d.path for d in own.diffs][:1] == ["content"]
+    assert own.diffs[0].new == a.digest()
+
+
+def test_the_fallback_of_a_package_by_value_goes_by_reference_under_current() -> None:
+    from test_plan_installed_content import by_value
+
+    a, b = by_value("One"), by_value("One", "Two")
+    change = the_rollback(plan([a], versions(a, b), settings(), a_history()))
+    assert change.fallback.definition is None and change.fallback.collections
+
+
+def test_the_words_when_2023_cannot_roll_back() -> None:
+    from test_plan_installed_content import by_value
+
+    a, b = contents()
+    earlier, later = versions(a, b)
+    no_date = earlier.model_copy(update={"createdAt": None})
+    result = plan([a], [no_date, later], settings(PROFILE_2023.capabilities), a_history())
+    [said] = [w for w in result.warnings if "rollback" in w]
+    assert said == (
+        f"package 'Agency Onboarding': the declared content is what the earlier package "
+        f"{A_ID} holds, but a rollback that re-uses it is not possible under api: 2023: this "
+        "API has no OVERWRITING install action, so the targets' records could not be "
+        "returned to the earlier content; instead it is assembled again from today's "
+        "sandbox, which may have changed since")
+    v1, v2 = by_value("One"), by_value("One", "Two")
+    result = plan([v1], versions(v1, v2), settings(PROFILE_2023.capabilities), a_history())
+    [said] = [w for w in result.warnings if "rollback" in w]
+    assert said.endswith("instead its declared definition is written again (PUT): a "
+                         "rollback by definition, installed as `existing:` declares")
+
+
+def test_a_pin_to_the_re_used_version_asks_nothing_of_the_pin() -> None:
+    a, b = contents()
+    result = plan([pinned(a, A_ID)], versions(a, b), settings(), a_history())
+    assert result.actions[0].kind is ActionKind.ROLLBACK
+    assert not [w for w in result.warnings if "pins id" in w]
+    # without an origin the pin warning names no file
+    bare = pinned(a, B_ID).model_copy(update={"origin": None})
+    result = plan([bare], versions(a, b), settings(), a_history())
+    [said] = [w for w in result.warnings if "pins id" in w]
+    assert said.endswith(f"change the line to `id: {A_ID}`")
+
+
+def test_what_prepare_fetches_for_a_rollback_follows_pins_and_the_profile() -> None:
+    from reconciler.plan.prepare import prepare
+
+    a, b = contents()
+    slim = [r.model_copy(update={"packageEntities": None}) for r in versions(a, b)]
+    prepared = prepare([pinned(a, B_ID)], slim, settings())
+    assert A_ID in prepared.details and {A_ID, B_ID} <= prepared.histories
+    prepared = prepare([a], slim, settings(PROFILE_2023.capabilities))
+    assert A_ID not in prepared.details and A_ID not in prepared.histories
