@@ -305,3 +305,15 @@ def test_what_prepare_fetches_for_a_rollback_follows_pins_and_the_profile() -> N
     assert A_ID in prepared.details and {A_ID, B_ID} <= prepared.histories
     prepared = prepare([a], slim, settings(PROFILE_2023.capabilities))
     assert A_ID not in prepared.details and A_ID not in prepared.histories
+
+
+def test_adopting_a_package_drops_what_another_owners_marker_recorded() -> None:
+    a, _ = contents()
+    text = with_marker(a.description, "someone-else", a.digest(), a.revision, {"0badc0de"},
+                       rollback={PRODUCTION})
+    theirs = remote_of(a, id=A_ID, description=text, owner=None)
+    [own, *_] = plan([a], [theirs], settings(adopt=True), {A_ID: []}).actions
+    assert own.reason is Reason.ADOPTED
+    marker = parse_marker(own.data()["after"]["description"])
+    assert marker is not None and marker.owner == OWNER
+    assert (marker.prior, marker.rollback) == (frozenset(), frozenset())
