@@ -81,18 +81,21 @@ def plan_prepared(prepared: Preparation,
         if package.id in prepared.selected and (
                 settings.complete_scope or canonical.name(package.name) in in_scope):
             _plan_cleanup(package, draft, read)
-    matches = []
-    for match in survey.matches:
-        if match.spec.name not in settings.replaces and \
+    kept: set[str] = set()   # the two versions a widened match's rollback acts on
+    for listed in survey.matches:
+        widened = listed
+        if listed.spec.name not in settings.replaces and \
                 not rollback.impossible(settings.capabilities):
-            match = _pinned_rollback(match, survey.managed, settings, draft, read, history)
-        matches.append(match)
-        match = _keep_installed(match, history)
+            widened = _pinned_rollback(listed, survey.managed, settings, draft, read, history)
+        match = _keep_installed(widened, history)
         found = match.remote
         past = history.get(found.id, ()) if found is not None else ()
         earlier = rollback.choose(rollback.candidates(match, settings.owner, read), history) \
             if match.spec.name not in settings.replaces else None
         reused = _reuse(match, earlier, history, settings, read)
+        if widened is not listed and earlier is not None and match.remote is not None:
+            # Only these two: the other versions a pin or a prune left are pruned as before.
+            kept.update((match.remote.id, earlier.id))
         own = _plan_declared(match, settings, draft, read, past, earlier, history, reused)
         _finish_replace(match, draft, read)
         _retire_twins(match, draft, read)
@@ -111,9 +114,9 @@ def plan_prepared(prepared: Preparation,
             "remote packages with a declared name are not managed by owner "
             f"{settings.owner!r}: " + "; ".join(draft.conflicts),
             hint="pass --adopt to take them over, or rename the declared packages")
-    claimed = {r.id for m in matches
-               for r in ((m.remote,) if m.remote else ()) + m.superseded + m.leftovers
-               + m.twins}
+    claimed = kept | {r.id for m in survey.matches
+                      for r in ((m.remote,) if m.remote else ()) + m.superseded + m.leftovers
+                      + m.twins}
     unclaimed = [p for p in survey.managed if p.id not in claimed and p.id in prepared.selected]
     scope = Scope()
     if settings.complete_scope:

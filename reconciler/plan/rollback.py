@@ -52,11 +52,11 @@ def widen(match: Match, managed: Sequence[RemotePackage], owner: str,
 
     * Matched by a pinned ``id:``, the other versions under the name are not in
       ``superseded``: they are added when one of ours holds the declared content (DISABLED).
-    * Matched to an earlier version of ours that holds the declared content but is DISABLED
-      (pinned to it, or the only versions left are disabled: the file was deleted and its
-      package pruned, then restored), while a later version of ours exists: that later
-      version is the one rolled back from (the newest live one, else the newest), and the
-      matched one is re-used.
+    * Matched to a version of ours that holds the declared content but is DISABLED (pinned
+      to it, or the only versions left are disabled: the file was deleted and its package
+      pruned, then restored), while another version of ours is live, or a later one exists:
+      that one is rolled back from (the newest live one, else the newest later one), and
+      the matched one is re-used.
 
     Any other match is returned as it is."""
     found = match.remote
@@ -73,13 +73,15 @@ def widen(match: Match, managed: Sequence[RemotePackage], owner: str,
     seen = read(found)
     if seen.status == "DISABLED" and seen.marker is not None and seen.marker.owner == owner \
             and seen.marker.digest == match.spec.digest():
-        later = [p for p in (*match.superseded, *extra)
-                 if mine(p) and p.status is not None and read(p).status != "ASSEMBLING_FAILED"
-                 and oldest_first(p) > oldest_first(found)]
+        others = [p for p in (*match.superseded, *extra) if mine(p) and p.status is not None
+                  and read(p).status != "ASSEMBLING_FAILED"]
+        # A live version, of any age, holds other content now (a rollback to an older
+        # one, say); with none live, a disabled one made later is what was retired last.
+        live = [p for p in others if read(p).status != "DISABLED"]
+        later = live or [p for p in others if oldest_first(p) > oldest_first(found)]
         if not later:
             return match
-        live = [p for p in later if read(p).status != "DISABLED"]
-        current = sorted(live or later, key=oldest_first)[-1]
+        current = sorted(later, key=oldest_first)[-1]
         return replace(match, remote=current, superseded=tuple(
             p for p in (*match.superseded, *extra, found) if p is not current))
     disabled = tuple(p for p in extra if read(p).status == "DISABLED")

@@ -317,3 +317,30 @@ def test_adopting_a_package_drops_what_another_owners_marker_recorded() -> None:
     marker = parse_marker(own.data()["after"]["description"])
     assert marker is not None and marker.owner == OWNER
     assert (marker.prior, marker.rollback) == (frozenset(), frozenset())
+
+
+def test_a_pinned_rollback_prunes_the_other_versions_as_before() -> None:
+    """Pinned to C, content A: the rollback acts on C and A; B, an old version the pin
+    never claimed, is pruned in the same run (`prune: delete`), so the next plan is empty."""
+    a, remote, history = three_versions(("preview",))
+    result = plan([pinned(a, C_ID)], remote, settings(prune="delete"), history)
+    by_kind = {(x.kind, x.package_id) for x in result.actions
+               if x.kind is not ActionKind.INSTALL}
+    assert by_kind == {(ActionKind.ROLLBACK, C_ID), (ActionKind.DELETE, B_ID)}
+
+
+def test_a_pin_to_a_newer_disabled_version_while_an_older_one_is_live_rolls_forward() -> None:
+    """Rolled back to A, then the files go forward to B again, pinned to B: B is re-used
+    and A, live, is retired."""
+    a, b = contents()
+    earlier, later = versions(a, b)
+    live_a = earlier.model_copy(update={"status": "ACTIVE"})
+    retired_b = later.model_copy(update={"status": "DISABLED"})
+    history = {A_ID: [*a_history()[A_ID], inst("preview", "INSTALLED", A_ID, ident="a-again",
+                                               at="2026-12-01T00:00:00.000Z")],
+               B_ID: [inst(e, "INSTALLED", B_ID, ident=f"b-{e}", at="2026-06-01T00:00:00.000Z")
+                      for e in ("preview", "production")]}
+    result = plan([pinned(b, B_ID)], [live_a, retired_b], settings(), history)
+    change = the_rollback(result)
+    assert (result.actions[0].package_id, change.earlier.state.id) == (A_ID, B_ID)
+    assert set(installs(result)) == {"preview"}

@@ -413,7 +413,14 @@ class Reconciler(RuleBasedStateMachine):
         text = out.getvalue() + err.getvalue()
         assert "Traceback" not in text and "internal error" not in text, text
         TALLY["model rollbacks applied"] += text.count('"action": "rollback"')
+        self._remember_priors()   # a package may be deleted by the next apply of a rule
         return code, out.getvalue(), err.getvalue()
+
+    def _remember_priors(self) -> None:
+        for package in self.sim.list_packages():
+            marker = parse_marker(package.description)
+            if marker is not None:   # kept: a package deleted later keeps its history
+                self.prior.setdefault(package.id, set()).update(marker.prior)
 
     def _reset_faults(self) -> None:
         self.injector.reset(None)
@@ -554,10 +561,7 @@ class Reconciler(RuleBasedStateMachine):
     @invariant()
     def never_two_successful_installs(self) -> None:
         done: dict[tuple[str, int, str], str] = {}
-        for package in self.sim.list_packages():
-            marker = parse_marker(package.description)
-            if marker is not None:   # kept: a package deleted later keeps its history
-                self.prior.setdefault(package.id, set()).update(marker.prior)
+        self._remember_priors()
         for inst in self.sim.list_installations(None):
             if inst.status != "INSTALLED":
                 continue
