@@ -86,7 +86,7 @@ def plan_prepared(prepared: Preparation,
         widened = listed
         if listed.spec.name not in settings.replaces and \
                 not rollback.impossible(settings.capabilities):
-            widened = _pinned_rollback(listed, survey.managed, settings, draft, read, history)
+            widened = rollback.widen(listed, survey.managed, settings.owner, read)
         match = _keep_installed(widened, history)
         found = match.remote
         past = history.get(found.id, ()) if found is not None else ()
@@ -96,6 +96,8 @@ def plan_prepared(prepared: Preparation,
         if widened is not listed and earlier is not None and match.remote is not None:
             # Only these two: the other versions a pin or a prune left are pruned as before.
             kept.update((match.remote.id, earlier.id))
+            if match.remote is listed.remote:
+                draft.warnings.append(_move_the_pin(match.spec, earlier))
         own = _plan_declared(match, settings, draft, read, past, earlier, history, reused)
         _finish_replace(match, draft, read)
         _retire_twins(match, draft, read)
@@ -147,21 +149,11 @@ def plan_prepared(prepared: Preparation,
         warnings=tuple(draft.warnings), scope=scope, verdict=verdict)
 
 
-def _pinned_rollback(match: Match, managed: Sequence[RemotePackage], settings: PlanSettings,
-                     draft: _Draft, read: Readings,
-                     history: Mapping[str, Sequence[Installation]]) -> Match:
-    """A pinned match widened for a rollback (``rollback.widen``), and the word to say when
-    the pin names the version rolled back from."""
-    widened = rollback.widen(match, managed, settings.owner, read)
-    if widened is match or widened.remote is not match.remote:
-        return widened
-    earlier = rollback.choose(rollback.candidates(widened, settings.owner, read), history)
-    if earlier is not None:
-        where = f" in {match.spec.origin.file}" if match.spec.origin else ""
-        draft.warnings.append(
-            f"package {match.spec.name!r} pins id {match.spec.id}, the version this rollback "
-            f"retires; it re-uses {earlier.id}: change the line to `id: {earlier.id}`{where}")
-    return widened
+def _move_the_pin(spec: PackageSpec, earlier: RemotePackage) -> str:
+    """The word for a pin that names the version a rollback retires."""
+    where = f" in {spec.origin.file}" if spec.origin else ""
+    return (f"package {spec.name!r} pins id {spec.id}, the version this rollback retires; "
+            f"it re-uses {earlier.id}: change the line to `id: {earlier.id}`{where}")
 
 
 def _installs(match: Match, own: Action, earlier: RemotePackage | None,

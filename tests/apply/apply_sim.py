@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from support.repos import PackageFiles
 
+from reconciler.cli import run
 from reconciler.clock import Clock, FakeClock
 from reconciler.desired.config import load_config
 from reconciler.run.applying import ApplyRequest, run_apply
@@ -29,6 +31,20 @@ def package_doc(name: str, *templates: str, status: str = "DRAFT",
             "status": status,
             "objectCollections": [{"objCode": "TMPL", "entities": [
                 {"ID": t if len(t) == 32 else sid("TMPL", t), "name": t} for t in templates]}]}
+
+
+def installs_doc(name: str, template: str, status: str,
+                 install: list[dict[str, Any]]) -> dict[str, Any]:
+    """A package of one template (by reference) with its ``install:`` list."""
+    return {"name": name, "source": "sandbox", "status": status,
+            "objectCollections": [{"objCode": "TMPL", "entities": [
+                {"ID": sid("TMPL", template)}]}], "install": install}
+
+
+def cli_out(repo: Repo, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """``wfpromote --config <repo> ARGS`` in-process: its exit code and standard output."""
+    code = run(["--config", str(repo.config_path), *args])
+    return code, capsys.readouterr().out
 
 
 @dataclass

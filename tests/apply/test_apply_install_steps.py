@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply.context import StepContext
+from reconciler.apply.context import RecordLocks, StepContext
 from reconciler.apply.install_step import install, record_results
 from reconciler.apply.poll import (
     ASSEMBLY_HINT,
@@ -352,27 +352,29 @@ def test_a_pre_run_map_that_edits_itself_goes_through_e11_under_current() -> Non
                          ("E9", "inst-11")]
 
 
+async def sharing(api: Scripted, env: str, package_id: str,
+                  overrides: dict[str, dict[str, str]], locks: RecordLocks,
+                  said: list[str]) -> None:
+    """One install of ``package_id`` into ``env`` that shares the record ``locks`` with the
+    installs run beside it."""
+    change = Install(environment=env, overrides=FrozenMap(overrides))
+    action = Action(name="Launch", reason=Reason.INSTALL_REQUESTED, change=change,
+                    package_id=package_id)
+    ctx = StepContext(clients={env: api}, default_env=env,  # type: ignore[dict-item]
+                      clock=FakeClock(), policy=PollPolicy(first=1.0), assembly_timeout=60,
+                      install_timeout=60, known_ids=set(), group_ids={},
+                      recheck_installs=False, say=said.append, record_locks=locks)
+    await install(action, change, ctx)
+
+
 def test_edited_installs_sharing_records_take_turns_and_read_the_map_again() -> None:
     said: list[str] = []
 
     async def both(envs: tuple[str, str]) -> list[Scripted]:
         apis = [Scripted(EDITING), Scripted(EDITING)]
-        locks = StepContext(clients={}, default_env="preview", clock=FakeClock(),
-                            policy=PollPolicy(first=1.0), assembly_timeout=60,
-                            install_timeout=60, known_ids=set(), group_ids={}).record_locks
-
-        async def one(api: Scripted, env: str) -> None:
-            change = Install(environment=env, overrides=FrozenMap({"TTSK": {"k1": "IGNORE"}}))
-            action = Action(name="Launch", reason=Reason.INSTALL_REQUESTED, change=change,
-                            package_id="p-1")
-            ctx = StepContext(clients={env: api}, default_env=env,  # type: ignore[dict-item]
-                              clock=FakeClock(), policy=PollPolicy(first=1.0),
-                              assembly_timeout=60, install_timeout=60, known_ids=set(),
-                              group_ids={}, recheck_installs=False, say=said.append,
-                              record_locks=locks)
-            await install(action, change, ctx)
-
-        await asyncio.gather(one(apis[0], envs[0]), one(apis[1], envs[1]))
+        locks, ignore = RecordLocks(), {"TTSK": {"k1": "IGNORE"}}
+        await asyncio.gather(*(sharing(api, env, "p-1", ignore, locks, said)
+                               for api, env in zip(apis, envs, strict=True)))
         return apis
 
     first, second = asyncio.run(both(("preview", "preview")))
@@ -528,23 +530,11 @@ def test_pre_runs_sharing_records_take_turns_only_within_one_environment() -> No
 
     async def both(envs: tuple[str, str], edited: bool) -> list[Scripted]:
         apis = [Scripted(EDITING), Scripted(EDITING)]
-        locks = StepContext(clients={}, default_env="preview", clock=FakeClock(),
-                            policy=PollPolicy(first=1.0), assembly_timeout=60,
-                            install_timeout=60, known_ids=set(), group_ids={}).record_locks
-
-        async def one(api: Scripted, env: str, pid: str) -> None:
-            overrides = FrozenMap({"TTSK": {"k1": "IGNORE"}} if edited else {})
-            change = Install(environment=env, overrides=overrides)
-            action = Action(name="Launch", reason=Reason.INSTALL_REQUESTED, change=change,
-                            package_id=pid)
-            ctx = StepContext(clients={env: api}, default_env=env,  # type: ignore[dict-item]
-                              clock=FakeClock(), policy=PollPolicy(first=1.0),
-                              assembly_timeout=60, install_timeout=60, known_ids=set(),
-                              group_ids={}, recheck_installs=False, say=said.append,
-                              record_locks=locks)
-            await install(action, change, ctx)
-
-        await asyncio.gather(one(apis[0], envs[0], "p-1"), one(apis[1], envs[1], "p-2"))
+        locks = RecordLocks()
+        overrides = {"TTSK": {"k1": "IGNORE"}} if edited else {}
+        await asyncio.gather(*(sharing(api, env, pid, overrides, locks, said)
+                               for api, env, pid in zip(apis, envs, ("p-1", "p-2"),
+                                                        strict=True)))
         return apis
 
     _first, second = asyncio.run(both(("preview", "preview"), edited=False))

@@ -14,10 +14,11 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from apply_sim import Repo, new_repo, sid
+from apply_sim import Repo, new_repo
+from apply_sim import cli_out as cli
+from apply_sim import installs_doc as doc
 
 from reconciler.cli import run
 from reconciler.simulator.server import SimulatorHandle
@@ -30,17 +31,6 @@ CHROMIUM = next((p for p in (os.environ.get("WFPROMOTE_CHROMIUM"), shutil.which(
 NO_CHROMIUM = ("Chromium is not installed: apt-get install -y chromium (CI does it in "
                ".ci/run), or set WFPROMOTE_CHROMIUM to a Chrome/Chromium binary")
 CONSOLE = re.compile(r":CONSOLE[:(]\d*\)?\] \"?(.*?)\"?(?:, source: .*)?$", re.MULTILINE)
-
-
-def doc(name: str, template: str, status: str, install: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"name": name, "source": "sandbox", "status": status,
-            "objectCollections": [{"objCode": "TMPL", "entities": [
-                {"ID": sid("TMPL", template)}]}], "install": install}
-
-
-def cli(repo: Repo, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    code = run(["--config", str(repo.config_path), *args])
-    return code, capsys.readouterr().out
 
 
 def scenario(repo: Repo) -> None:

@@ -6,27 +6,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
-from apply_sim import Repo, new_repo, sid
+from apply_sim import cli_out as cli
+from apply_sim import installs_doc as doc
+from apply_sim import new_repo, sid
 
-from reconciler.cli import run
 from reconciler.simulator.server import SimulatorHandle
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def doc(name: str, template: str, status: str, install: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"name": name, "source": "sandbox", "status": status,
-            "objectCollections": [{"objCode": "TMPL", "entities": [
-                {"ID": sid("TMPL", template)}]}], "install": install}
-
-
-def cli(repo: Repo, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    code = run(["--config", str(repo.config_path), *args])
-    return code, capsys.readouterr().out
 
 
 @pytest.mark.parametrize("profile", ["current", "2023"])
